@@ -1,0 +1,166 @@
+"""Command-line interface (typer + rich). Parses input, calls one library function, shows the result."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from .errors import SprintlabError
+
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    help="sprintlab: sprint start and acceleration analysis from side-view video.",
+)
+out_console = Console()
+err_console = Console(stderr=True)
+
+DEFAULT_MODEL = Path("models/yolo11n-pose.pt")
+
+
+def _fmt(v: object, digits: int) -> str:
+    if v is None:
+        return "–"
+    if isinstance(v, float):
+        return f"{v:.{digits}f}"
+    return str(v)
+
+
+def print_step_table(doc: dict) -> None:
+    """Print the per-step table and the splits of a rep.json document."""
+    cols = [
+        ("#", "number", 0),
+        ("foot", "foot", 0),
+        ("TD s", "touchdown_s", 3),
+        ("TO s", "toeoff_s", 3),
+        ("contact s", "contact_time_s", 3),
+        ("flight s", "flight_time_s", 3),
+        ("length m", "step_length_m", 2),
+        ("freq Hz", "step_frequency_hz", 2),
+        ("vel m/s", "step_velocity_mps", 2),
+        ("shin TD °", "shin_angle_td_deg", 0),
+        ("trunk TD °", "trunk_angle_td_deg", 0),
+        ("TD dist m", "touchdown_distance_m", 2),
+    ]
+    table = Table(title=f"{doc['rep_id']} — first movement at {_fmt(doc['first_movement_s'], 3)} s")
+    for title, _, _ in cols:
+        table.add_column(title, justify="right")
+    for step in doc["steps"]:
+        table.add_row(*[_fmt(step.get(key), d) for _, key, d in cols])
+    out_console.print(table)
+    splits = ", ".join(f"{k[:-2]} {_fmt(v, 2)} s" for k, v in doc["splits"].items())
+    cal = doc["calibration"]
+    out_console.print(
+        f"splits from first movement: {splits}   "
+        f"calibration: {cal['method']} (rms {_fmt(cal.get('rms_residual_m'), 3)} m)"
+    )
+    for w in doc.get("warnings", []):
+        out_console.print(f"[yellow]warning:[/yellow] {w}")
+
+
+def _fail(err: Exception) -> None:
+    err_console.print(f"[red]error:[/red] {err}", highlight=False, soft_wrap=True)
+    raise typer.Exit(code=1)
+
+
+@app.command()
+def analyze(
+    clip: Annotated[Path, typer.Argument(help="Side-view sprint clip (mp4/mov).")],
+    out: Annotated[Path, typer.Option("--out", help="Folder for rep folders.")] = Path("reps"),
+    capture_fps: Annotated[
+        float | None, typer.Option(help="True capture rate of a slow-motion export, e.g. 240.")
+    ] = None,
+    calib: Annotated[
+        Path | None, typer.Option(help="Calibration TOML (default: the clip's sidecar clip.toml).")
+    ] = None,
+    athlete_height_m: Annotated[
+        float | None, typer.Option(help="Athlete stature in metres (fallback scale, low confidence).")
+    ] = None,
+    model: Annotated[Path, typer.Option(help="Ultralytics pose weights.")] = DEFAULT_MODEL,
+    overlay: Annotated[bool, typer.Option(help="Write overlay.mp4.")] = True,
+) -> None:
+    """Analyse one clip: writes OUT/<rep_id>/ (rep.json, steps.csv, series.csv, keypoints.npz,
+    overlay.mp4) and prints the step table."""
+    from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
+
+    from .pipeline import ClipOptions, analyze_clip
+    from .results import load_rep_json
+
+    opts = ClipOptions(
+        capture_fps=capture_fps,
+        calib_path=calib,
+        athlete_height_m=athlete_height_m,
+        model_path=model,
+        overlay=overlay,
+    )
+    try:
+        with Progress(
+            TextColumn("{task.description}"),
+            BarColumn(),
+            TimeRemainingColumn(),
+            console=err_console,
+            transient=True,
+        ) as bar:
+            task = bar.add_task("reading", total=1.0)
+
+            def progress(stage: str, fraction: float) -> None:
+                bar.update(task, description=stage, completed=fraction)
+
+            _, rep_dir = analyze_clip(clip, out, opts, progress=progress)
+    except SprintlabError as err:
+        _fail(err)
+    print_step_table(load_rep_json(rep_dir))
+    out_console.print(f"rep folder: {rep_dir}")
+
+
+@app.command()
+def reanalyze(
+    rep_dir: Annotated[Path, typer.Argument(help="A rep folder written by 'sprintlab analyze'.")],
+    overlay: Annotated[bool, typer.Option(help="Redraw overlay.mp4 if the clip is found.")] = True,
+) -> None:
+    """Re-run everything after the pose model from REP_DIR/keypoints.npz (no model needed)."""
+    from .pipeline import reanalyze_rep
+    from .results import load_rep_json
+
+    if not (rep_dir / "keypoints.npz").exists():
+        _fail(SprintlabError(f"{rep_dir} is not a rep folder: keypoints.npz is missing."))
+    try:
+        _, out = reanalyze_rep(rep_dir, overlay=overlay)
+    except SprintlabError as err:
+        _fail(err)
+    print_step_table(load_rep_json(out))
+
+
+@app.command()
+def info(
+    clip: Annotated[Path, typer.Argument(help="A video file.")],
+    capture_fps: Annotated[float | None, typer.Option(help="True capture rate.")] = None,
+) -> None:
+    """Show what sprintlab reads from a video file (size, rates, frames) and any warnings."""
+    from .video import probe
+
+    try:
+        meta = probe(clip, capture_fps=capture_fps)
+    except SprintlabError as err:
+        _fail(err)
+    out_console.print(
+        f"{meta.path}: {meta.width_px}x{meta.height_px}, {meta.n_frames} frames, "
+        f"plays at {meta.container_fps:.3f} fps, captured at {meta.capture_fps:.3f} fps, "
+        f"{meta.duration_s:.3f} s, codec {meta.codec}, rotation {meta.rotation_deg}°"
+    )
+    for w in meta.warnings:
+        out_console.print(f"[yellow]warning:[/yellow] {w}")
+
+
+def main() -> None:
+    """Entry point of the ``sprintlab`` command."""
+    try:
+        app()
+    except KeyboardInterrupt:
+        err_console.print("interrupted")
+        sys.exit(130)

@@ -1,0 +1,103 @@
+"""Segment and joint angles, hip position and velocity, in the world frame.
+
+Angles follow ../shared/design/metrics.md: a segment angle is measured from the forward horizontal
+(+x), counter-clockwise positive with +y up, in degrees. 90° is vertical.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .filtering import lowpass_1d
+from .skeleton import ANKLE, HIP, KNEE, KP
+from .track import KeypointTrack
+
+
+def segment_angle_deg(origin: np.ndarray, tip: np.ndarray) -> np.ndarray:
+    """Angle of the vector ``origin -> tip`` from the forward horizontal, degrees in (-180, 180].
+
+    Parameters
+    ----------
+    origin, tip : ndarray, shape (..., 2)
+        Points in the world frame (x forward, y up).
+    """
+    d = np.asarray(tip, dtype=float) - np.asarray(origin, dtype=float)
+    return np.degrees(np.arctan2(d[..., 1], d[..., 0]))
+
+
+def interior_angle_deg(a: np.ndarray, vertex: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Interior angle a–vertex–b in degrees, in [0, 180] (180 = straight)."""
+    u = np.asarray(a, dtype=float) - vertex
+    v = np.asarray(b, dtype=float) - vertex
+    cross = u[..., 0] * v[..., 1] - u[..., 1] * v[..., 0]
+    dot = np.sum(u * v, axis=-1)
+    return np.degrees(np.abs(np.arctan2(cross, dot)))
+
+
+def hip_mid(track: KeypointTrack) -> np.ndarray:
+    """Mid-point of the two hips, shape (T, 2); falls back to the one hip seen."""
+    both = track.xy[:, [KP.LEFT_HIP, KP.RIGHT_HIP]]
+    return _nanmean_pair(both)
+
+
+def shoulder_mid(track: KeypointTrack) -> np.ndarray:
+    """Mid-point of the two shoulders, shape (T, 2); falls back to the one shoulder seen."""
+    both = track.xy[:, [KP.LEFT_SHOULDER, KP.RIGHT_SHOULDER]]
+    return _nanmean_pair(both)
+
+
+def trunk_angle_deg(track: KeypointTrack) -> np.ndarray:
+    """Trunk angle: hip-mid -> shoulder-mid from the forward horizontal (90 = upright), shape (T,)."""
+    return segment_angle_deg(hip_mid(track), shoulder_mid(track))
+
+
+def shin_angle_deg(track: KeypointTrack, side: str) -> np.ndarray:
+    """Shank angle (ankle -> knee) of one leg from the forward horizontal, shape (T,).
+
+    Below 90° the knee is ahead of the ankle (a forward-leaning shin).
+    """
+    return segment_angle_deg(track.point(ANKLE[side]), track.point(KNEE[side]))
+
+
+def knee_angle_deg(track: KeypointTrack, side: str) -> np.ndarray:
+    """Interior hip–knee–ankle angle of one leg (180 = straight), shape (T,)."""
+    return interior_angle_deg(track.point(HIP[side]), track.point(KNEE[side]), track.point(ANKLE[side]))
+
+
+def hip_angle_deg(track: KeypointTrack, side: str) -> np.ndarray:
+    """Interior angle between the trunk (hip-mid -> shoulder-mid) and the thigh (hip -> knee)."""
+    hm = hip_mid(track)
+    trunk_dir = shoulder_mid(track) - hm
+    thigh_dir = track.point(KNEE[side]) - track.point(HIP[side])
+    return interior_angle_deg(hm + trunk_dir, hm, hm + thigh_dir)
+
+
+def velocity(y: np.ndarray, fps: float, cutoff_hz: float | None = None) -> np.ndarray:
+    """Time derivative by central differences (per second), optionally low-passed first.
+
+    Parameters
+    ----------
+    y : ndarray, shape (T,) or (T, D)
+        Signal sampled at ``fps``; NaN gaps are respected.
+    fps : float
+        Sampling rate in Hz.
+    cutoff_hz : float, optional
+        Low-pass cutoff applied before differentiation.
+    """
+    y = np.asarray(y, dtype=float)
+    if cutoff_hz is not None:
+        if y.ndim == 1:
+            y = lowpass_1d(y, fps, cutoff_hz)
+        else:
+            y = np.stack([lowpass_1d(y[:, d], fps, cutoff_hz) for d in range(y.shape[1])], axis=1)
+    if y.shape[0] < 2:
+        return np.full_like(y, np.nan)
+    return np.gradient(y, 1.0 / fps, axis=0)
+
+
+def _nanmean_pair(both: np.ndarray) -> np.ndarray:
+    """Mean over axis 1 ignoring NaN; rows with nothing seen stay NaN without a warning."""
+    count = np.sum(np.isfinite(both), axis=1)
+    total = np.nansum(both, axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(count > 0, total / np.maximum(count, 1), np.nan)

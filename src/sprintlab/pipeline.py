@@ -1,0 +1,412 @@
+"""Orchestration: from a clip (or a cached pixel track) to a :class:`~sprintlab.results.RepResult`.
+
+This is the only module that strings the stages together; each stage is a pure function elsewhere.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .calibration import Calibration, CalibrationInput, find_sidecar, from_athlete_height, load_sidecar
+from .calibration import from_markers as calibration_from_markers
+from .errors import CalibrationError
+from .events import EventSettings, detect_contacts, detect_first_movement
+from .filtering import FilterSettings, mask_low_confidence, repair_leg_swaps, smooth_track
+from .kinematics import hip_mid, shin_angle_deg, trunk_angle_deg, velocity
+from .profile import split_times
+from .results import RepResult, write_rep_folder
+from .skeleton import ANKLE, HIP, KNEE, KP, SIDES
+from .steps import build_steps
+from .track import KeypointTrack
+
+Progress = Callable[[str, float], None]
+
+LEG_TO_STATURE = 0.491
+"""Thigh + shank length as a fraction of stature (Drillis & Contini)."""
+
+ANKLE_HEIGHT_TO_STATURE = 0.039
+"""Ankle joint height above the ground as a fraction of stature (Drillis & Contini)."""
+
+
+@dataclass(frozen=True)
+class AnalysisSettings:
+    """Everything that shapes an analysis after the pose model."""
+
+    filter: FilterSettings = field(default_factory=FilterSettings)
+    events: EventSettings = field(default_factory=EventSettings)
+    max_steps: int = 10
+    hip_velocity_cutoff_hz: float = 6.0
+
+
+def file_sha256(path: Path, chunk: int = 1 << 20) -> str:
+    """SHA-256 of a file's content (hex)."""
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        while block := f.read(chunk):
+            h.update(block)
+    return h.hexdigest()
+
+
+def rep_id_for(path: Path, sha256: str) -> str:
+    """Folder-safe rep id: the clip's stem and the first 8 hex digits of its content hash."""
+    stem = "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in Path(path).stem)[:60]
+    return f"{stem or 'clip'}-{sha256[:8]}"
+
+
+def leg_length_px(track: KeypointTrack) -> float:
+    """Median thigh + shank length over frames and both legs (same units as the track)."""
+    lengths = []
+    for side in SIDES:
+        hip, knee, ankle = track.point(HIP[side]), track.point(KNEE[side]), track.point(ANKLE[side])
+        lengths.append(np.linalg.norm(hip - knee, axis=1) + np.linalg.norm(knee - ankle, axis=1))
+    all_len = np.concatenate(lengths)
+    all_len = all_len[np.isfinite(all_len)]
+    return float(np.median(all_len)) if all_len.size else math.nan
+
+
+def estimate_stature_m(world: KeypointTrack) -> float:
+    """Stature from the leg segments of a world-frame track (thigh + shank = 0.491 × stature)."""
+    return leg_length_px(world) / LEG_TO_STATURE
+
+
+def height_calibration(track_px: KeypointTrack, height_m: float) -> Calibration:
+    """Scale from the athlete's stature when no ground markers are given (low confidence).
+
+    The scale comes from the athlete's leg segments in pixels; the origin is the front foot in the
+    first 0.2 s (the stance), the ground is the stance ankles' level less the ankle height, and the
+    run direction is the direction the hips travel.
+    """
+    leg = leg_length_px(track_px)
+    if not np.isfinite(leg) or leg <= 0:
+        raise CalibrationError(
+            "The athlete's legs were not seen clearly enough to scale the clip from their height: "
+            "add ground markers to the clip's calibration file."
+        )
+    height_px = leg / LEG_TO_STATURE
+    hip = hip_mid(track_px)
+    ok = np.flatnonzero(np.all(np.isfinite(hip), axis=1))
+    direction = 1 if hip[ok[-1], 0] >= hip[ok[0], 0] else -1
+    n0 = max(3, int(round(0.2 * track_px.fps)))
+    ankles = np.concatenate([track_px.point(ANKLE[s])[:n0] for s in SIDES])
+    ankles = ankles[np.all(np.isfinite(ankles), axis=1)]
+    if ankles.size == 0:
+        ankles = np.concatenate([track_px.point(ANKLE[s]) for s in SIDES])
+        ankles = ankles[np.all(np.isfinite(ankles), axis=1)]
+    front = ankles[np.argmax(direction * ankles[:, 0])]
+    ground_y = float(np.median(ankles[:, 1])) + ANKLE_HEIGHT_TO_STATURE * height_px
+    return from_athlete_height(
+        height_px=height_px,
+        height_m=height_m,
+        origin_px=(float(front[0]), ground_y),
+        direction=direction,
+        ground_y_px=ground_y,
+    )
+
+
+def resolve_calibration(
+    calib_input: CalibrationInput | None,
+    track_px: KeypointTrack,
+    image_size_px: tuple[int, int],
+    athlete_height_m: float | None,
+) -> Calibration:
+    """Calibration from markers when there are any, else from the athlete's height."""
+    if calib_input is not None and len(calib_input.markers) >= 2:
+        return calibration_from_markers(calib_input.markers, image_size_px=image_size_px)
+    height = athlete_height_m or (calib_input.athlete_height_m if calib_input else None)
+    if height is None:
+        raise CalibrationError(
+            "No calibration for this clip: put ground markers in a sidecar file next to the clip "
+            "(clip.toml), pass --calib FILE, or give --athlete-height-m for an approximate scale."
+        )
+    return height_calibration(track_px, height)
+
+
+def to_world(track_px: KeypointTrack, calib: Calibration) -> KeypointTrack:
+    """Map every keypoint of a pixel track to metres in the world frame."""
+    xy = calib.to_world(np.asarray(track_px.xy).reshape(-1, 2)).reshape(track_px.xy.shape)
+    return track_px.with_xy(xy, space="world")
+
+
+def _series(world: KeypointTrack, hip_vx: np.ndarray) -> pd.DataFrame:
+    hip = hip_mid(world)
+    data: dict[str, np.ndarray] = {
+        "frame": world.frame_index,
+        "t_s": world.t_s,
+        "hip_x_m": hip[:, 0],
+        "hip_y_m": hip[:, 1],
+        "hip_vx_mps": hip_vx,
+        "trunk_angle_deg": trunk_angle_deg(world),
+    }
+    for side in SIDES:
+        data[f"shin_angle_{side}_deg"] = shin_angle_deg(world, side)
+        data[f"ankle_{side}_x_m"] = world.point(ANKLE[side])[:, 0]
+        data[f"ankle_{side}_y_m"] = world.point(ANKLE[side])[:, 1]
+    return pd.DataFrame(data)
+
+
+def analyze_track(
+    raw_px: KeypointTrack,
+    calib: Calibration,
+    *,
+    rep_id: str,
+    video: dict[str, Any],
+    stature_m: float | None = None,
+    settings: AnalysisSettings | None = None,
+    warnings: list[str] | None = None,
+) -> RepResult:
+    """Everything after the pose model: clean, calibrate, detect events, build steps and splits.
+
+    Parameters
+    ----------
+    raw_px : KeypointTrack
+        The athlete's keypoints in pixels as the model gave them (NaN where not found).
+    calib : Calibration
+        Pixels -> metres.
+    rep_id : str
+    video : dict
+        The ``video`` block of rep.json.
+    stature_m : float, optional
+        Athlete stature; estimated from the leg segments when not given.
+    settings : AnalysisSettings, optional
+    warnings : list of str, optional
+        Warnings from earlier stages (video probe, tracking) to carry into the result.
+    """
+    s = settings or AnalysisSettings()
+    warns = list(warnings or []) + list(calib.warnings)
+    masked = mask_low_confidence(raw_px, s.filter.conf_threshold)
+    repaired, swapped = repair_leg_swaps(masked, swap_penalty=s.filter.swap_penalty)
+    world = smooth_track(to_world(repaired, calib), s.filter)
+    stature_source = "given"
+    if stature_m is None:
+        stature_m = estimate_stature_m(world)
+        stature_source = "estimated from the leg segments"
+    hip = hip_mid(world)
+    fps = raw_px.fps
+    fm = detect_first_movement(world.t_s, hip[:, 0], fps, s.events)
+    ankles = {side: np.asarray(world.point(ANKLE[side])) for side in SIDES}
+    contacts, w = detect_contacts(world.t_s, ankles, hip[:, 0], fps, stature_m, s.events)
+    warns += w
+    steps, w = build_steps(contacts, fm, world, max_steps=s.max_steps)
+    warns += w
+    splits, w = split_times(world.t_s, hip[:, 0], fm.time_s)
+    if calib.method == "athlete_height":
+        w = [x + " (distances are approximate: no ground markers)" for x in w]
+    warns += w
+    hip_vx = velocity(hip[:, 0], fps, cutoff_hz=s.hip_velocity_cutoff_hz)
+    finite_v = hip_vx[np.isfinite(hip_vx)]
+    extra = {
+        "athlete": {"stature_m": stature_m, "stature_source": stature_source},
+        "peak_hip_velocity_mps": float(finite_v.max()) if finite_v.size else math.nan,
+        "diagnostics": {
+            "leg_swap_frames_repaired": int(swapped.sum()),
+            "contacts_found": len(contacts),
+            "keypoint_coverage": float(np.mean(np.isfinite(masked.xy[:, KP.LEFT_ANKLE, 0]))),
+        },
+    }
+    return RepResult(
+        rep_id=rep_id,
+        video=video,
+        calibration={
+            "method": calib.method,
+            "rms_residual_m": calib.rms_residual_m,
+            "confidence": calib.confidence,
+        },
+        first_movement_s=fm.time_s,
+        steps=steps,
+        splits=splits,
+        warnings=warns,
+        series=_series(world, hip_vx),
+        raw_track=raw_px,
+        world_track=world,
+        extra=extra,
+    )
+
+
+def load_calibration_input(clip: Path, calib_path: Path | None) -> CalibrationInput | None:
+    """The calibration file given, else the clip's sidecar (``clip.toml``), else None."""
+    path = calib_path or find_sidecar(clip)
+    return load_sidecar(path) if path is not None else None
+
+
+@dataclass(frozen=True)
+class ClipOptions:
+    """What a user can state about one clip (all optional)."""
+
+    capture_fps: float | None = None
+    calib_path: Path | None = None
+    athlete_height_m: float | None = None
+    model_path: Path = Path("models/yolo11n-pose.pt")
+    overlay: bool = True
+    rep_id: str | None = None
+
+
+def _video_block(meta: Any) -> dict[str, Any]:
+    return {
+        "path": str(meta.path),
+        "container_fps": meta.container_fps,
+        "capture_fps": meta.capture_fps,
+        "n_frames": meta.n_frames,
+        "width_px": meta.width_px,
+        "height_px": meta.height_px,
+    }
+
+
+def _overlay_writer(meta: Any, result: RepResult, calib: Calibration) -> Callable[[Path], list[str]]:
+    """A media callback for :func:`~sprintlab.results.write_rep_folder` drawing overlay.mp4."""
+    from .video import iter_frames
+    from .viz.overlay import StepMark, draw_frame
+    from .viz.video_writer import H264Writer
+
+    def write(folder: Path) -> list[str]:
+        world = result.world_track
+        px = calib.to_image(np.asarray(world.xy).reshape(-1, 2)).reshape(world.xy.shape)
+        marks = [
+            StepMark(s.number, s.foot, s.touchdown_s, s.toeoff_s, s.shin_angle_td_deg)
+            for s in result.steps
+        ]
+        # Overlays are for people: cap at 1280 px wide and play back at up to 30 fps of capture
+        # time slowed down (a 240 fps clip plays at 30 fps, i.e. 8x slow motion).
+        max_w = 1280
+        scale = min(1.0, max_w / meta.width_px)
+        w, h = int(meta.width_px * scale) // 2 * 2, int(meta.height_px * scale) // 2 * 2
+        play_fps = min(30.0, meta.capture_fps)
+        import cv2
+
+        with H264Writer(folder / "overlay.mp4", play_fps, w, h) as writer:
+            for frame in iter_frames(meta):
+                img = frame.image
+                if img.shape[1] != w or img.shape[0] != h:
+                    img = cv2.resize(img, (w, h), interpolation=cv2.INTER_AREA)
+                i = int(np.searchsorted(world.frame_index, frame.index))
+                if i < len(world.frame_index) and world.frame_index[i] == frame.index:
+                    img = draw_frame(img, px[i] * scale, frame.t_s, marks, header=result.rep_id)
+                writer.write(img)
+        return []
+
+    return write
+
+
+def analyze_clip(
+    clip: Path,
+    out_dir: Path,
+    options: ClipOptions | None = None,
+    *,
+    settings: AnalysisSettings | None = None,
+    estimator: Any = None,
+    progress: Progress | None = None,
+) -> tuple[RepResult, Path]:
+    """Analyse one clip end to end and write its rep folder.
+
+    Steps: probe the video, load the calibration input, run the pose model and follow the athlete,
+    analyse the track, write ``out_dir/<rep_id>/`` (with overlay.mp4) atomically.
+
+    Returns
+    -------
+    result : RepResult
+    rep_dir : Path
+    """
+    from .pose.yolo import YoloPoseEstimator
+    from .tracking import track_athlete
+    from .video import iter_frames, probe
+
+    opts = options or ClipOptions()
+    clip = Path(clip)
+    calib_input = load_calibration_input(clip, opts.calib_path)
+    capture_fps = opts.capture_fps or (calib_input.capture_fps if calib_input else None)
+    meta = probe(clip, capture_fps=capture_fps)
+    est = estimator or YoloPoseEstimator(opts.model_path)
+    if progress:
+        progress("pose", 0.0)
+
+    def frames(step: int):
+        for f in iter_frames(meta, step=step):
+            yield f.index, f.t_s, f.image
+
+    athlete = track_athlete(frames, meta.n_frames, meta.capture_fps, est, progress=progress)
+    raw = athlete.track
+    calib = resolve_calibration(
+        calib_input, raw, (meta.width_px, meta.height_px), opts.athlete_height_m
+    )
+    height = opts.athlete_height_m or (calib_input.athlete_height_m if calib_input else None)
+    rep_id = opts.rep_id or rep_id_for(clip, file_sha256(clip))
+    result = analyze_track(
+        raw,
+        calib,
+        rep_id=rep_id,
+        video=_video_block(meta),
+        stature_m=height,
+        settings=settings,
+        warnings=[*meta.warnings, *athlete.warnings],
+    )
+    result.extra["calibration_input"] = _calibration_input_dict(calib_input, opts.athlete_height_m)
+    if progress:
+        progress("writing", 0.0)
+    rep_dir = write_rep_folder(
+        result,
+        out_dir,
+        extra_arrays={"boxes_xyxy_px": athlete.boxes_xyxy_px, "box_conf": athlete.box_conf},
+        write_media=_overlay_writer(meta, result, calib) if opts.overlay else None,
+    )
+    return result, rep_dir
+
+
+def _calibration_input_dict(
+    calib_input: CalibrationInput | None, athlete_height_m: float | None
+) -> dict[str, Any]:
+    markers = []
+    if calib_input is not None:
+        markers = [
+            {"image_px": list(m.image_px), "track_m": m.track_m, "lateral_m": m.lateral_m}
+            for m in calib_input.markers
+        ]
+    height = athlete_height_m or (calib_input.athlete_height_m if calib_input else None)
+    return {"markers": markers, "athlete_height_m": height}
+
+
+def reanalyze_rep(
+    rep_dir: Path, *, settings: AnalysisSettings | None = None, overlay: bool = True
+) -> tuple[RepResult, Path]:
+    """Re-run everything after the pose model from a rep folder's ``keypoints.npz``.
+
+    The overlay is redrawn when the original clip is still at its recorded path; otherwise the
+    old overlay is kept.
+    """
+    from .calibration import Marker
+    from .results import load_rep_json, load_track_npz
+    from .video import probe
+
+    rep_dir = Path(rep_dir)
+    doc = load_rep_json(rep_dir)
+    raw, arrays = load_track_npz(rep_dir / "keypoints.npz")
+    ci = doc.get("calibration_input") or {}
+    markers = tuple(
+        Marker(tuple(m["image_px"]), float(m["track_m"]), float(m.get("lateral_m", 0.0)))
+        for m in ci.get("markers", [])
+    )
+    height = ci.get("athlete_height_m")
+    video = doc["video"]
+    calib_input = CalibrationInput(
+        markers=markers, capture_fps=video.get("capture_fps"), athlete_height_m=height,
+        run_direction="auto",
+    )
+    calib = resolve_calibration(calib_input, raw, (video["width_px"], video["height_px"]), height)
+    result = analyze_track(
+        raw, calib, rep_id=doc["rep_id"], video=video, stature_m=height, settings=settings
+    )
+    result.extra["calibration_input"] = ci
+    clip = Path(video["path"])
+    media = None
+    if overlay and clip.exists():
+        media = _overlay_writer(probe(clip, capture_fps=video.get("capture_fps")), result, calib)
+    out = write_rep_folder(
+        result, rep_dir.parent, extra_arrays=arrays, write_media=media, keep_files_from=rep_dir
+    )
+    return result, out

@@ -1,0 +1,212 @@
+"""The first N steps: timing, lengths, angles and foot placement at touchdown and toe-off.
+
+Definitions follow ../shared/design/metrics.md. Step ``i`` is the ``i``-th touchdown after first
+movement. Frame indices: ``touchdown_frame`` is the first frame in contact, ``toeoff_frame`` the last.
+
+For the last step in view, when the next touchdown is not in the clip, ``step_time_s`` is
+TD(i) − TD(i−1) (the previous step's time, as metrics.md allows) and ``flight_time_s`` is null.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass
+
+import numpy as np
+
+from .events import Contact, FirstMovement
+from .kinematics import hip_angle_deg, hip_mid, knee_angle_deg, shin_angle_deg, trunk_angle_deg
+from .skeleton import ANKLE
+from .track import KeypointTrack
+
+MIN_FPS_FOR_TIMING_HZ = 50.0
+"""Below this capture rate one frame (≥ 20 ms) is too coarse for contact and flight times."""
+
+STEP_FIELDS: tuple[str, ...] = (
+    "number",
+    "foot",
+    "touchdown_frame",
+    "toeoff_frame",
+    "touchdown_s",
+    "toeoff_s",
+    "contact_time_s",
+    "flight_time_s",
+    "step_length_m",
+    "step_time_s",
+    "step_frequency_hz",
+    "step_velocity_mps",
+    "shin_angle_td_deg",
+    "shin_angle_to_deg",
+    "trunk_angle_td_deg",
+    "touchdown_distance_m",
+    "toeoff_distance_m",
+    "knee_angle_td_deg",
+    "hip_angle_td_deg",
+    "foot_x_m",
+)
+
+
+@dataclass(frozen=True)
+class Step:
+    """One step (see the module docstring and metrics.md for every definition)."""
+
+    number: int
+    foot: str
+    touchdown_frame: int
+    toeoff_frame: int
+    touchdown_s: float
+    toeoff_s: float
+    contact_time_s: float
+    flight_time_s: float
+    step_length_m: float
+    step_time_s: float
+    step_frequency_hz: float
+    step_velocity_mps: float
+    shin_angle_td_deg: float
+    shin_angle_to_deg: float
+    trunk_angle_td_deg: float
+    touchdown_distance_m: float
+    toeoff_distance_m: float
+    knee_angle_td_deg: float
+    hip_angle_td_deg: float
+    foot_x_m: float
+
+    def to_dict(self) -> dict[str, object]:
+        """Plain JSON-ready dict; NaN becomes None."""
+        out: dict[str, object] = {}
+        for k, v in asdict(self).items():
+            if isinstance(v, float) and not math.isfinite(v):
+                out[k] = None
+            elif isinstance(v, np.integer | np.floating):
+                out[k] = v.item()
+            else:
+                out[k] = v
+        return out
+
+
+def interp_at(t_s: np.ndarray, y: np.ndarray, t: float) -> float:
+    """Linear interpolation of ``y`` at time ``t`` using finite samples only; NaN outside them."""
+    if not np.isfinite(t):
+        return math.nan
+    ok = np.isfinite(y)
+    if ok.sum() < 2:
+        return math.nan
+    tt, yy = t_s[ok], y[ok]
+    if t < tt[0] or t > tt[-1]:
+        return math.nan
+    i = int(np.searchsorted(tt, t))
+    # Refuse to interpolate across a gap longer than 3 frames: the value would be invented.
+    if 0 < i < len(tt) and tt[i] - tt[i - 1] > 3.5 * float(np.median(np.diff(t_s))):
+        return math.nan
+    return float(np.interp(t, tt, yy))
+
+
+def _front_stance_contact(contacts: list[Contact], fm: FirstMovement) -> Contact | None:
+    """The pushing foot of the stance: the front-most contact already down before first movement."""
+    stance = [
+        c
+        for c in contacts
+        if (not np.isfinite(c.td_s) or c.td_s <= fm.time_s)
+        and (not np.isfinite(c.to_s) or c.to_s > fm.time_s)
+    ]
+    return max(stance, key=lambda c: c.pivot_x_m) if stance else None
+
+
+def build_steps(
+    contacts: list[Contact],
+    fm: FirstMovement,
+    track: KeypointTrack,
+    *,
+    max_steps: int = 10,
+) -> tuple[list[Step], list[str]]:
+    """Turn contacts into the first ``max_steps`` steps after first movement.
+
+    Parameters
+    ----------
+    contacts : list of Contact
+        All contacts of the clip, in time order.
+    fm : FirstMovement
+        Start of the sprint.
+    track : KeypointTrack
+        Low-passed world-frame track (metres) used for angles and hip positions.
+    max_steps : int
+        Number of steps to report at most (never invented: fewer when fewer are in view).
+
+    Returns
+    -------
+    steps : list of Step
+    warnings : list of str
+    """
+    warnings: list[str] = []
+    t = track.t_s
+    fps = track.fps
+    timing_ok = fps >= MIN_FPS_FOR_TIMING_HZ
+    if not timing_ok:
+        warnings.append(
+            f"the clip was captured at {fps:.0f} fps: one frame is {1000 / fps:.0f} ms, too coarse "
+            f"for contact and flight times (at least {MIN_FPS_FOR_TIMING_HZ:.0f} fps needed, "
+            "120–240 recommended); they are left empty"
+        )
+    running = [c for c in contacts if np.isfinite(c.td_s) and c.td_s > fm.time_s]
+    if not running:
+        warnings.append("no touchdown after first movement was found in view")
+        return [], warnings
+    front = _front_stance_contact(contacts, fm)
+    if front is None:
+        warnings.append(
+            "the stance foot is not in view, so the first step's length cannot be measured"
+        )
+    hip = hip_mid(track)
+    trunk = trunk_angle_deg(track)
+    steps: list[Step] = []
+    for i, c in enumerate(running[:max_steps]):
+        nxt = running[i + 1] if i + 1 < len(running) else None
+        prev = running[i - 1] if i > 0 else None
+        td, to = c.td_s, c.to_s
+        if nxt is not None:
+            step_time = nxt.td_s - td
+        elif prev is not None:
+            step_time = td - prev.td_s
+        else:
+            step_time = math.nan
+        prev_foot_x = prev.foot_x_m if prev is not None else (front.foot_x_m if front else np.nan)
+        step_length = c.foot_x_m - prev_foot_x
+        contact_time = to - td if timing_ok else math.nan
+        flight_time = (nxt.td_s - to) if (timing_ok and nxt is not None) else math.nan
+        freq = 1.0 / step_time if np.isfinite(step_time) and step_time > 0 else math.nan
+        label = c.label
+        ankle_x = track.point(ANKLE[label])[:, 0]
+        hip_x_td = interp_at(t, hip[:, 0], td)
+        hip_x_to = interp_at(t, hip[:, 0], to)
+        steps.append(
+            Step(
+                number=i + 1,
+                foot=c.side,
+                touchdown_frame=c.td_frame,
+                toeoff_frame=c.to_frame,
+                touchdown_s=td,
+                toeoff_s=to,
+                contact_time_s=contact_time,
+                flight_time_s=flight_time,
+                step_length_m=step_length,
+                step_time_s=step_time,
+                step_frequency_hz=freq,
+                step_velocity_mps=step_length * freq,
+                shin_angle_td_deg=interp_at(t, shin_angle_deg(track, label), td),
+                shin_angle_to_deg=interp_at(t, shin_angle_deg(track, label), to),
+                trunk_angle_td_deg=interp_at(t, trunk, td),
+                touchdown_distance_m=c.foot_x_m - hip_x_td,
+                toeoff_distance_m=interp_at(t, ankle_x, to) - hip_x_to,
+                knee_angle_td_deg=interp_at(t, knee_angle_deg(track, label), td),
+                hip_angle_td_deg=interp_at(t, hip_angle_deg(track, label), td),
+                foot_x_m=c.foot_x_m,
+            )
+        )
+    if steps and len(running) <= max_steps:
+        warnings.append(
+            f"step {steps[-1].number} is the last touchdown in view: its step time uses the "
+            "previous step and its flight time is empty"
+        )
+    if len(steps) < max_steps:
+        warnings.append(f"only {len(steps)} of {max_steps} steps are in view")
+    return steps, warnings

@@ -1,0 +1,1 @@
+"""Figures, overlay videos and kinograms built from analysis results."""
