@@ -62,16 +62,19 @@ _DUP_PERCENTILE = 99.9
 # A window whose largest pair differences stay below this many grey levels is static: it cannot
 # tell duplicates from a still scene and is not counted.
 _DUP_STATIC_LEVELS = 8.0
-# A pair is "still" when its difference is at most max(this many levels, 10 % of the window's
-# reference difference); compression noise on a repeated frame stays well below this.
+# A pair is "still" when its difference is at most max(this many levels, 25 % of the window's
+# reference difference): an encoder refines a repeated frame a little (measured up to ~20 % of
+# a real change at crf 23), while consecutive real frames differ by at least ~45 % of the
+# window's reference once the athlete runs.
 _DUP_STILL_LEVELS = 2.0
-_DUP_STILL_RELATIVE = 0.10
+_DUP_STILL_RELATIVE = 0.25
 # A repeat must lie between moving pairs no further than this (an up-sampling factor up to 16),
 # so a scene that becomes still (athlete left the frame) is not mistaken for repeats.
 _DUP_MAX_RUN = 16
 
-# Formats FFmpeg can open that are not videos (text shown as ANSI art, still images).
-_NOT_VIDEO_FORMATS = frozenset({"tty", "image2", "apng", "gif", "webp_pipe"})
+# Formats FFmpeg can open that are not videos: text shown as ANSI art, still images (the
+# single-image demuxers are also all named "*_pipe").
+_NOT_VIDEO_FORMATS = frozenset({"tty", "image2"})
 
 
 class CaptureFpsError(VideoError, ValueError):
@@ -124,9 +127,9 @@ class VideoMeta:
     rotation_deg: int
     duration_s: float
     codec: str
-    timestamps_s: np.ndarray
+    timestamps_s: np.ndarray = field(repr=False)
     warnings: tuple[str, ...] = ()
-    pts: np.ndarray | None = field(default=None)
+    pts: np.ndarray | None = field(default=None, repr=False)
     time_base: Fraction | None = None
 
     def __post_init__(self) -> None:
@@ -316,7 +319,9 @@ def _probe_open(
     # Confirm that frames decode: the first one (which also gives the display rotation) and
     # the last group of pictures (which gives the number of decodable frames).
     stream.thread_type = "AUTO"
-    first = next((f for _, f in _decode(container, stream, pts, 0, None)), None)
+    frames = _decode(container, stream, pts, 0, None)
+    first = next((f for _, f in frames), None)
+    frames.close()
     if first is None:
         raise VideoError(
             f"{p} is damaged and no frame could be decoded; "
@@ -359,7 +364,12 @@ def _probe_open(
     duration_s = float(timestamps_s[-1] + 1.0 / capture)
 
     if check_duplicates and n_frames >= 3:
-        dup = _duplicate_warning(p.name, container, stream, pts, n_frames, capture)
+        keyframe_index = (
+            np.searchsorted(pts, np.asarray(packets.keyframe_pts, dtype=np.int64))
+            if pts is not None
+            else np.zeros(0, dtype=np.int64)
+        )
+        dup = _duplicate_warning(p.name, container, stream, pts, keyframe_index, n_frames, capture)
         if dup:
             warnings.append(dup)
     if capture_fps is None and container_fps <= LOW_CONTAINER_FPS:
@@ -440,6 +450,8 @@ def _decode(
     pts: np.ndarray | None,
     start_index: int,
     stop_index: int | None,
+    *,
+    allow_seek: bool = True,
 ) -> Iterator[tuple[int, av.VideoFrame]]:
     """Yield ``(index, frame)`` for frames ``start_index <= index < stop_index``.
 
@@ -449,11 +461,15 @@ def _decode(
     """
     pts_to_index = {int(v): i for i, v in enumerate(pts)} if pts is not None else None
     seeked = False
-    if pts_to_index is not None and start_index > 0:
+    if allow_seek and pts_to_index is not None and start_index > 0:
         container.seek(int(pts[start_index]), stream=stream, backward=True)
         seeked = True
     else:
-        container.seek(0, stream=stream, backward=True)
+        first_pts = int(pts[0]) if pts is not None else int(stream.start_time or 0)
+        try:
+            container.seek(first_pts, stream=stream, backward=True)
+        except av.error.FFmpegError:
+            pass  # unseekable input (raw stream): a fresh container is already at the start
     stream.codec_context.flush_buffers()
 
     counter = 0
@@ -471,7 +487,7 @@ def _decode(
         counter += 1
         if seeked and counter == 1 and index > start_index:
             # The seek landed after the wanted frame (inexact index): decode from the start.
-            yield from _decode(container, stream, pts, 0, stop_index)
+            yield from _decode(container, stream, pts, start_index, stop_index, allow_seek=False)
             return
         if stop_index is not None and index >= stop_index:
             return
@@ -562,33 +578,45 @@ def _duplicate_warning(
     container: av.container.InputContainer,
     stream: av.video.VideoStream,
     pts: np.ndarray | None,
+    keyframe_index: np.ndarray,
     n_frames: int,
     capture_fps: float,
 ) -> str | None:
-    if n_frames <= 2 * _DUP_WINDOW_FRAMES:
+    length = _DUP_WINDOW_FRAMES
+    if n_frames <= 2 * length:
         starts = [0]
         length = n_frames
     else:
-        # Two windows at a third and two thirds of the clip, where the athlete is most likely
-        # moving (the start of a clip is often the still set position).
-        length = _DUP_WINDOW_FRAMES
-        starts = [n_frames // 3 - length // 2, 2 * n_frames // 3 - length // 2]
+        # Two windows near a third and two thirds of the clip, where the athlete is most likely
+        # moving (the start of a clip is often the still set position). A window starts on a
+        # nearby keyframe when there is one, so no frame is decoded only to reach it.
+        starts = []
+        for target in (n_frames // 3 - length // 2, 2 * n_frames // 3 - length // 2):
+            near = keyframe_index[
+                (np.abs(keyframe_index - target) <= length // 2)
+                & (keyframe_index + length <= n_frames)
+            ]
+            start = int(near[np.argmin(np.abs(near - target))]) if near.size else target
+            if all(abs(start - s) >= length for s in starts):
+                starts.append(start)
     counted = repeats = 0
+    spacings: list[int] = []
     for start in starts:
-        grey = _grey_window(container, stream, pts, start, start + length)
-        c, r = _count_repeats(grey)
+        c, r, sp = _count_repeats(_grey_window(container, stream, pts, start, start + length))
         counted += c
         repeats += r
+        spacings += sp
     if counted == 0 or repeats < 2:
         return None
     fraction = repeats / counted
     if fraction <= DUPLICATE_FRACTION:
         return None
-    effective = capture_fps * (1 - fraction)
+    # Repeats of an up-sampled clip come in runs: the new frames are `spacing` pairs apart.
+    original_fps = capture_fps / float(np.median(spacings))
     return (
-        f"{fraction:.0%} of consecutive frames in {name} are repeats, so it was probably "
-        f"recorded at about {effective:.0f} fps and converted to {capture_fps:.4g} fps; timing "
-        "is only as precise as the original rate, so use the original recording if you can."
+        f"{fraction:.0%} of consecutive frames in {name} repeat the previous one, so it was "
+        f"probably recorded at about {original_fps:.0f} fps and converted to {capture_fps:.4g} "
+        "fps; timing is only as precise as the original rate, so use the original recording."
     )
 
 
@@ -611,10 +639,16 @@ def _grey_window(
     return out
 
 
-def _count_repeats(grey: list[np.ndarray]) -> tuple[int, int]:
-    """Return (pairs counted, pairs that repeat the previous frame) for consecutive frames."""
+def _count_repeats(grey: list[np.ndarray]) -> tuple[int, int, list[int]]:
+    """Find repeated frames among consecutive grey frames.
+
+    Returns (pairs counted, pairs that repeat the previous frame, spacings between the
+    changing pairs that enclose repeats). Only pairs between the first and last changing pair
+    are counted, and a still stretch longer than ``_DUP_MAX_RUN`` pairs is a still scene (the
+    athlete left the frame or has not started), not repeats.
+    """
     if len(grey) < 3:
-        return 0, 0
+        return 0, 0, []
     diff = np.array(
         [
             np.percentile(np.abs(b.astype(np.int16) - a.astype(np.int16)), _DUP_PERCENTILE)
@@ -624,21 +658,21 @@ def _count_repeats(grey: list[np.ndarray]) -> tuple[int, int]:
     # Second-largest difference: robust to a single glitch such as a flash.
     reference = float(np.sort(diff)[-2])
     if reference < _DUP_STATIC_LEVELS:
-        return 0, 0
+        return 0, 0, []
     still = diff <= max(_DUP_STILL_LEVELS, _DUP_STILL_RELATIVE * reference)
     moving_idx = np.flatnonzero(~still)
-    repeats = 0
-    for k in np.flatnonzero(still):
-        before = moving_idx[moving_idx < k]
-        after = moving_idx[moving_idx > k]
-        if (
-            before.size
-            and after.size
-            and k - before[-1] <= _DUP_MAX_RUN
-            and after[0] - k <= _DUP_MAX_RUN
-        ):
-            repeats += 1
-    return diff.size, repeats
+    if moving_idx.size < 2:
+        return 0, 0, []
+    counted, repeats = 1, 0
+    spacings: list[int] = []
+    for gap in np.diff(moving_idx).tolist():
+        if gap <= _DUP_MAX_RUN + 1:
+            counted += gap
+            repeats += gap - 1
+            spacings.append(gap)
+        else:
+            counted += 1
+    return counted, repeats, spacings
 
 
 # --------------------------------------------------------------------------------------------
