@@ -78,8 +78,8 @@ class TrackingSettings:
     refine_conf : float
         Box threshold on the crop.
     crop_scale : float
-        The crop is the expected box enlarged by this factor, and at least a square of this
-        factor times the box height.
+        The crop is a square of this factor times the expected box's longer side (its height
+        for an upright athlete), see :func:`refine_roi`.
     min_refine_iou : float
         Refine detections overlapping the expected box less than this are rejected.
     refine_weight : float
@@ -164,7 +164,7 @@ class TrackingSettings:
         """Search-pass stride in frames at ``fps`` (at least 1)."""
         if not fps > 0:
             raise ValueError(f"fps must be positive, got {fps}")
-        return max(1, int(round(self.search_interval_s * fps)))
+        return max(1, round(self.search_interval_s * fps))
 
 
 # --------------------------------------------------------------------------------------------
@@ -207,19 +207,17 @@ def box_iou(a_xyxy_px: np.ndarray, b_xyxy_px: np.ndarray) -> np.ndarray:
 
 
 def refine_roi(box_xyxy_px: np.ndarray, crop_scale: float) -> np.ndarray:
-    """Crop region around an expected box.
+    """Crop region around an expected box: a square of side ``crop_scale`` × the box's longer side.
 
-    The box is enlarged by ``crop_scale`` about its centre, and each side is at least
-    ``crop_scale`` × box height (so an upright, narrow athlete gets a square crop with room for
-    the swinging limbs). Returns ``(x1, y1, x2, y2)`` in px, not clipped to the image.
+    For an upright athlete (taller than wide) this is the box enlarged ``crop_scale`` times and
+    widened to a square, leaving room for swinging limbs. A crouched athlete's box is wider than
+    tall; the square then leaves room above for the athlete to rise into before the expected box
+    catches up. Returns ``(x1, y1, x2, y2)`` in px, not clipped to the image.
     """
     x1, y1, x2, y2 = np.asarray(box_xyxy_px, dtype=float).reshape(4)
     cx, cy = 0.5 * (x1 + x2), 0.5 * (y1 + y2)
-    w, h = x2 - x1, y2 - y1
-    side_min = crop_scale * h
-    half_w = 0.5 * max(crop_scale * w, side_min)
-    half_h = 0.5 * max(crop_scale * h, side_min)
-    return np.array([cx - half_w, cy - half_h, cx + half_w, cy + half_h])
+    half = 0.5 * crop_scale * max(x2 - x1, y2 - y1)
+    return np.array([cx - half, cy - half, cx + half, cy + half])
 
 
 # --------------------------------------------------------------------------------------------
@@ -375,10 +373,9 @@ def link_cost(
     mean_h = np.maximum(0.5 * (hp + hd), 1e-9)
     dist = np.linalg.norm(box_centres(p)[:, None, :] - box_centres(d)[None, :, :], axis=2) / mean_h
     cost = dist + (1.0 - box_iou(p, d))
-    gate = (
-        settings.link_gate_heights
-        + settings.link_gate_heights_per_s * np.asarray(gap_s, dtype=float).reshape(-1, 1)
-    )
+    gate = settings.link_gate_heights + settings.link_gate_heights_per_s * np.asarray(
+        gap_s, dtype=float
+    ).reshape(-1, 1)
     with np.errstate(divide="ignore", invalid="ignore"):
         ratio = np.maximum(hp / hd, hd / hp)
     impossible = (dist > gate) | ~(ratio <= settings.link_max_height_ratio)
@@ -541,7 +538,9 @@ def choose_athlete(
         )
     scores = tuple(run_score(tr, settings) for tr in tracklets)
     heights = np.array([tr.median_height_px for tr in tracklets])
-    candidates = [k for k, tr in enumerate(tracklets) if tr.duration_s >= settings.min_run_duration_s]
+    candidates = [
+        k for k, tr in enumerate(tracklets) if tr.duration_s >= settings.min_run_duration_s - 1e-9
+    ]
     speeds = np.array([s.speed_px_per_s for s in scores])
     runners = [
         k for k in candidates if speeds[k] >= settings.min_run_speed_heights_per_s * heights[k]
@@ -619,11 +618,12 @@ def _join(earlier: Tracklet, later: Tracklet, settings: TrackingSettings) -> tup
     (the upper body behind an obstacle) and only grows to the whole person a few frames later.
     """
     # ``later`` must start after ``earlier`` starts and end after it ends (a short duplicate
-    # inside the other tracklet is not a continuation), and begin within max_gap_s of its end.
+    # inside the other tracklet is not a continuation), and begin within max_gap_s of its end
+    # (before or after it).
     if (
         later.t_s[0] <= earlier.t_s[0]
         or later.t_s[-1] <= earlier.t_s[-1]
-        or later.t_s[0] - earlier.t_s[-1] > settings.max_gap_s
+        or abs(later.t_s[0] - earlier.t_s[-1]) > settings.max_gap_s
     ):
         return np.inf, np.nan
     near = later.t_s <= later.t_s[0] + settings.max_gap_s + 1e-9
@@ -657,8 +657,8 @@ def extend_tracklet(
     """Join the chosen tracklet with the tracklets that continue it before and after.
 
     Linking splits one person into two tracklets when a frame holds two boxes of them (the low
-    search threshold lets duplicate boxes through) or when they are missed a little longer than
-    ``max_gap_s``; the athlete's stance and the run can end up apart. A tracklet that starts
+    search threshold lets duplicate and partial boxes through) and the wrong one is linked on:
+    the athlete's stance and the run can end up apart (the sample clip). A tracklet that starts
     earlier and ends (or overlaps) within ``max_gap_s`` of the chosen one's start, and whose box
     meets one of the chosen one's first boxes within the :func:`link_cost` gates, is joined in
     front at that junction; likewise behind. The cheapest join is made first, repeatedly, each
@@ -690,7 +690,7 @@ def extend_tracklet(
 def select_detection(
     boxes_xyxy_px: np.ndarray, expected_xyxy_px: np.ndarray, min_iou: float
 ) -> int | None:
-    """Index of the box overlapping ``expected`` most, or None if the best IoU is below ``min_iou``."""
+    """Index of the box overlapping ``expected`` most; None if its IoU is below ``min_iou``."""
     boxes = _as_boxes(boxes_xyxy_px)
     if boxes.shape[0] == 0:
         return None

@@ -1,9 +1,9 @@
 """Pose detections of one image and the estimator protocol every pose backend follows.
 
-Coordinates are image pixels (x to the right, y down) of the image given to the estimator. A keypoint
-whose confidence is below the estimator's threshold has NaN coordinates, never 0: ultralytics zeroes
-low-confidence keypoints in its convenience views, which would read as a real point in the top-left
-corner.
+Coordinates are image pixels (x to the right, y down) of the image given to the estimator. A
+keypoint whose confidence is below the estimator's threshold has NaN coordinates, never 0:
+ultralytics zeroes low-confidence keypoints in its convenience views (in some versions), which would
+read as a real point in the top-left corner.
 """
 
 from __future__ import annotations
@@ -132,7 +132,8 @@ class PoseEstimator(Protocol):
     def predict(self, image_bgr: np.ndarray, *, imgsz: int, conf: float) -> PoseDetections:
         """Detect people in ``image_bgr`` (H, W, 3 uint8, BGR).
 
-        ``imgsz`` is the model input size in pixels (long side), ``conf`` the minimum box confidence.
+        ``imgsz`` is the model input size in pixels (long side); ``conf`` is the minimum box
+        confidence.
         """
         ...
 
