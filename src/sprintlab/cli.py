@@ -20,8 +20,6 @@ app = typer.Typer(
 out_console = Console()
 err_console = Console(stderr=True)
 
-DEFAULT_MODEL = Path("models/yolo11n-pose.pt")
-
 
 def _fmt(v: object, digits: int) -> str:
     if v is None:
@@ -81,7 +79,10 @@ def analyze(
     athlete_height_m: Annotated[
         float | None, typer.Option(help="Athlete stature in metres (fallback scale, low confidence).")
     ] = None,
-    model: Annotated[Path, typer.Option(help="Ultralytics pose weights.")] = DEFAULT_MODEL,
+    model: Annotated[
+        Path | None,
+        typer.Option(help="Ultralytics pose weights (default: models/yolo11n-pose.pt)."),
+    ] = None,
     overlay: Annotated[bool, typer.Option(help="Write overlay.mp4.")] = True,
 ) -> None:
     """Analyse one clip: writes OUT/<rep_id>/ (rep.json, steps.csv, series.csv, keypoints.npz,

@@ -156,17 +156,16 @@ def detect_first_movement(
     vx = velocity(hip_x_m, fps, cutoff_hz=s.hip_cutoff_hz)
     n_sustain = max(2, int(round(s.fm_sustain_s * fps)))
     moving = np.nan_to_num(vx, nan=-1.0) >= s.fm_speed_mps
-    start = -1
-    for i in np.flatnonzero(moving):
-        window = moving[i : i + n_sustain]
-        if len(window) == n_sustain and window.all():
-            start = int(i)
-            break
-    if start < 0:
+    # The sprint is the run of forward motion that reaches the highest speed; first movement is
+    # where that run begins. Earlier fidgeting, walking into the stance or a rocking start do not
+    # count, because the run must be sustained and must contain the sprint's peak speed.
+    runs = [(a, b) for a, b in _runs(moving) if b - a >= n_sustain]
+    if not runs or np.nanmax(vx) < 3 * s.fm_speed_mps:
         raise AnalysisError(
             "The athlete never leaves the stance in this clip: the hips do not move forward "
             "steadily. Check that the clip covers the start and that the right person is tracked."
         )
+    start = max(runs, key=lambda r: float(np.nanmax(vx[r[0] : r[1]])))[0]
     # Extrapolate the early rise to zero speed: fit v(t) with a quadratic over the samples from
     # just before the threshold crossing up to fm_fit_max_mps, and take its root.
     lo = start
@@ -284,36 +283,85 @@ def _fit_circle(ankle: np.ndarray, pivot_x0: float, radius0: float) -> tuple[flo
     return float(sol.x[0]), float(sol.x[1])
 
 
-def _edge_time(
-    t_s: np.ndarray, e: np.ndarray, inside: int, direction: int, tol: float
-) -> tuple[float, int]:
-    """Sub-frame time where the departure ``e`` from the circle extrapolates to zero.
+def _hinge_time(
+    t_s: np.ndarray,
+    e: np.ndarray,
+    edge: int,
+    direction: int,
+    fps: float,
+    cap_m: float,
+    near_m: float,
+) -> float:
+    """Sub-frame touchdown (``direction=-1``) or toe-off (``+1``) time by a hinge fit.
 
-    Walks from the last in-contact frame ``inside`` in ``direction`` (-1 = back in time for
-    touchdown, +1 = forward for toe-off) over the frames leaving the circle, fits a line to the
-    first few departures above ``tol`` and returns its zero crossing, clamped to lie between the last
-    frame in contact and the first frame out. Returns NaN when the clip ends inside the contact.
+    ``e`` is the ankle's departure from the pivot circle: about constant during the contact and
+    growing away from it outside. The shape of the growth follows the physics of each event:
+
+    - touchdown is an impact, the foot arrives with speed: ``e = c + a·max(0, t0 − t)``;
+    - toe-off starts from rest, the toe accelerates away: ``e = c + a·max(0, t − t0)²``.
+
+    ``t0`` is found on a grid of 1/20 frame by least squares over a window that spans a few frames
+    of contact and the frames of approach (or departure) while ``e`` stays below ``cap_m``. This is
+    free of the bias a threshold crossing has. Returns NaN when the window is too short.
     """
     n = len(e)
-    out = inside + direction
-    if out < 0 or out >= n or not np.isfinite(e[out]):
-        return np.nan, -1
-    idx = [out]
-    j = out + direction
-    while 0 <= j < n and len(idx) < 4 and np.isfinite(e[j]) and e[j] < 8 * tol:
-        idx.append(j)
+    inner = max(2, int(round(0.02 * fps)))
+    outer = max(3, int(round(0.06 * fps)))
+    idx = list(range(edge - direction * inner, edge + direction, direction))  # inside the contact
+    j = edge + direction
+    # Frames leaving the circle: those below the cap, and at least two at low frame rates (where a
+    # single frame can jump past the cap), as long as the ankle is still near the foot.
+    n_out = 0
+    while 0 <= j < n and abs(j - edge) <= outer:
+        if np.isfinite(e[j]):  # missing samples are skipped, never bridged
+            if e[j] >= cap_m and (n_out >= 2 or e[j] >= near_m):
+                break
+            idx.append(j)
+            n_out += 1
         j += direction
-    idx = sorted([inside, *idx])
-    tt = t_s[idx]
-    ee = e[idx]
-    t_in, t_out = float(t_s[inside]), float(t_s[out])
-    if len(idx) >= 3:
-        slope, icpt = np.polyfit(tt, ee, 1)
-        if slope * direction > 0:
-            t0 = -icpt / slope
-            lo, hi = min(t_in, t_out), max(t_in, t_out)
-            return float(np.clip(t0, lo, hi)), inside
-    return 0.5 * (t_in + t_out), inside
+    idx = sorted(i for i in idx if 0 <= i < n and np.isfinite(e[i]))
+    if len(idx) < 4 or not any((i - edge) * direction > 0 for i in idx):
+        return np.nan
+    tt, ee = t_s[idx], e[idx]
+    dt = 1.0 / fps
+    t_edge = float(t_s[edge])
+    grid = t_edge + direction * np.arange(-1.0, 3.0 + 1e-9, 0.05) * dt
+    u = np.maximum(0.0, direction * (tt[None, :] - grid[:, None])) / dt  # frames past the edge
+    best_t, best_sse = np.nan, np.inf
+    for k in range(len(grid)):
+        if direction < 0:  # impact: linear onset, with curvature further out
+            a_mat = np.stack([np.ones_like(tt), u[k], u[k] ** 2], axis=1)
+        else:  # lift from rest: quadratic onset, with a cubic term further out
+            a_mat = np.stack([np.ones_like(tt), u[k] ** 2, u[k] ** 3], axis=1)
+        coef, *_ = np.linalg.lstsq(a_mat, ee, rcond=None)
+        if coef[1] <= 0:
+            continue
+        sse = float(np.sum((a_mat @ coef - ee) ** 2))
+        if sse < best_sse:
+            best_t, best_sse = float(grid[k]), sse
+    return best_t
+
+
+def _edge_time(
+    t_s: np.ndarray,
+    signals: tuple[np.ndarray, ...],
+    edge: int,
+    direction: int,
+    fps: float,
+    cap_m: float,
+    near_m: float,
+) -> float:
+    """Hinge-fit time on the first signal that allows it (raw, then filtered); else between frames.
+
+    Missing raw samples around an event (a dropout) make the raw fit impossible; the low-passed,
+    gap-filled signal then still places the event, less sharply.
+    """
+    for e in signals:
+        t = _hinge_time(t_s, e, edge, direction, fps, cap_m, near_m)
+        if np.isfinite(t):
+            return t
+    j = min(max(edge + direction, 0), len(t_s) - 1)
+    return 0.5 * float(t_s[edge] + t_s[j])
 
 
 def detect_contacts(
@@ -323,6 +371,8 @@ def detect_contacts(
     fps: float,
     stature_m: float,
     settings: EventSettings | None = None,
+    *,
+    ankles_raw: dict[str, np.ndarray] | None = None,
 ) -> tuple[list[Contact], list[str]]:
     """Detect ground contacts of both feet from world-frame ankle trajectories.
 
@@ -339,6 +389,10 @@ def detect_contacts(
         Capture rate (Hz).
     stature_m : float
         Athlete's stature (sets the foot radius and height thresholds).
+    ankles_raw : dict, optional
+        The same ankles before low-pass filtering (gaps may be filled). Touchdown and toe-off are
+        timed on these, because a low-pass filter spreads the sharp start of a contact over
+        several frames; the hinge fit does its own averaging. Defaults to ``ankles``.
 
     Returns
     -------
@@ -369,18 +423,15 @@ def detect_contacts(
             core_e = e[start:stop]
             noise = 1.4826 * float(np.nanmedian(np.abs(core_e - np.nanmedian(core_e))))
             tol = max(s.contact_tol_m, 3.0 * noise)
-            lo, hi = start, stop - 1
-            # Grow while the ankle stays on the circle (two consecutive frames off end the contact).
-            while lo - 1 >= 0 and not (_off(e, lo - 1, tol) and _off(e, lo - 2, tol)):
-                lo -= 1
-            while hi + 1 < n and not (_off(e, hi + 1, tol) and _off(e, hi + 2, tol)):
-                hi += 1
-            while lo < hi and _off(e, lo, tol):
-                lo += 1
-            while hi > lo and _off(e, hi, tol):
-                hi -= 1
-        td_s, td_frame = (np.nan, -1) if lo == 0 else _edge_time(t_s, e, lo, -1, tol)
-        to_s, to_frame = (np.nan, -1) if hi == n - 1 else _edge_time(t_s, e, hi, +1, tol)
+            state = _contact_state(ankles, px, radius, tol)
+            lo, hi = _grow(state, start, stop - 1, max_unknown=max(2, int(round(0.05 * fps))))
+        cap = max(4.0 * tol, 0.25 * radius)
+        e_raw = e if ankles_raw is None else _circle_departure(ankles_raw, px, radius)[0]
+        near = 0.5 * radius
+        td_s = np.nan if lo == 0 else _edge_time(t_s, (e_raw, e), lo, -1, fps, cap, near)
+        to_s = np.nan if hi == n - 1 else _edge_time(t_s, (e_raw, e), hi, +1, fps, cap, near)
+        td_frame = int(np.searchsorted(t_s, td_s - 1e-9)) if np.isfinite(td_s) else -1
+        to_frame = int(np.searchsorted(t_s, to_s + 1e-9)) - 1 if np.isfinite(to_s) else -1
         votes = which[lo : hi + 1]
         right_share = float(np.mean(votes == 1)) if votes.size else 0.5
         side = "right" if right_share >= 0.5 else "left"
@@ -411,11 +462,51 @@ def detect_contacts(
     return contacts, warnings
 
 
-def _off(e: np.ndarray, i: int, tol: float) -> bool:
-    """True when frame ``i`` is off the contact circle (outside the clip counts as off)."""
-    if i < 0 or i >= len(e):
-        return True
-    return not (np.isfinite(e[i]) and abs(e[i]) <= tol)
+ON, OFF, UNKNOWN = 1, 0, -1
+
+
+def _contact_state(
+    ankles: dict[str, np.ndarray], pivot_x_m: float, radius_m: float, tol: float
+) -> np.ndarray:
+    """Per frame: ON when an ankle is on the pivot circle, OFF when every ankle is seen and off
+    it, UNKNOWN when none is on it but an ankle is missing (it may be the planted one)."""
+    pivot = np.array([pivot_x_m, 0.0])
+    e = np.stack([np.linalg.norm(ankles[side] - pivot, axis=1) - radius_m for side in SIDES])
+    finite = np.isfinite(e)
+    on = np.any(finite & (np.abs(np.where(finite, e, np.inf)) <= tol), axis=0)
+    state = np.where(on, ON, np.where(np.all(finite, axis=0), OFF, UNKNOWN))
+    return state.astype(np.int8)
+
+
+def _grow(state: np.ndarray, lo: int, hi: int, *, max_unknown: int) -> tuple[int, int]:
+    """Grow ``[lo, hi]`` while the foot may still be down; return the outermost ON frames.
+
+    Two consecutive OFF frames end the contact; UNKNOWN frames (a dropout of the planted ankle)
+    are passed over, up to ``max_unknown`` in a row.
+    """
+    n = len(state)
+
+    def walk(i: int, step: int) -> int:
+        last_on, off_run, unknown_run = i, 0, 0
+        j = i + step
+        while 0 <= j < n:
+            if state[j] == ON:
+                last_on, off_run, unknown_run = j, 0, 0
+            elif state[j] == OFF:
+                off_run += 1
+                if off_run >= 2:
+                    break
+            else:
+                unknown_run += 1
+                if unknown_run > max_unknown:
+                    break
+            j += step
+        return last_on
+
+    on = np.flatnonzero(state[lo : hi + 1] == ON)
+    if on.size:
+        lo, hi = lo + int(on[0]), lo + int(on[-1])
+    return walk(lo, -1), walk(hi, +1)
 
 
 def _drop_implausible(

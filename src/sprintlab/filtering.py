@@ -6,6 +6,8 @@ Missing samples stay NaN; the filters never invent data across gaps longer than 
 
 from __future__ import annotations
 
+import warnings
+
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -111,8 +113,10 @@ def repair_leg_swaps(
     n = xy.shape[0]
     if n < 3:
         return track, np.zeros(n, dtype=bool)
-    hip = np.nanmean(xy[:, [KP.LEFT_HIP, KP.RIGHT_HIP]], axis=1)
-    ank = np.nanmean(xy[:, [KP.LEFT_ANKLE, KP.RIGHT_ANKLE]], axis=1)
+    with warnings.catch_warnings():  # frames with nothing seen give NaN, as wanted
+        warnings.simplefilter("ignore", RuntimeWarning)
+        hip = np.nanmean(xy[:, [KP.LEFT_HIP, KP.RIGHT_HIP]], axis=1)
+        ank = np.nanmean(xy[:, [KP.LEFT_ANKLE, KP.RIGHT_ANKLE]], axis=1)
     leg = np.linalg.norm(hip - ank, axis=1)
     scale = float(np.nanmedian(leg)) if np.any(np.isfinite(leg)) else 1.0
     if not np.isfinite(scale) or scale <= 0:

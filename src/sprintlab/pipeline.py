@@ -6,6 +6,7 @@ This is the only module that strings the stages together; each stage is a pure f
 from __future__ import annotations
 
 import hashlib
+import os
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -15,11 +16,15 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .calibration import Calibration, CalibrationInput, find_sidecar, from_athlete_height, load_sidecar
-from .calibration import from_markers as calibration_from_markers
+from .calibration import Calibration, CalibrationInput, find_sidecar, load_sidecar
 from .errors import CalibrationError
 from .events import EventSettings, detect_contacts, detect_first_movement
-from .filtering import FilterSettings, mask_low_confidence, repair_leg_swaps, smooth_track
+from .filtering import (
+    FilterSettings,
+    mask_low_confidence,
+    repair_leg_swaps,
+    smooth_track,
+)
 from .kinematics import hip_mid, shin_angle_deg, trunk_angle_deg, velocity
 from .profile import split_times
 from .results import RepResult, write_rep_folder
@@ -80,9 +85,10 @@ def estimate_stature_m(world: KeypointTrack) -> float:
 def height_calibration(track_px: KeypointTrack, height_m: float) -> Calibration:
     """Scale from the athlete's stature when no ground markers are given (low confidence).
 
-    The scale comes from the athlete's leg segments in pixels; the origin is the front foot in the
-    first 0.2 s (the stance), the ground is the stance ankles' level less the ankle height, and the
-    run direction is the direction the hips travel.
+    The scale comes from the athlete's leg segments in pixels; the ground is the level of the
+    lowest ankle positions over the clip (the feet are on the ground most of a sprint) less the
+    ankle height; the origin is the front foot in the first 0.2 s (the stance), and the run
+    direction is the direction the hips travel.
     """
     leg = leg_length_px(track_px)
     if not np.isfinite(leg) or leg <= 0:
@@ -94,21 +100,49 @@ def height_calibration(track_px: KeypointTrack, height_m: float) -> Calibration:
     hip = hip_mid(track_px)
     ok = np.flatnonzero(np.all(np.isfinite(hip), axis=1))
     direction = 1 if hip[ok[-1], 0] >= hip[ok[0], 0] else -1
+    all_ankles = np.concatenate([track_px.point(ANKLE[s]) for s in SIDES])
+    all_ankles = all_ankles[np.all(np.isfinite(all_ankles), axis=1)]
+    ground_y = float(np.percentile(all_ankles[:, 1], 98)) + ANKLE_HEIGHT_TO_STATURE * height_px
     n0 = max(3, int(round(0.2 * track_px.fps)))
-    ankles = np.concatenate([track_px.point(ANKLE[s])[:n0] for s in SIDES])
-    ankles = ankles[np.all(np.isfinite(ankles), axis=1)]
-    if ankles.size == 0:
-        ankles = np.concatenate([track_px.point(ANKLE[s]) for s in SIDES])
-        ankles = ankles[np.all(np.isfinite(ankles), axis=1)]
-    front = ankles[np.argmax(direction * ankles[:, 0])]
-    ground_y = float(np.median(ankles[:, 1])) + ANKLE_HEIGHT_TO_STATURE * height_px
-    return from_athlete_height(
+    first = np.concatenate([track_px.point(ANKLE[s])[:n0] for s in SIDES])
+    first = first[np.all(np.isfinite(first), axis=1)]
+    if first.size == 0:
+        first = all_ankles
+    front = first[np.argmax(direction * first[:, 0])]
+    return Calibration.from_athlete_height(
         height_px=height_px,
         height_m=height_m,
         origin_px=(float(front[0]), ground_y),
         direction=direction,
         ground_y_px=ground_y,
     )
+
+
+def marker_calibration(
+    calib_input: CalibrationInput | None,
+    image_size_px: tuple[int, int],
+    athlete_height_m: float | None,
+) -> Calibration | None:
+    """Calibration from ground markers, or None when the athlete's height will give the scale.
+
+    Runs before the pose model so that a bad calibration file fails in a second, not after minutes.
+
+    Raises
+    ------
+    CalibrationError
+        When the markers contradict each other, or there is neither markers nor a height.
+    """
+    if calib_input is not None and calib_input.markers:
+        return Calibration.from_markers(
+            calib_input.markers, image_size_px=image_size_px, run_direction=calib_input.run_direction
+        )
+    height = athlete_height_m or (calib_input.athlete_height_m if calib_input else None)
+    if height is None:
+        raise CalibrationError(
+            "No calibration for this clip: put ground markers in a sidecar file next to the clip "
+            "(clip.toml), pass --calib FILE, or give --athlete-height-m for an approximate scale."
+        )
+    return None
 
 
 def resolve_calibration(
@@ -118,15 +152,11 @@ def resolve_calibration(
     athlete_height_m: float | None,
 ) -> Calibration:
     """Calibration from markers when there are any, else from the athlete's height."""
-    if calib_input is not None and len(calib_input.markers) >= 2:
-        return calibration_from_markers(calib_input.markers, image_size_px=image_size_px)
+    calib = marker_calibration(calib_input, image_size_px, athlete_height_m)
+    if calib is not None:
+        return calib
     height = athlete_height_m or (calib_input.athlete_height_m if calib_input else None)
-    if height is None:
-        raise CalibrationError(
-            "No calibration for this clip: put ground markers in a sidecar file next to the clip "
-            "(clip.toml), pass --calib FILE, or give --athlete-height-m for an approximate scale."
-        )
-    return height_calibration(track_px, height)
+    return height_calibration(track_px, float(height))  # type: ignore[arg-type]
 
 
 def to_world(track_px: KeypointTrack, calib: Calibration) -> KeypointTrack:
@@ -183,7 +213,8 @@ def analyze_track(
     warns = list(warnings or []) + list(calib.warnings)
     masked = mask_low_confidence(raw_px, s.filter.conf_threshold)
     repaired, swapped = repair_leg_swaps(masked, swap_penalty=s.filter.swap_penalty)
-    world = smooth_track(to_world(repaired, calib), s.filter)
+    world_raw = to_world(repaired, calib)
+    world = smooth_track(world_raw, s.filter)
     stature_source = "given"
     if stature_m is None:
         stature_m = estimate_stature_m(world)
@@ -192,9 +223,12 @@ def analyze_track(
     fps = raw_px.fps
     fm = detect_first_movement(world.t_s, hip[:, 0], fps, s.events)
     ankles = {side: np.asarray(world.point(ANKLE[side])) for side in SIDES}
-    contacts, w = detect_contacts(world.t_s, ankles, hip[:, 0], fps, stature_m, s.events)
+    ankles_raw = {side: np.asarray(world_raw.point(ANKLE[side])) for side in SIDES}
+    contacts, w = detect_contacts(
+        world.t_s, ankles, hip[:, 0], fps, stature_m, s.events, ankles_raw=ankles_raw
+    )
     warns += w
-    steps, w = build_steps(contacts, fm, world, max_steps=s.max_steps)
+    steps, w = build_steps(contacts, fm, world, raw=world_raw, max_steps=s.max_steps)
     warns += w
     splits, w = split_times(world.t_s, hip[:, 0], fm.time_s)
     if calib.method == "athlete_height":
@@ -236,6 +270,27 @@ def load_calibration_input(clip: Path, calib_path: Path | None) -> CalibrationIn
     return load_sidecar(path) if path is not None else None
 
 
+MODEL_FILENAME = "yolo11n-pose.pt"
+
+
+def default_model_path() -> Path:
+    """The pose weights to use when none are given.
+
+    ``$SPRINTLAB_MODEL`` if set, else ``models/yolo11n-pose.pt`` in the working folder, else the
+    ``models/`` folder of the source checkout this package runs from. The path is returned even when
+    the file is missing, so the error can name where to put it.
+    """
+
+    env = os.environ.get("SPRINTLAB_MODEL")
+    if env:
+        return Path(env)
+    local = Path("models") / MODEL_FILENAME
+    if local.exists():
+        return local
+    checkout = Path(__file__).resolve().parents[2] / "models" / MODEL_FILENAME
+    return checkout if checkout.exists() else local
+
+
 @dataclass(frozen=True)
 class ClipOptions:
     """What a user can state about one clip (all optional)."""
@@ -243,7 +298,7 @@ class ClipOptions:
     capture_fps: float | None = None
     calib_path: Path | None = None
     athlete_height_m: float | None = None
-    model_path: Path = Path("models/yolo11n-pose.pt")
+    model_path: Path | None = None
     overlay: bool = True
     rep_id: str | None = None
 
@@ -322,7 +377,9 @@ def analyze_clip(
     calib_input = load_calibration_input(clip, opts.calib_path)
     capture_fps = opts.capture_fps or (calib_input.capture_fps if calib_input else None)
     meta = probe(clip, capture_fps=capture_fps)
-    est = estimator or YoloPoseEstimator(opts.model_path)
+    size = (meta.width_px, meta.height_px)
+    calib = marker_calibration(calib_input, size, opts.athlete_height_m)
+    est = estimator or YoloPoseEstimator(opts.model_path or default_model_path())
     if progress:
         progress("pose", 0.0)
 
@@ -332,9 +389,8 @@ def analyze_clip(
 
     athlete = track_athlete(frames, meta.n_frames, meta.capture_fps, est, progress=progress)
     raw = athlete.track
-    calib = resolve_calibration(
-        calib_input, raw, (meta.width_px, meta.height_px), opts.athlete_height_m
-    )
+    if calib is None:
+        calib = resolve_calibration(calib_input, raw, size, opts.athlete_height_m)
     height = opts.athlete_height_m or (calib_input.athlete_height_m if calib_input else None)
     rep_id = opts.rep_id or rep_id_for(clip, file_sha256(clip))
     result = analyze_track(
@@ -347,6 +403,7 @@ def analyze_clip(
         warnings=[*meta.warnings, *athlete.warnings],
     )
     result.extra["calibration_input"] = _calibration_input_dict(calib_input, opts.athlete_height_m)
+    result.extra["input_warnings"] = [*meta.warnings, *athlete.warnings]
     if progress:
         progress("writing", 0.0)
     rep_dir = write_rep_folder(
@@ -398,10 +455,18 @@ def reanalyze_rep(
         run_direction="auto",
     )
     calib = resolve_calibration(calib_input, raw, (video["width_px"], video["height_px"]), height)
+    input_warnings = list(doc.get("input_warnings", []))
     result = analyze_track(
-        raw, calib, rep_id=doc["rep_id"], video=video, stature_m=height, settings=settings
+        raw,
+        calib,
+        rep_id=doc["rep_id"],
+        video=video,
+        stature_m=height,
+        settings=settings,
+        warnings=input_warnings,
     )
     result.extra["calibration_input"] = ci
+    result.extra["input_warnings"] = input_warnings
     clip = Path(video["path"])
     media = None
     if overlay and clip.exists():

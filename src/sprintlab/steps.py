@@ -101,6 +101,25 @@ def interp_at(t_s: np.ndarray, y: np.ndarray, t: float) -> float:
     return float(np.interp(t, tt, yy))
 
 
+def local_fit_at(
+    t_s: np.ndarray, y: np.ndarray, t: float, *, half_window_s: float, degree: int = 2
+) -> float:
+    """Value at ``t`` of a least-squares polynomial fitted to ``y`` within ±``half_window_s``.
+
+    Used to read angles and positions at an event from the *unfiltered* signal: a low-pass filter
+    spreads the fast rotation of the shin at touchdown over many frames, while a short local fit
+    averages the noise of a few frames and follows the motion. NaN when fewer than ``degree + 2``
+    finite samples fall in the window.
+    """
+    if not np.isfinite(t):
+        return math.nan
+    sel = (np.abs(t_s - t) <= half_window_s) & np.isfinite(y)
+    if sel.sum() < degree + 2:
+        return math.nan
+    coef = np.polyfit(t_s[sel] - t, y[sel], degree)
+    return float(coef[-1])
+
+
 def _front_stance_contact(contacts: list[Contact], fm: FirstMovement) -> Contact | None:
     """The pushing foot of the stance: the front-most contact already down before first movement."""
     stance = [
@@ -117,7 +136,9 @@ def build_steps(
     fm: FirstMovement,
     track: KeypointTrack,
     *,
+    raw: KeypointTrack | None = None,
     max_steps: int = 10,
+    event_window_s: float = 0.0125,
 ) -> tuple[list[Step], list[str]]:
     """Turn contacts into the first ``max_steps`` steps after first movement.
 
@@ -128,7 +149,11 @@ def build_steps(
     fm : FirstMovement
         Start of the sprint.
     track : KeypointTrack
-        Low-passed world-frame track (metres) used for angles and hip positions.
+        Low-passed world-frame track (metres).
+    raw : KeypointTrack, optional
+        The same track before low-pass filtering. Angles and hip positions at touchdown and
+        toe-off are read from it by a local quadratic fit over ±``event_window_s`` (at least two
+        frames each side), falling back to the filtered track where it has too few samples.
     max_steps : int
         Number of steps to report at most (never invented: fewer when fewer are in view).
 
@@ -156,8 +181,17 @@ def build_steps(
         warnings.append(
             "the stance foot is not in view, so the first step's length cannot be measured"
         )
-    hip = hip_mid(track)
-    trunk = trunk_angle_deg(track)
+    half_w = max(event_window_s, 2.0 / fps)
+    sources = [raw, track] if raw is not None else [track]
+
+    def at(signal, t_event: float) -> float:
+        """Signal value at an event: local fit on the raw track, else the filtered one."""
+        for src in sources:
+            value = local_fit_at(t, signal(src), t_event, half_window_s=half_w, degree=1)
+            if np.isfinite(value):
+                return value
+        return interp_at(t, signal(track), t_event)
+
     steps: list[Step] = []
     for i, c in enumerate(running[:max_steps]):
         nxt = running[i + 1] if i + 1 < len(running) else None
@@ -174,10 +208,17 @@ def build_steps(
         contact_time = to - td if timing_ok else math.nan
         flight_time = (nxt.td_s - to) if (timing_ok and nxt is not None) else math.nan
         freq = 1.0 / step_time if np.isfinite(step_time) and step_time > 0 else math.nan
-        label = c.label
-        ankle_x = track.point(ANKLE[label])[:, 0]
-        hip_x_td = interp_at(t, hip[:, 0], td)
-        hip_x_to = interp_at(t, hip[:, 0], to)
+        leg = c.label
+
+        def shin(src: KeypointTrack, leg: str = leg) -> np.ndarray:
+            return shin_angle_deg(src, leg)
+
+        def hip_x(src: KeypointTrack) -> np.ndarray:
+            return hip_mid(src)[:, 0]
+
+        def ankle_x(src: KeypointTrack, leg: str = leg) -> np.ndarray:
+            return src.point(ANKLE[leg])[:, 0]
+
         steps.append(
             Step(
                 number=i + 1,
@@ -192,13 +233,13 @@ def build_steps(
                 step_time_s=step_time,
                 step_frequency_hz=freq,
                 step_velocity_mps=step_length * freq,
-                shin_angle_td_deg=interp_at(t, shin_angle_deg(track, label), td),
-                shin_angle_to_deg=interp_at(t, shin_angle_deg(track, label), to),
-                trunk_angle_td_deg=interp_at(t, trunk, td),
-                touchdown_distance_m=c.foot_x_m - hip_x_td,
-                toeoff_distance_m=interp_at(t, ankle_x, to) - hip_x_to,
-                knee_angle_td_deg=interp_at(t, knee_angle_deg(track, label), td),
-                hip_angle_td_deg=interp_at(t, hip_angle_deg(track, label), td),
+                shin_angle_td_deg=at(shin, td),
+                shin_angle_to_deg=at(shin, to),
+                trunk_angle_td_deg=at(trunk_angle_deg, td),
+                touchdown_distance_m=c.foot_x_m - at(hip_x, td),
+                toeoff_distance_m=at(ankle_x, to) - at(hip_x, to),
+                knee_angle_td_deg=at(lambda src, leg=leg: knee_angle_deg(src, leg), td),
+                hip_angle_td_deg=at(lambda src, leg=leg: hip_angle_deg(src, leg), td),
                 foot_x_m=c.foot_x_m,
             )
         )

@@ -88,6 +88,10 @@ class SprintParams:
     exit_flight_s : flight between the front-foot toe-off and the step-1 touchdown.
     foot_pitch_td_deg, foot_pitch_to_deg : sole angle above flat at TD (forefoot landing) and at
         TO (heel lift); ``foot_pitch_dip_deg`` is how far it dips mid-stance.
+    touchdown_speed_mps, touchdown_impact_s : the foot strikes the ground: over the last
+        ``touchdown_impact_s`` before each running touchdown the toe's descent is steepened so it
+        arrives moving down at ``touchdown_speed_mps`` (a real landing is an impact, not a soft
+        set-down; toe-off, in contrast, starts from rest).
     """
 
     stature_m: float = 1.85
@@ -113,6 +117,8 @@ class SprintParams:
     foot_pitch_td_deg: float = 22.0
     foot_pitch_to_deg: float = 60.0
     foot_pitch_dip_deg: float = 6.0
+    touchdown_speed_mps: float = 1.0
+    touchdown_impact_s: float = 0.05
 
     def __post_init__(self) -> None:
         for name, (lo, hi) in _RANGES.items():
@@ -146,6 +152,7 @@ _RANGES = {  # plausible values of each SprintParams field (both ends allowed)
     "v_max_mps": (4.0, 12.5), "tau_s": (0.3, 2.5), "n_steps": (1, 60),
     "contact_time_s": (0.05, 0.4), "flight_time_s": (0.01, 0.3), "shin_angle_td_deg": (20, 110),
     "trunk_angle_td_deg": (0.0, 95.0), "progression_steps": (0.5, 20.0), "x_front_m": (-2.0, 0.5),
+    "touchdown_speed_mps": (0.0, 4.0), "touchdown_impact_s": (0.005, 0.1),
     "rear_offset_m": (0.2, 1.2), "hand_x_m": (-0.5, 0.5), "stance_trunk_angle_deg": (-40, 40),
     "rear_push_s": (0.05, 0.4), "front_push_s": (0.1, 0.8), "exit_flight_s": (0.0, 0.2),
     "foot_pitch_td_deg": (5.0, 45.0), "foot_pitch_to_deg": (30.0, 95.0),
@@ -494,6 +501,26 @@ def _arm(b: Body, shoulder: np.ndarray, trunk: np.ndarray, gamma, elbow):
     return elbow_pt, wrist, wrist + b.hand_m * fore_dir
 
 
+def _impact_lift(plan: Plan, side: str, t: np.ndarray) -> np.ndarray:
+    """Extra toe height before each running touchdown that makes the landing an impact.
+
+    ``v·u·(1 − (u/w)³)²`` with ``u = TD − t`` over ``0 ≤ u ≤ w``: zero with zero slope at
+    ``u = w`` (smooth hand-over from the swing), zero at touchdown, where the toe's vertical speed
+    becomes ``−v``; nearly constant speed over the last quarter of the window, as a foot falling
+    onto the ground. Always ≥ 0, so the toe stays above the ground before touchdown.
+    """
+    p = plan.params
+    v, w = p.touchdown_speed_mps, p.touchdown_impact_s
+    lift = np.zeros_like(t, dtype=float)
+    for c in plan.contacts:
+        if c.foot != side or c.is_stance:
+            continue
+        u = c.td_s - t
+        inside = (u > 0) & (u <= w)
+        lift[inside] += v * u[inside] * (1.0 - (u[inside] / w) ** 3) ** 2
+    return lift
+
+
 def _evaluate(plan: Plan, t: np.ndarray) -> dict[str, np.ndarray]:
     """All joints as (T, 2) side-view arrays (z is added by ``joints_at``)."""
     b, p = plan.body, plan.params
@@ -505,7 +532,8 @@ def _evaluate(plan: Plan, t: np.ndarray) -> dict[str, np.ndarray]:
     thigh_q = {}
     for side in SIDES:
         theta = plan.theta[side](t)
-        toe_raw = np.stack([plan.toe_x[side](t), plan.toe_y[side](t)], axis=-1)
+        toe_y = plan.toe_y[side](t) + _impact_lift(plan, side, t)
+        toe_raw = np.stack([plan.toe_x[side](t), toe_y], axis=-1)
         ankle = _soft_reach(b, hip, _ankle_from_toe(b, toe_raw, theta))
         toe = ankle - b.foot_r_m * np.stack([-np.cos(theta), np.sin(theta)], axis=-1)
         beta = theta - b.theta_flat_rad
