@@ -17,8 +17,9 @@ app = typer.Typer(
     no_args_is_help=True,
     help="sprintlab: sprint start and acceleration analysis from side-view video.",
 )
-out_console = Console()
-err_console = Console(stderr=True)
+# Piped output (CI logs, files) gets a wide fixed width so the step table is never squeezed.
+out_console = Console(width=None if sys.stdout.isatty() else 150)
+err_console = Console(stderr=True, width=None if sys.stderr.isatty() else 150)
 
 
 def _fmt(v: object, digits: int) -> str:
@@ -57,8 +58,32 @@ def print_step_table(doc: dict) -> None:
         f"splits from first movement: {splits}   "
         f"calibration: {cal['method']} (rms {_fmt(cal.get('rms_residual_m'), 3)} m)"
     )
+    print_profile(doc.get("profile"))
     for w in doc.get("warnings", []):
         out_console.print(f"[yellow]warning:[/yellow] {w}")
+
+
+def print_profile(profile: dict | None) -> None:
+    """One or two lines for the velocity fit and the force–velocity profile."""
+    if not profile:
+        return
+    fit = profile.get("velocity_fit")
+    if fit:
+        status = "" if fit.get("reliable") else " [yellow](not reliable)[/yellow]"
+        out_console.print(
+            f"velocity fit: v_max {_fmt(fit.get('v_max_mps'), 2)} m/s, "
+            f"tau {_fmt(fit.get('tau_s'), 2)} s, {_fmt(fit.get('fraction_of_vmax_in_view'), 2)} "
+            f"of v_max in view, rmse {_fmt(fit.get('rmse_m'), 3)} m{status}"
+        )
+    fv = profile.get("force_velocity")
+    if fv:
+        out_console.print(
+            f"force–velocity: F0 {_fmt(fv.get('F0_n_per_kg'), 2)} N/kg, "
+            f"V0 {_fmt(fv.get('V0_mps'), 2)} m/s, Pmax {_fmt(fv.get('Pmax_w_per_kg'), 1)} W/kg, "
+            f"RFmax {_fmt(fv.get('RF_max'), 2)}, DRF {_fmt(fv.get('DRF'), 3)}"
+        )
+    for note in profile.get("notes", []):
+        out_console.print(f"[yellow]note:[/yellow] {note}")
 
 
 def _fail(err: Exception) -> None:
@@ -79,6 +104,9 @@ def analyze(
     athlete_height_m: Annotated[
         float | None, typer.Option(help="Athlete stature in metres (fallback scale, low confidence).")
     ] = None,
+    mass_kg: Annotated[
+        float | None, typer.Option(help="Body mass in kg (for the force–velocity profile).")
+    ] = None,
     model: Annotated[
         Path | None,
         typer.Option(help="Ultralytics pose weights (default: models/yolo11n-pose.pt)."),
@@ -96,6 +124,7 @@ def analyze(
         capture_fps=capture_fps,
         calib_path=calib,
         athlete_height_m=athlete_height_m,
+        mass_kg=mass_kg,
         model_path=model,
         overlay=overlay,
     )
@@ -156,6 +185,35 @@ def info(
     )
     for w in meta.warnings:
         out_console.print(f"[yellow]warning:[/yellow] {w}")
+
+
+@app.command()
+def profile(
+    splits: Annotated[
+        str, typer.Option(help="Split times from the clock start, e.g. 10yd=1.62,20yd=2.68,40yd=4.52")
+    ],
+    mass_kg: Annotated[float | None, typer.Option(help="Body mass in kg.")] = None,
+    height_m: Annotated[float | None, typer.Option(help="Standing height in metres.")] = None,
+) -> None:
+    """Velocity curve and force–velocity profile from typed-in split times (laser or hand timing)."""
+    from .profile import fit_splits, force_velocity_profile, parse_splits
+
+    try:
+        parsed = parse_splits(splits)
+        # A time-shift term needs a residual to be judged: with three splits and three parameters
+        # the curve passes through every split and tau follows the rounding of the times.
+        fit = fit_splits(list(parsed), list(parsed.values()), time_shift=len(parsed) >= 4)
+        fv = None
+        notes = []
+        if not fit.reliable:
+            notes.append(f"no force–velocity profile: {fit.reason}")
+        elif mass_kg is None or height_m is None:
+            notes.append("no force–velocity profile: give --mass-kg and --height-m")
+        else:
+            fv = force_velocity_profile(fit, mass_kg=mass_kg, height_m=height_m).to_dict()
+    except SprintlabError as err:
+        _fail(err)
+    print_profile({"velocity_fit": fit.to_dict(), "force_velocity": fv, "notes": notes})
 
 
 def main() -> None:

@@ -26,7 +26,7 @@ from .filtering import (
     smooth_track,
 )
 from .kinematics import hip_mid, shin_angle_deg, trunk_angle_deg, velocity
-from .profile import split_times
+from .profile import ProfileError, fit_velocity_curve, force_velocity_profile, split_times
 from .results import RepResult, write_rep_folder
 from .skeleton import ANKLE, HIP, KNEE, KP, SIDES
 from .steps import build_steps
@@ -182,6 +182,37 @@ def _series(world: KeypointTrack, hip_vx: np.ndarray) -> pd.DataFrame:
     return pd.DataFrame(data)
 
 
+def acceleration_profile(
+    t_s: np.ndarray,
+    hip_x_m: np.ndarray,
+    first_movement_s: float,
+    *,
+    mass_kg: float | None,
+    height_m: float | None,
+) -> dict[str, Any]:
+    """Velocity-curve fit of the hip and, when it holds and mass is known, the F–v profile.
+
+    Returns the rep.json ``profile`` object: ``velocity_fit`` (or null), ``force_velocity`` (or
+    null) and ``notes`` saying why a part is missing.
+    """
+    notes: list[str] = []
+    try:
+        fit = fit_velocity_curve(t_s, hip_x_m, first_movement_s=first_movement_s)
+    except ProfileError as err:
+        return {"velocity_fit": None, "force_velocity": None, "notes": [str(err)]}
+    fv = None
+    if not fit.reliable:
+        notes.append(f"no force–velocity profile: {fit.reason}")
+    elif mass_kg is None or height_m is None:
+        notes.append("no force–velocity profile: give the body mass (--mass-kg) and height")
+    else:
+        try:
+            fv = force_velocity_profile(fit, mass_kg=mass_kg, height_m=height_m).to_dict()
+        except ProfileError as err:
+            notes.append(f"no force–velocity profile: {err}")
+    return {"velocity_fit": fit.to_dict(), "force_velocity": fv, "notes": notes}
+
+
 def analyze_track(
     raw_px: KeypointTrack,
     calib: Calibration,
@@ -189,6 +220,7 @@ def analyze_track(
     rep_id: str,
     video: dict[str, Any],
     stature_m: float | None = None,
+    mass_kg: float | None = None,
     settings: AnalysisSettings | None = None,
     warnings: list[str] | None = None,
 ) -> RepResult:
@@ -205,6 +237,8 @@ def analyze_track(
         The ``video`` block of rep.json.
     stature_m : float, optional
         Athlete stature; estimated from the leg segments when not given.
+    mass_kg : float, optional
+        Body mass, for the force–velocity profile.
     settings : AnalysisSettings, optional
     warnings : list of str, optional
         Warnings from earlier stages (video probe, tracking) to carry into the result.
@@ -236,8 +270,17 @@ def analyze_track(
     warns += w
     hip_vx = velocity(hip[:, 0], fps, cutoff_hz=s.hip_velocity_cutoff_hz)
     finite_v = hip_vx[np.isfinite(hip_vx)]
+    height_known = stature_source == "given"
+    profile = acceleration_profile(
+        world.t_s,
+        hip[:, 0],
+        fm.time_s,
+        mass_kg=mass_kg,
+        height_m=stature_m if height_known else None,
+    )
     extra = {
-        "athlete": {"stature_m": stature_m, "stature_source": stature_source},
+        "athlete": {"stature_m": stature_m, "stature_source": stature_source, "mass_kg": mass_kg},
+        "profile": profile,
         "peak_hip_velocity_mps": float(finite_v.max()) if finite_v.size else math.nan,
         "diagnostics": {
             "leg_swap_frames_repaired": int(swapped.sum()),
@@ -299,6 +342,7 @@ class ClipOptions:
     calib_path: Path | None = None
     athlete_height_m: float | None = None
     model_path: Path | None = None
+    mass_kg: float | None = None
     overlay: bool = True
     rep_id: str | None = None
 
@@ -399,6 +443,7 @@ def analyze_clip(
         rep_id=rep_id,
         video=_video_block(meta),
         stature_m=height,
+        mass_kg=opts.mass_kg,
         settings=settings,
         warnings=[*meta.warnings, *athlete.warnings],
     )
@@ -462,6 +507,7 @@ def reanalyze_rep(
         rep_id=doc["rep_id"],
         video=video,
         stature_m=height,
+        mass_kg=(doc.get("athlete") or {}).get("mass_kg"),
         settings=settings,
         warnings=input_warnings,
     )

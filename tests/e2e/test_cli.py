@@ -1,0 +1,183 @@
+"""The ``sprintlab`` command as a user runs it: real entry point, real model, real files."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+SAMPLE = ROOT / "sample_clips" / "sports2d_demo.mp4"
+SPRINTLAB = Path(sys.executable).parent / "sprintlab"
+
+STEP_KEYS = {
+    "number", "foot", "touchdown_frame", "toeoff_frame", "touchdown_s", "toeoff_s",
+    "contact_time_s", "flight_time_s", "step_length_m", "step_time_s", "step_frequency_hz",
+    "step_velocity_mps", "shin_angle_td_deg", "shin_angle_to_deg", "trunk_angle_td_deg",
+    "touchdown_distance_m", "toeoff_distance_m",
+}  # fmt: skip
+
+
+def run(*args: str, cwd: Path = ROOT, timeout: float = 900) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [str(SPRINTLAB), *args], cwd=cwd, capture_output=True, text=True, timeout=timeout
+    )
+
+
+def assert_one_clear_error(proc: subprocess.CompletedProcess, *words: str) -> None:
+    assert proc.returncode != 0
+    err = proc.stderr.strip()
+    assert err.startswith("error:"), err
+    assert "Traceback" not in err
+    for w in words:
+        assert w.lower() in err.lower(), err
+
+
+def no_rep_folder(out: Path) -> bool:
+    return not out.exists() or not [p for p in out.iterdir()]
+
+
+@pytest.fixture(scope="module")
+def demo_rep(tmp_path_factory):
+    out = tmp_path_factory.mktemp("reps")
+    proc = run("analyze", str(SAMPLE), "--out", str(out))
+    assert proc.returncode == 0, proc.stderr
+    reps = [p for p in out.iterdir() if p.is_dir()]
+    assert len(reps) == 1
+    return reps[0], proc
+
+
+@pytest.mark.model
+def test_analyze_real_clip_writes_the_rep_json_contract(demo_rep):
+    rep_dir, proc = demo_rep
+    doc = json.loads((rep_dir / "rep.json").read_text())
+    assert doc["schema_version"] == 1
+    assert doc["rep_id"] == rep_dir.name
+    video = doc["video"]
+    assert video["width_px"] == 1768 and video["height_px"] == 994
+    assert video["container_fps"] == pytest.approx(30.0)
+    assert video["capture_fps"] == pytest.approx(30.0)
+    assert video["n_frames"] == 230
+    assert doc["calibration"]["method"] == "athlete_height"
+    assert doc["calibration"]["rms_residual_m"] is None  # not measurable without markers
+    assert isinstance(doc["first_movement_s"], float)
+    assert 0 <= doc["first_movement_s"] <= 230 / 30
+    assert set(doc["splits"]) >= {"5yd_s", "10yd_s"}
+    for step in doc["steps"]:
+        assert STEP_KEYS <= set(step)
+        assert step["contact_time_s"] is None and step["flight_time_s"] is None  # 30 fps
+    assert any("30 fps" in w for w in doc["warnings"])
+    for name in ("steps.csv", "series.csv", "keypoints.npz", "overlay.mp4"):
+        assert (rep_dir / name).stat().st_size > 0, name
+    with np.load(rep_dir / "keypoints.npz") as npz:
+        assert npz["xy"].shape == (230, 17, 2)
+        assert not np.any(npz["xy"] == 0.0)  # missing keypoints are NaN, never 0
+    assert "first movement" in proc.stdout
+
+
+@pytest.mark.model
+def test_overlay_is_browser_playable_h264(demo_rep):
+    from sprintlab.video import probe
+
+    meta = probe(demo_rep[0] / "overlay.mp4", check_duplicates=False)
+    assert meta.codec == "h264"
+    assert meta.n_frames == 230
+
+
+@pytest.mark.model
+def test_reanalyze_needs_no_model_and_gives_the_same_result(demo_rep, tmp_path):
+    rep_dir, _ = demo_rep
+    copy = tmp_path / rep_dir.name
+    shutil.copytree(rep_dir, copy)
+    before = json.loads((copy / "rep.json").read_text())
+    proc = run("reanalyze", str(copy), "--no-overlay")
+    assert proc.returncode == 0, proc.stderr
+    after = json.loads((copy / "rep.json").read_text())
+    assert after["steps"] == before["steps"]
+    assert after["first_movement_s"] == before["first_movement_s"]
+    assert (copy / "overlay.mp4").exists()  # kept from the first analysis
+
+
+def test_not_a_video(tmp_path):
+    bad = tmp_path / "notes.mp4"
+    bad.write_text("this is not a video\n" * 50)
+    out = tmp_path / "out"
+    assert_one_clear_error(run("analyze", str(bad), "--out", str(out), "--athlete-height-m", "1.8"))
+    assert no_rep_folder(out)
+
+
+def test_truncated_clip(tmp_path):
+    cut = tmp_path / "cut.mp4"
+    cut.write_bytes(SAMPLE.read_bytes()[:2048])
+    out = tmp_path / "out"
+    assert_one_clear_error(run("analyze", str(cut), "--out", str(out), "--athlete-height-m", "1.8"))
+    assert no_rep_folder(out)
+
+
+def test_empty_file(tmp_path):
+    empty = tmp_path / "empty.mp4"
+    empty.write_bytes(b"")
+    out = tmp_path / "out"
+    assert_one_clear_error(
+        run("analyze", str(empty), "--out", str(out), "--athlete-height-m", "1.8")
+    )
+    assert no_rep_folder(out)
+
+
+def test_missing_weights_name_where_to_put_them(tmp_path):
+    out = tmp_path / "out"
+    proc = run("analyze", str(SAMPLE), "--out", str(out), "--model", str(tmp_path / "none.pt"))
+    assert_one_clear_error(proc, "models/")
+    assert no_rep_folder(out)
+
+
+def test_contradictory_markers_fail_before_the_model(tmp_path):
+    clip = tmp_path / "rep.mp4"
+    shutil.copy(SAMPLE, clip)
+    (tmp_path / "rep.toml").write_text(
+        "capture_fps = 30\n"
+        "[[marker]]\nimage_px = [100.0, 900.0]\ntrack_m = 0.0\n"
+        "[[marker]]\nimage_px = [600.0, 900.0]\ntrack_m = 4.572\n"
+        "[[marker]]\nimage_px = [1100.0, 900.0]\ntrack_m = 20.0\n"
+    )
+    out = tmp_path / "out"
+    proc = run("analyze", str(clip), "--out", str(out), timeout=120)
+    assert_one_clear_error(proc, "marker")
+    assert no_rep_folder(out)
+
+
+def test_no_calibration_at_all(tmp_path):
+    clip = tmp_path / "rep.mp4"
+    shutil.copy(SAMPLE, clip)
+    out = tmp_path / "out"
+    proc = run("analyze", str(clip), "--out", str(out), timeout=120)
+    assert_one_clear_error(proc, "athlete-height-m")
+    assert no_rep_folder(out)
+
+
+@pytest.mark.model
+def test_a_clip_with_nobody_in_it(tmp_path):
+    from sprintlab.viz.video_writer import H264Writer
+
+    clip = tmp_path / "empty_field.mp4"
+    rng = np.random.default_rng(0)
+    with H264Writer(clip, 120.0, 640, 360) as writer:
+        for _ in range(24):
+            field = np.full((360, 640, 3), (40, 140, 60), np.uint8)
+            writer.write(np.clip(field + rng.normal(0, 6, field.shape), 0, 255).astype(np.uint8))
+    out = tmp_path / "out"
+    proc = run("analyze", str(clip), "--out", str(out), "--athlete-height-m", "1.8")
+    assert_one_clear_error(proc, "no person")
+    assert no_rep_folder(out)
+
+
+def test_info_prints_what_sprintlab_reads():
+    proc = run("info", str(SAMPLE))
+    assert proc.returncode == 0, proc.stderr
+    assert "1768x994" in proc.stdout and "230 frames" in proc.stdout
+    assert "30" in proc.stdout
