@@ -1,4 +1,4 @@
-"""Command-line interface (typer + rich). Parses input, calls one library function, shows the result."""
+"""Command-line interface (typer + rich): parse input, call one library function, show it."""
 
 from __future__ import annotations
 
@@ -102,7 +102,8 @@ def analyze(
         Path | None, typer.Option(help="Calibration TOML (default: the clip's sidecar clip.toml).")
     ] = None,
     athlete_height_m: Annotated[
-        float | None, typer.Option(help="Athlete stature in metres (fallback scale, low confidence).")
+        float | None,
+        typer.Option(help="Athlete stature in metres (fallback scale, low confidence)."),
     ] = None,
     mass_kg: Annotated[
         float | None, typer.Option(help="Body mass in kg (for the force–velocity profile).")
@@ -190,12 +191,13 @@ def info(
 @app.command()
 def profile(
     splits: Annotated[
-        str, typer.Option(help="Split times from the clock start, e.g. 10yd=1.62,20yd=2.68,40yd=4.52")
+        str,
+        typer.Option(help="Split times from the clock start, e.g. 10yd=1.62,20yd=2.68,40yd=4.52"),
     ],
     mass_kg: Annotated[float | None, typer.Option(help="Body mass in kg.")] = None,
     height_m: Annotated[float | None, typer.Option(help="Standing height in metres.")] = None,
 ) -> None:
-    """Velocity curve and force–velocity profile from typed-in split times (laser or hand timing)."""
+    """Velocity curve and force–velocity profile from typed-in split times (laser or hand)."""
     from .profile import fit_splits, force_velocity_profile, parse_splits
 
     try:

@@ -2,7 +2,8 @@
 
 Definitions (../shared/design/metrics.md):
 
-- **First movement**: the athlete leaves the set stance; the hip-mid starts to move forward and keeps
+- **First movement**: the athlete leaves the set stance; the hip-mid starts to move forward and
+keeps
   moving. The onset is placed where the early rise of the hip's forward speed extrapolates to zero,
   so it does not depend on the detection threshold.
 - **Touchdown / toe-off**: first and last instant of ground contact of a foot.
@@ -154,7 +155,7 @@ def detect_first_movement(
     """
     s = settings or EventSettings()
     vx = velocity(hip_x_m, fps, cutoff_hz=s.hip_cutoff_hz)
-    n_sustain = max(2, int(round(s.fm_sustain_s * fps)))
+    n_sustain = max(2, round(s.fm_sustain_s * fps))
     moving = np.nan_to_num(vx, nan=-1.0) >= s.fm_speed_mps
     # The sprint is the run of forward motion that reaches the highest speed; first movement is
     # where that run begins. Earlier fidgeting, walking into the stance or a rocking start do not
@@ -217,7 +218,7 @@ def _find_cores(
 ) -> list[_Core]:
     radius = s.foot_radius_frac * stature_m
     speed_lim = np.maximum(s.core_speed_min_mps, s.core_speed_frac * np.nan_to_num(hip_vx))
-    min_len = max(2, int(round(s.min_core_s * fps)))
+    min_len = max(2, round(s.min_core_s * fps))
     cores: list[_Core] = []
     for side, a in ankles.items():
         vx = velocity(a[:, 0], fps)
@@ -234,7 +235,7 @@ def _find_cores(
 def _merge_cores(cores: list[_Core], fps: float, s: EventSettings) -> list[list[_Core]]:
     """Group cores at the same place and time (possibly seen under both ankle labels)."""
     groups: list[list[_Core]] = []
-    max_gap = int(round(0.1 * fps))
+    max_gap = round(0.1 * fps)
     for core in sorted(cores, key=lambda c: c.start):
         for g in groups:
             g_stop = max(c.stop for c in g)
@@ -305,8 +306,8 @@ def _hinge_time(
     free of the bias a threshold crossing has. Returns NaN when the window is too short.
     """
     n = len(e)
-    inner = max(2, int(round(0.02 * fps)))
-    outer = max(3, int(round(0.06 * fps)))
+    inner = max(2, round(0.02 * fps))
+    outer = max(3, round(0.06 * fps))
     idx = list(range(edge - direction * inner, edge + direction, direction))  # inside the contact
     j = edge + direction
     # Frames leaving the circle: those below the cap, and at least two at low frame rates (where a
@@ -424,7 +425,7 @@ def detect_contacts(
             noise = 1.4826 * float(np.nanmedian(np.abs(core_e - np.nanmedian(core_e))))
             tol = max(s.contact_tol_m, 3.0 * noise)
             state = _contact_state(ankles, px, radius, tol)
-            lo, hi = _grow(state, start, stop - 1, max_unknown=max(2, int(round(0.05 * fps))))
+            lo, hi = _grow(state, start, stop - 1, max_unknown=max(2, round(0.05 * fps)))
         cap = max(4.0 * tol, 0.25 * radius)
         e_raw = e if ankles_raw is None else _circle_departure(ankles_raw, px, radius)[0]
         near = 0.5 * radius
@@ -438,8 +439,10 @@ def detect_contacts(
         agreement = right_share if side == "right" else 1 - right_share
         # Ankle x at touchdown from the circle: the ankle sits behind the pivot at the touchdown
         # height, averaged over the first frames of contact to beat per-frame noise.
-        k = min(hi + 1, lo + max(2, int(round(0.01 * fps))))
-        a_td = np.stack([ankles[SIDES[w]][i] for i, w in zip(range(lo, k), which[lo:k], strict=True)])
+        k = min(hi + 1, lo + max(2, round(0.01 * fps)))
+        a_td = np.stack(
+            [ankles[SIDES[w]][i] for i, w in zip(range(lo, k), which[lo:k], strict=True)]
+        )
         y_td = float(np.nanmean(a_td[:, 1]))
         foot_x = px - float(np.sqrt(max(radius**2 - min(y_td, radius) ** 2, 0.0)))
         contacts.append(

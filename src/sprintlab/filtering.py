@@ -1,13 +1,13 @@
 """Cleaning keypoint signals: confidence masking, left/right leg-swap repair, gap filling, low-pass.
 
-Every parameter with a physical meaning is given in seconds or hertz and converted with the track's fps.
+Every parameter with a physical meaning is given in seconds or hertz and converted with the track's
+fps.
 Missing samples stay NaN; the filters never invent data across gaps longer than ``max_gap_s``.
 """
 
 from __future__ import annotations
 
 import warnings
-
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -28,12 +28,14 @@ class FilterSettings:
     max_gap_s : float
         Gaps up to this long (seconds) are filled by interpolation; longer gaps stay NaN.
     cutoff_hz : float
-        Low-pass cutoff (Butterworth, zero-phase) for all keypoints. 12 Hz keeps the ankle's touchdown
+        Low-pass cutoff (Butterworth, zero-phase) for all keypoints. 12 Hz keeps the ankle's
+        touchdown
         deceleration (a few tens of ms) while removing frame-to-frame jitter of the pose model.
     order : int
         Butterworth order (applied forwards and backwards, so the effective order doubles).
     swap_penalty : float
-        Cost, in units of squared body-scale distance, of labelling a frame's legs against the model's
+        Cost, in units of squared body-scale distance, of labelling a frame's legs against the
+        model's
         left/right. Small: it only decides the global labelling, continuity decides the rest.
     """
 
@@ -62,14 +64,17 @@ def mask_low_confidence(track: KeypointTrack, threshold: float) -> KeypointTrack
 def _swap_costs(xy: np.ndarray, pairs: tuple[tuple[int, int], ...], scale: float) -> np.ndarray:
     """Second-order transition costs for the leg-swap Viterbi.
 
-    Returns ``cost[t, a, b, c]`` for t >= 2: the squared error (in units of ``scale``²) between the leg
-    keypoints at frame t under labelling ``c`` and their constant-velocity prediction from frames t-1
+    Returns ``cost[t, a, b, c]`` for t >= 2: the squared error (in units of ``scale``²) between the
+    leg
+    keypoints at frame t under labelling ``c`` and their constant-velocity prediction from frames
+    t-1
     (labelling ``b``) and t-2 (labelling ``a``). Labelling 1 means "swap left and right". NaN terms
     contribute nothing.
     """
     left = np.array([p[0] for p in pairs])
     right = np.array([p[1] for p in pairs])
-    # legs[s][t] -> (n_pairs, 2 sides, 2) positions of (left-labelled, right-labelled) under labelling s
+    # legs[s][t] -> (n_pairs, 2 sides, 2) positions of (left-labelled, right-labelled) under
+    # labelling s
     straight = np.stack([xy[:, left], xy[:, right]], axis=2)  # (T, P, 2, 2)
     swapped = straight[:, :, ::-1]
     legs = np.stack([straight, swapped])  # (2, T, P, 2, 2)
@@ -93,7 +98,8 @@ def repair_leg_swaps(
     frame (keep or swap the knee and ankle pairs) minimises the total squared deviation of the leg
     keypoints from constant-velocity motion, plus ``swap_penalty`` per swapped frame so that the
     global assignment follows the model's majority. Constant velocity (rather than nearest position)
-    resolves the moment the swinging foot passes the planted one, when positions alone are ambiguous.
+    resolves the moment the swinging foot passes the planted one, when positions alone are
+    ambiguous.
 
     Parameters
     ----------
@@ -145,7 +151,10 @@ def repair_leg_swaps(
         out[swapped, left], out[swapped, right] = xy[swapped, right], xy[swapped, left]
     conf = np.array(track.conf, dtype=float)
     for left, right in LEG_PAIRS:
-        conf[swapped, left], conf[swapped, right] = track.conf[swapped, right], track.conf[swapped, left]
+        conf[swapped, left], conf[swapped, right] = (
+            track.conf[swapped, right],
+            track.conf[swapped, left],
+        )
     return replace(track, xy=out, conf=conf), swapped
 
 
@@ -170,7 +179,9 @@ def fill_gaps_1d(y: np.ndarray, t_s: np.ndarray, max_gap_s: float) -> np.ndarray
             continue
         if t_s[stop] - t_s[start - 1] > max_gap_s + 1e-9:
             continue
-        y[start:stop] = np.interp(t_s[start:stop], [t_s[start - 1], t_s[stop]], [y[start - 1], y[stop]])
+        y[start:stop] = np.interp(
+            t_s[start:stop], [t_s[start - 1], t_s[stop]], [y[start - 1], y[stop]]
+        )
     return y
 
 
@@ -228,9 +239,7 @@ def clean_track(track: KeypointTrack, settings: FilterSettings | None = None) ->
     settings = settings or FilterSettings()
     masked = mask_low_confidence(track, settings.conf_threshold)
     repaired, swapped = repair_leg_swaps(masked, swap_penalty=settings.swap_penalty)
-    return CleanResult(
-        track=smooth_track(repaired, settings), unfiltered=repaired, swapped=swapped
-    )
+    return CleanResult(track=smooth_track(repaired, settings), unfiltered=repaired, swapped=swapped)
 
 
 __all__ = [

@@ -47,7 +47,7 @@ def shoulder_mid(track: KeypointTrack) -> np.ndarray:
 
 
 def trunk_angle_deg(track: KeypointTrack) -> np.ndarray:
-    """Trunk angle: hip-mid -> shoulder-mid from the forward horizontal (90 = upright), shape (T,)."""
+    """Trunk angle: hip-mid -> shoulder-mid from the forward horizontal (90 = upright), (T,)."""
     return segment_angle_deg(hip_mid(track), shoulder_mid(track))
 
 
@@ -61,7 +61,9 @@ def shin_angle_deg(track: KeypointTrack, side: str) -> np.ndarray:
 
 def knee_angle_deg(track: KeypointTrack, side: str) -> np.ndarray:
     """Interior hip–knee–ankle angle of one leg (180 = straight), shape (T,)."""
-    return interior_angle_deg(track.point(HIP[side]), track.point(KNEE[side]), track.point(ANKLE[side]))
+    return interior_angle_deg(
+        track.point(HIP[side]), track.point(KNEE[side]), track.point(ANKLE[side])
+    )
 
 
 def hip_angle_deg(track: KeypointTrack, side: str) -> np.ndarray:

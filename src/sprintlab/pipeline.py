@@ -6,8 +6,8 @@ This is the only module that strings the stages together; each stage is a pure f
 from __future__ import annotations
 
 import hashlib
-import os
 import math
+import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -103,7 +103,7 @@ def height_calibration(track_px: KeypointTrack, height_m: float) -> Calibration:
     all_ankles = np.concatenate([track_px.point(ANKLE[s]) for s in SIDES])
     all_ankles = all_ankles[np.all(np.isfinite(all_ankles), axis=1)]
     ground_y = float(np.percentile(all_ankles[:, 1], 98)) + ANKLE_HEIGHT_TO_STATURE * height_px
-    n0 = max(3, int(round(0.2 * track_px.fps)))
+    n0 = max(3, round(0.2 * track_px.fps))
     first = np.concatenate([track_px.point(ANKLE[s])[:n0] for s in SIDES])
     first = first[np.all(np.isfinite(first), axis=1)]
     if first.size == 0:
@@ -134,7 +134,9 @@ def marker_calibration(
     """
     if calib_input is not None and calib_input.markers:
         return Calibration.from_markers(
-            calib_input.markers, image_size_px=image_size_px, run_direction=calib_input.run_direction
+            calib_input.markers,
+            image_size_px=image_size_px,
+            run_direction=calib_input.run_direction,
         )
     height = athlete_height_m or (calib_input.athlete_height_m if calib_input else None)
     if height is None:
@@ -358,7 +360,9 @@ def _video_block(meta: Any) -> dict[str, Any]:
     }
 
 
-def _overlay_writer(meta: Any, result: RepResult, calib: Calibration) -> Callable[[Path], list[str]]:
+def _overlay_writer(
+    meta: Any, result: RepResult, calib: Calibration
+) -> Callable[[Path], list[str]]:
     """A media callback for :func:`~sprintlab.results.write_rep_folder` drawing overlay.mp4."""
     from .video import iter_frames
     from .viz.overlay import StepMark, draw_frame
@@ -496,7 +500,9 @@ def reanalyze_rep(
     height = ci.get("athlete_height_m")
     video = doc["video"]
     calib_input = CalibrationInput(
-        markers=markers, capture_fps=video.get("capture_fps"), athlete_height_m=height,
+        markers=markers,
+        capture_fps=video.get("capture_fps"),
+        athlete_height_m=height,
         run_direction="auto",
     )
     calib = resolve_calibration(calib_input, raw, (video["width_px"], video["height_px"]), height)

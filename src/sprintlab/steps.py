@@ -1,7 +1,8 @@
 """The first N steps: timing, lengths, angles and foot placement at touchdown and toe-off.
 
 Definitions follow ../shared/design/metrics.md. Step ``i`` is the ``i``-th touchdown after first
-movement. Frame indices: ``touchdown_frame`` is the first frame in contact, ``toeoff_frame`` the last.
+movement. Frame indices: ``touchdown_frame`` is the first frame in contact, ``toeoff_frame`` the
+last.
 
 For the last step in view, when the next touchdown is not in the clip, ``step_time_s`` is
 TD(i) − TD(i−1) (the previous step's time, as metrics.md allows) and ``flight_time_s`` is null.

@@ -1,13 +1,15 @@
 """Keypoint tracks: one person's keypoints over time.
 
 A :class:`KeypointTrack` holds ``xy`` of shape ``(T, K, 2)`` and ``conf`` of shape ``(T, K)`` over
-timestamps ``t_s`` (seconds from the first frame at the true capture rate). Missing keypoints are NaN
+timestamps ``t_s`` (seconds from the first frame at the true capture rate). Missing keypoints are
+NaN
 in ``xy`` (and NaN or 0 in ``conf``), never 0 in ``xy``.
 
 ``space`` says what the coordinates are:
 
 - ``"px"``: image pixels, x to the right, y down (as the model reports them);
-- ``"world"``: metres in the track frame: origin on the start line at ground level, +x in the running
+- ``"world"``: metres in the track frame: origin on the start line at ground level, +x in the
+running
   direction, +y up.
 """
 

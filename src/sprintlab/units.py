@@ -1,7 +1,8 @@
 """Units and unit helpers.
 
 sprintlab works in SI units throughout: metres, seconds, m/s, degrees for angles shown to people.
-Names carry their unit as a suffix (``_m``, ``_s``, ``_hz``, ``_mps``, ``_deg``, ``_px``, ``_frame``).
+Names carry their unit as a suffix (``_m``, ``_s``, ``_hz``, ``_mps``, ``_deg``, ``_px``,
+``_frame``).
 """
 
 from __future__ import annotations
@@ -22,4 +23,4 @@ def seconds_to_frames(duration_s: float, fps: float) -> int:
     """Number of whole frames (at least 1) spanning ``duration_s`` at ``fps``."""
     if fps <= 0:
         raise ValueError(f"fps must be positive, got {fps}")
-    return max(1, int(round(duration_s * fps)))
+    return max(1, round(duration_s * fps))

@@ -33,12 +33,12 @@ class StepMark:
 def _pt(p: np.ndarray) -> tuple[int, int] | None:
     if not np.all(np.isfinite(p)):
         return None
-    return int(round(float(p[0]))), int(round(float(p[1])))
+    return round(float(p[0])), round(float(p[1]))
 
 
 def draw_pose(image: np.ndarray, xy_px: np.ndarray, *, scale: float = 1.0) -> None:
     """Draw the COCO skeleton of one person (``xy_px`` shape (17, 2), NaN = missing) in place."""
-    thick = max(1, int(round(2 * scale)))
+    thick = max(1, round(2 * scale))
     for a, b in SEGMENTS:
         pa, pb = _pt(xy_px[a]), _pt(xy_px[b])
         if pa is None or pb is None:
@@ -53,9 +53,11 @@ def draw_pose(image: np.ndarray, xy_px: np.ndarray, *, scale: float = 1.0) -> No
             cv2.circle(image, p, thick + 1, BODY_COLOR, -1, cv2.LINE_AA)
 
 
-def draw_angle_lines(image: np.ndarray, xy_px: np.ndarray, side: str, *, scale: float = 1.0) -> None:
+def draw_angle_lines(
+    image: np.ndarray, xy_px: np.ndarray, side: str, *, scale: float = 1.0
+) -> None:
     """Draw the shin (ankle -> knee) of ``side`` and the trunk (hip-mid -> shoulder-mid)."""
-    thick = max(2, int(round(3 * scale)))
+    thick = max(2, round(3 * scale))
     ankle, knee = _pt(xy_px[ANKLE[side]]), _pt(xy_px[KNEE[side]])
     if ankle and knee:
         cv2.line(image, ankle, knee, SHIN_COLOR, thick, cv2.LINE_AA)
@@ -71,8 +73,10 @@ def draw_text(
 ) -> None:
     """Readable text: dark outline under a light fill."""
     font_scale = 0.6 * scale
-    thick = max(1, int(round(1.5 * scale)))
-    cv2.putText(image, text, org, cv2.FONT_HERSHEY_SIMPLEX, font_scale, (0, 0, 0), thick + 2, cv2.LINE_AA)
+    thick = max(1, round(1.5 * scale))
+    cv2.putText(
+        image, text, org, cv2.FONT_HERSHEY_SIMPLEX, font_scale, (0, 0, 0), thick + 2, cv2.LINE_AA
+    )
     cv2.putText(image, text, org, cv2.FONT_HERSHEY_SIMPLEX, font_scale, color, thick, cv2.LINE_AA)
 
 
@@ -89,7 +93,9 @@ def draw_frame(
     scale = max(0.6, out.shape[0] / 720)
     draw_pose(out, xy_px, scale=scale)
     for m in marks:
-        if np.isfinite(m.td_s) and m.td_s - 1e-9 <= t_s <= (m.to_s if np.isfinite(m.to_s) else m.td_s):
+        if np.isfinite(m.td_s) and m.td_s - 1e-9 <= t_s <= (
+            m.to_s if np.isfinite(m.to_s) else m.td_s
+        ):
             draw_angle_lines(out, xy_px, m.side, scale=scale)
             foot = _pt(xy_px[ANKLE[m.side]])
             if foot:
