@@ -1,0 +1,48 @@
+import math
+
+import numpy as np
+import pytest
+
+from sprintlab.accuracy import agreement, match_steps, score
+
+
+def test_agreement_statistics_exact():
+    a = agreement("step_length_m", "cm", [1.0, -1.0, 2.0, 2.0], 1)
+    assert a.n == 4 and a.n_missing == 1
+    assert a.bias == pytest.approx(1.0)
+    sd = np.std([1.0, -1.0, 2.0, 2.0], ddof=1)
+    assert a.loa_low == pytest.approx(1.0 - 1.96 * sd)
+    assert a.loa_high == pytest.approx(1.0 + 1.96 * sd)
+    assert a.mae == pytest.approx(1.5)
+    assert a.max_abs == pytest.approx(2.0)
+    assert math.isnan(a.within_1_frame)
+    frames = agreement("touchdown_s", "frames", [0.5, -1.0, 1.5, 0.0], 0)
+    assert frames.within_1_frame == pytest.approx(0.75)
+    empty = agreement("x", "cm", [], 3)
+    assert empty.n == 0 and math.isnan(empty.bias) and empty.to_dict()["bias"] is None
+
+
+def test_match_and_score_with_a_missed_step():
+    truth = {
+        "steps": [
+            {"touchdown_s": 1.0, "toeoff_s": 1.2, "step_length_m": 1.0, "step_time_s": 0.25},
+            {"touchdown_s": 1.25, "toeoff_s": 1.42, "step_length_m": 1.2, "step_time_s": 0.25},
+            {"touchdown_s": 1.5, "toeoff_s": 1.65, "step_length_m": 1.4, "step_time_s": 0.25},
+        ],
+        "splits": {"5yd_s": 1.1, "10yd_s": 1.8},
+    }
+    measured = {
+        "steps": [
+            {"touchdown_s": 1.0 + 1 / 240, "toeoff_s": 1.2, "step_length_m": 1.01},
+            {"touchdown_s": 1.5 - 2 / 240, "toeoff_s": 1.65, "step_length_m": 1.38},
+        ],
+        "splits": {"5yd_s": 1.105, "10yd_s": None},
+    }
+    pairs = match_steps(measured["steps"], truth["steps"], 240)
+    assert pairs[1][0] is None
+    res = score(measured, truth, 240)
+    assert res["touchdown_s"].n == 2 and res["touchdown_s"].n_missing == 1
+    assert res["touchdown_s"].bias == pytest.approx(-0.5)
+    assert res["step_length_m"].mae == pytest.approx(1.5)
+    assert res["5yd_s"].bias == pytest.approx(5.0)
+    assert res["10yd_s"].n == 0 and res["10yd_s"].n_missing == 1
