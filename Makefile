@@ -17,7 +17,7 @@ demo: $(STAMP)
 	$(BIN)/sprintlab analyze sample_clips/sports2d_demo.mp4 --out $(DEMO_OUT)
 
 test: $(STAMP)
-	$(BIN)/ruff check src tests app.py
+	$(BIN)/ruff check src tests
 	$(BIN)/python -m pytest
 
 test-fast: $(STAMP)
