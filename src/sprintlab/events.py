@@ -374,6 +374,7 @@ def detect_contacts(
     settings: EventSettings | None = None,
     *,
     ankles_raw: dict[str, np.ndarray] | None = None,
+    first_movement_s: float | None = None,
 ) -> tuple[list[Contact], list[str]]:
     """Detect ground contacts of both feet from world-frame ankle trajectories.
 
@@ -394,6 +395,8 @@ def detect_contacts(
         The same ankles before low-pass filtering (gaps may be filled). Touchdown and toe-off are
         timed on these, because a low-pass filter spreads the sharp start of a contact over
         several frames; the hinge fit does its own averaging. Defaults to ``ankles``.
+    first_movement_s : float, optional
+        Contacts that start before it are the set stance: kept whatever their length.
 
     Returns
     -------
@@ -460,7 +463,7 @@ def detect_contacts(
                 noise_m=noise,
             )
         )
-    contacts = _drop_implausible(contacts, t_s, s, warnings)
+    contacts = _drop_implausible(contacts, t_s, s, warnings, first_movement_s)
     contacts = _enforce_alternation(contacts, warnings)
     return contacts, warnings
 
@@ -513,7 +516,11 @@ def _grow(state: np.ndarray, lo: int, hi: int, *, max_unknown: int) -> tuple[int
 
 
 def _drop_implausible(
-    contacts: list[Contact], t_s: np.ndarray, s: EventSettings, warnings: list[str]
+    contacts: list[Contact],
+    t_s: np.ndarray,
+    s: EventSettings,
+    warnings: list[str],
+    first_movement_s: float | None,
 ) -> list[Contact]:
     kept: list[Contact] = []
     for c in sorted(contacts, key=lambda c: c.pivot_x_m):
@@ -522,7 +529,10 @@ def _drop_implausible(
         dur = t1 - t0
         if dur < s.min_contact_s:
             continue
-        if dur > s.max_contact_s and np.isfinite(c.td_s) and np.isfinite(c.to_s):
+        stance = first_movement_s is not None and t0 < first_movement_s
+        if stance and np.isfinite(c.td_s):
+            c = replace(c, td_s=np.nan, td_frame=-1)  # down before the start: a stance foot
+        if dur > s.max_contact_s and not stance and np.isfinite(c.td_s) and np.isfinite(c.to_s):
             warnings.append(
                 f"a ground contact at x = {c.pivot_x_m:.2f} m lasted {dur:.2f} s, longer than a "
                 "sprint contact; it was left out"

@@ -261,7 +261,14 @@ def analyze_track(
     ankles = {side: np.asarray(world.point(ANKLE[side])) for side in SIDES}
     ankles_raw = {side: np.asarray(world_raw.point(ANKLE[side])) for side in SIDES}
     contacts, w = detect_contacts(
-        world.t_s, ankles, hip[:, 0], fps, stature_m, s.events, ankles_raw=ankles_raw
+        world.t_s,
+        ankles,
+        hip[:, 0],
+        fps,
+        stature_m,
+        s.events,
+        ankles_raw=ankles_raw,
+        first_movement_s=fm.time_s,
     )
     warns += w
     steps, w = build_steps(contacts, fm, world, raw=world_raw, max_steps=s.max_steps)

@@ -1,0 +1,151 @@
+"""Accuracy harness: render known sprints, analyse them through the real model, score the result.
+
+Each :class:`Scenario` is one camera/clip set-up of the synthetic sprinter; :func:`run_scenarios`
+renders it, runs :func:`sprintlab.pipeline.analyze_clip` (pose model included), scores the rep
+against the renderer's truth with :mod:`sprintlab.accuracy`, and pools the raw differences over all
+scenarios. Nothing here is tuned to the scenarios: they are fixed, seeded, and shared with CI.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .accuracy import SHOWN_UNIT, Agreement, agreement, score, step_differences
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """One rendered test clip.
+
+    Attributes
+    ----------
+    name : str
+    fps : float
+        Capture rate.
+    width_px, height_px : int
+    camera_distance_m : float
+        Camera to lane centre.
+    run_direction : int
+        +1 left to right in the image, −1 right to left.
+    pan_deg : float
+        Camera yaw away from perpendicular to the lane.
+    decoys : tuple of str
+        Extra people (as the renderer names them).
+    duration_s : float
+        Clip length (from the start of the stance).
+    seed : int
+    """
+
+    name: str
+    fps: float = 240.0
+    width_px: int = 1920
+    height_px: int = 1080
+    camera_distance_m: float = 11.0
+    run_direction: int = 1
+    pan_deg: float = 0.0
+    decoys: tuple[str, ...] = ()
+    duration_s: float = 3.2
+    seed: int = 0
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+SCENARIOS: tuple[Scenario, ...] = (
+    Scenario("fixed_240fps_1080p"),
+    Scenario("fixed_120fps_1080p", fps=120.0),
+    Scenario("far_16m", camera_distance_m=16.0),
+    Scenario("right_to_left", run_direction=-1),
+    Scenario("decoy_runner", decoys=("runner",)),
+    Scenario("oblique_8deg", pan_deg=8.0),
+)
+
+SMALL_SCENARIO = Scenario("ci_small_240fps_720p", width_px=1280, height_px=720, duration_s=2.4)
+"""The scenario CI runs on every commit (a shorter, smaller clip of the fixed set-up)."""
+
+
+def _pooled(per_rep: list[dict[str, tuple[list[float], int]]]) -> dict[str, Agreement]:
+    pooled: dict[str, Agreement] = {}
+    for metric, unit in SHOWN_UNIT.items():
+        diffs: list[float] = []
+        missing = 0
+        for rep in per_rep:
+            d, m = rep.get(metric, ([], 0))
+            diffs += d
+            missing += m
+        pooled[metric] = agreement(metric, unit, diffs, missing)
+    return pooled
+
+
+def format_table(title: str, rows: dict[str, Agreement]) -> str:
+    """Plain-text table: metric, unit, n, missing, bias, 95% limits, MAE, max, share <= 1 frame."""
+    lines = [
+        title,
+        f"{'metric':22s} {'unit':6s} {'n':>4s} {'miss':>4s} {'bias':>8s} "
+        f"{'95% limits':>19s} {'MAE':>7s} {'max':>7s} {'<=1fr':>6s}",
+    ]
+    for a in rows.values():
+
+        def f(v: float, w: int = 7) -> str:
+            return f"{v:{w}.2f}" if math.isfinite(v) else f"{'–':>{w}s}"
+
+        within = f"{100 * a.within_1_frame:5.0f}%" if math.isfinite(a.within_1_frame) else "     –"
+        lines.append(
+            f"{a.metric:22s} {a.unit:6s} {a.n:4d} {a.n_missing:4d} {f(a.bias, 8)} "
+            f"[{f(a.loa_low, 8)}, {f(a.loa_high, 8)}] {f(a.mae)} {f(a.max_abs)} {within}"
+        )
+    return "\n".join(lines)
+
+
+def score_rep_dir(rep_dir: Path, truth_path: Path) -> tuple[dict[str, Agreement], dict]:
+    """Score one analysed rep folder against a truth file; also return the raw differences."""
+    doc = json.loads((Path(rep_dir) / "rep.json").read_text())
+    truth = json.loads(Path(truth_path).read_text())
+    truth = truth.get("truth", truth)
+    fps = float(doc["video"]["capture_fps"])
+    diffs = step_differences(doc.get("steps", []), truth.get("steps", []), fps)
+    return score(doc, truth, fps), diffs
+
+
+def run_scenarios(
+    scenarios: tuple[Scenario, ...],
+    work_dir: Path,
+    *,
+    render: Callable[[Scenario, Path], tuple[Path, Path]],
+    analyze: Callable[[Path, Path], Path],
+    progress: Callable[[str], None] | None = None,
+) -> dict[str, Any]:
+    """Render, analyse and score each scenario; returns the ``accuracy.json`` document.
+
+    Parameters
+    ----------
+    render : callable
+        ``render(scenario, folder) -> (clip_path, truth_path)``.
+    analyze : callable
+        ``analyze(clip_path, out_dir) -> rep_dir``.
+    """
+    report: dict[str, Any] = {"scenarios": {}, "pooled": {}}
+    raw: list[dict[str, tuple[list[float], int]]] = []
+    for sc in scenarios:
+        if progress:
+            progress(f"{sc.name}: rendering")
+        folder = Path(work_dir) / sc.name
+        folder.mkdir(parents=True, exist_ok=True)
+        clip, truth_path = render(sc, folder)
+        if progress:
+            progress(f"{sc.name}: analysing")
+        try:
+            rep_dir = analyze(clip, folder / "reps")
+        except Exception as err:  # a failed scenario is a result, reported as such
+            report["scenarios"][sc.name] = {"error": f"{type(err).__name__}: {err}"}
+            continue
+        scores, diffs = score_rep_dir(rep_dir, truth_path)
+        raw.append(diffs)
+        report["scenarios"][sc.name] = {k: v.to_dict() for k, v in scores.items()}
+        report["scenarios"][sc.name]["_table"] = format_table(sc.name, scores)
+    report["pooled"] = {k: v.to_dict() for k, v in _pooled(raw).items()}
+    report["_pooled_table"] = format_table("all scenarios pooled", _pooled(raw))
+    return report
