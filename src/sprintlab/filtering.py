@@ -127,7 +127,14 @@ def repair_leg_swaps(
     scale = float(np.nanmedian(leg)) if np.any(np.isfinite(leg)) else 1.0
     if not np.isfinite(scale) or scale <= 0:
         scale = 1.0
-    cost = _swap_costs(xy, LEG_PAIRS, scale)
+    # Costs on a gap-filled copy: a missing leg would otherwise cost nothing and let the labels
+    # flip freely across a dropout. The output keeps the original NaNs.
+    filled = xy.copy()
+    for left, right in LEG_PAIRS:
+        for k in (left, right):
+            for d in range(2):
+                filled[:, k, d] = fill_gaps_1d(xy[:, k, d], track.t_s, max_gap_s=0.1)
+    cost = _swap_costs(filled, LEG_PAIRS, scale)
     # Viterbi over states (s_{t-1}, s_t) in {0,1}^2.
     acc = np.zeros((2, 2))
     acc[:, 1] += swap_penalty
