@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DEMO_OUT ?= demo_output
 
-.PHONY: demo test test-fast lint format accuracy clean
+.PHONY: demo test test-fast lint format accuracy accuracy-tracks clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -33,3 +33,9 @@ format: $(STAMP)
 
 clean:
 	rm -rf $(DEMO_OUT) .pytest_cache
+
+accuracy: $(STAMP)
+	$(BIN)/sprintlab validate --out accuracy_output
+
+accuracy-tracks: $(STAMP)
+	$(BIN)/sprintlab validate --tracks-only --out accuracy_output

@@ -218,6 +218,54 @@ def profile(
     print_profile({"velocity_fit": fit.to_dict(), "force_velocity": fv, "notes": notes})
 
 
+@app.command()
+def validate(
+    out: Annotated[Path, typer.Option(help="Folder for clips, reps and accuracy.json.")] = Path(
+        "accuracy_output"
+    ),
+    tracks_only: Annotated[
+        bool,
+        typer.Option(
+            "--tracks-only",
+            help="Score only the analysis after the pose model on synthetic keypoint tracks.",
+        ),
+    ] = False,
+    small: Annotated[
+        bool, typer.Option(help="Only the small scenario CI runs (one short rendered clip).")
+    ] = False,
+) -> None:
+    """Accuracy harness: render known sprints, analyse them with the real model, score vs truth.
+
+    Prints bias, 95% limits of agreement and mean absolute error per metric and scenario, and
+    writes OUT/accuracy.json.
+    """
+    import json
+
+    from . import validate as v
+
+    out.mkdir(parents=True, exist_ok=True)
+    if tracks_only:
+        report = v.run_track_scenarios()
+    else:
+        from .pipeline import ClipOptions, analyze_clip
+        from .synth.render import render_scenario
+
+        def analyze(clip: Path, reps: Path) -> Path:
+            return analyze_clip(clip, reps, ClipOptions(overlay=False))[1]
+
+        scenarios = (v.SMALL_SCENARIO,) if small else v.SCENARIOS
+        report = v.run_scenarios(
+            scenarios, out, render=render_scenario, analyze=analyze, progress=err_console.print
+        )
+    for name, sc in report["scenarios"].items():
+        out_console.print(sc.get("_table", f"{name}: {sc.get('error')}"), highlight=False)
+        out_console.print()
+    if "_pooled_table" in report:
+        out_console.print(report["_pooled_table"], highlight=False)
+    (out / "accuracy.json").write_text(json.dumps(report, indent=2) + "\n")
+    out_console.print(f"written: {out / 'accuracy.json'}")
+
+
 def main() -> None:
     """Entry point of the ``sprintlab`` command."""
     try:
