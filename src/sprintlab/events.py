@@ -32,6 +32,7 @@ import numpy as np
 from scipy.optimize import least_squares
 
 from .errors import AnalysisError
+from .filtering import true_runs
 from .kinematics import velocity
 from .skeleton import SIDES
 
@@ -160,7 +161,7 @@ def detect_first_movement(
     # The sprint is the run of forward motion that reaches the highest speed; first movement is
     # where that run begins. Earlier fidgeting, walking into the stance or a rocking start do not
     # count, because the run must be sustained and must contain the sprint's peak speed.
-    runs = [(a, b) for a, b in _runs(moving) if b - a >= n_sustain]
+    runs = [(a, b) for a, b in true_runs(moving) if b - a >= n_sustain]
     if not runs or np.nanmax(vx) < 3 * s.fm_speed_mps:
         raise AnalysisError(
             "The athlete never leaves the stance in this clip: the hips do not move forward "
@@ -187,12 +188,6 @@ def detect_first_movement(
     onset = max(onset, float(t_s[0]))
     frame = int(np.searchsorted(t_s, onset - 1e-9))
     return FirstMovement(time_s=onset, frame=frame, detect_time_s=float(t_s[start]))
-
-
-def _runs(mask: np.ndarray) -> list[tuple[int, int]]:
-    padded = np.concatenate([[False], mask, [False]])
-    edges = np.flatnonzero(np.diff(padded.astype(np.int8)))
-    return list(zip(edges[::2].tolist(), edges[1::2].tolist(), strict=True))
 
 
 @dataclass(frozen=True)
@@ -224,7 +219,7 @@ def _find_cores(
         vx = velocity(a[:, 0], fps)
         with np.errstate(invalid="ignore"):
             ok = (np.abs(vx) < speed_lim) & (a[:, 1] < s.core_height_frac * stature_m)
-        for start, stop in _runs(ok):
+        for start, stop in true_runs(ok):
             if stop - start < min_len:
                 continue
             px = float(np.nanmedian(_pivot_x(a[start:stop], radius)))

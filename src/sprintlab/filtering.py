@@ -165,7 +165,7 @@ def repair_leg_swaps(
     return replace(track, xy=out, conf=conf), swapped
 
 
-def _nan_runs(mask: np.ndarray) -> list[tuple[int, int]]:
+def true_runs(mask: np.ndarray) -> list[tuple[int, int]]:
     """Half-open index runs ``[start, stop)`` where ``mask`` is True."""
     padded = np.concatenate([[False], mask, [False]])
     edges = np.flatnonzero(np.diff(padded.astype(np.int8)))
@@ -181,7 +181,7 @@ def fill_gaps_1d(y: np.ndarray, t_s: np.ndarray, max_gap_s: float) -> np.ndarray
     missing = ~np.isfinite(y)
     if not missing.any() or missing.all():
         return y
-    for start, stop in _nan_runs(missing):
+    for start, stop in true_runs(missing):
         if start == 0 or stop == len(y):
             continue
         if t_s[stop] - t_s[start - 1] > max_gap_s + 1e-9:
@@ -203,7 +203,7 @@ def lowpass_1d(y: np.ndarray, fps: float, cutoff_hz: float, order: int = 2) -> n
     wn = min(cutoff_hz, 0.45 * fps) / (0.5 * fps)
     sos = butter(order, wn, output="sos")
     out = y.copy()
-    for start, stop in _nan_runs(np.isfinite(y)):
+    for start, stop in true_runs(np.isfinite(y)):
         seg = y[start:stop]
         padlen = min(3 * (2 * order + 1), len(seg) - 1)
         if len(seg) < 4:
