@@ -266,6 +266,15 @@ def validate(
     out_console.print(f"written: {out / 'accuracy.json'}")
 
 
+def _register_library_commands() -> None:
+    from .cli_library import register
+
+    register(app)
+
+
+_register_library_commands()
+
+
 def main() -> None:
     """Entry point of the ``sprintlab`` command."""
     try:

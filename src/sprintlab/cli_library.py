@@ -1,0 +1,389 @@
+"""Commands for the library and team testing days: ``batch``, ``export``, ``athletes``, ``reps``.
+
+``register(app)`` adds them to the main ``sprintlab`` app; ``python -m sprintlab.cli_library``
+runs them on their own. Each command parses its input, calls the library and shows the result.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from .errors import SprintlabError
+
+out_console = Console(width=None if sys.stdout.isatty() else 150)
+err_console = Console(stderr=True, width=None if sys.stderr.isatty() else 150)
+
+LibraryOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--library",
+        envvar="SPRINTLAB_LIBRARY",
+        help="Library folder (or .sqlite file). Default: sprintlab/ in your data folder.",
+    ),
+]
+
+
+def _fail(err: Exception, code: int = 1) -> None:
+    err_console.print(Text("error: ", style="red") + Text(str(err)), soft_wrap=True)
+    raise typer.Exit(code=code)
+
+
+def _cell(value: Any, digits: int = 2) -> Text:
+    """A table cell as plain text (never rich markup: names may contain brackets)."""
+    if value is None or (isinstance(value, float) and not math.isfinite(value)):
+        return Text("–")
+    if isinstance(value, float):
+        return Text(f"{value:.{digits}f}")
+    try:
+        import numpy as np
+
+        if isinstance(value, np.floating):
+            return _cell(float(value), digits)
+        if isinstance(value, np.integer):
+            return Text(str(int(value)))
+    except ImportError:  # pragma: no cover - numpy is a dependency
+        pass
+    return Text(str(value))
+
+
+def batch(
+    clips_dir: Annotated[Path, typer.Argument(help="Folder holding the clips of the day.")],
+    session: Annotated[str, typer.Option(help="Session name, e.g. 'Spring testing'.")],
+    date: Annotated[
+        str | None, typer.Option(help="Session date YYYY-MM-DD (default: today).")
+    ] = None,
+    roster: Annotated[
+        Path | None, typer.Option(help="roster.csv: athlete, position, height_m, mass_kg.")
+    ] = None,
+    manifest: Annotated[
+        Path | None,
+        typer.Option(
+            help="manifest.csv: clip, athlete, rep, capture_fps, calibration "
+            "(default: CLIPS_DIR/manifest.csv)."
+        ),
+    ] = None,
+    pattern: Annotated[
+        str | None,
+        typer.Option(help="File-name pattern instead of a manifest, e.g. '{athlete}_rep{rep}'."),
+    ] = None,
+    place: Annotated[str | None, typer.Option(help="Where the session took place.")] = None,
+    surface: Annotated[str | None, typer.Option(help="Running surface, e.g. turf.")] = None,
+    notes: Annotated[str | None, typer.Option(help="Free notes on the session.")] = None,
+    workers: Annotated[
+        int | None, typer.Option(min=1, help="Worker processes (default: number of cores).")
+    ] = None,
+    force: Annotated[
+        bool, typer.Option("--force", help="Analyse again clips already in the library.")
+    ] = False,
+    capture_fps: Annotated[
+        float | None, typer.Option(help="Capture fps for clips the manifest gives none for.")
+    ] = None,
+    model: Annotated[Path | None, typer.Option(help="Ultralytics pose weights.")] = None,
+    overlay: Annotated[bool, typer.Option(help="Write overlay.mp4 for each rep.")] = True,
+    out: Annotated[
+        Path | None,
+        typer.Option(help="Folder for the team outputs (default: LIBRARY/sessions/DATE_NAME)."),
+    ] = None,
+    combine: Annotated[
+        Path | None, typer.Option(help="NFL combine CSV (default: the shared data folder).")
+    ] = None,
+    library: LibraryOption = None,
+    analyzer: Annotated[
+        str | None, typer.Option(hidden=True, help="module:function replacing the analysis.")
+    ] = None,
+) -> None:
+    """Analyse every clip of a testing day into the library, in parallel, and write the team
+    outputs (session_summary.csv, steps.csv, report.html). Clips already analysed with the same
+    settings are skipped; exits with code 1 if any clip failed."""
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
+
+    from .batch import BatchOptions, load_roster, plan_jobs, run_batch
+    from .library import Library, SessionInfo, athlete_slug, parse_date, safe_child
+    from .team_report import session_summary, write_session_outputs
+
+    try:
+        info = SessionInfo(
+            name=session,
+            date=parse_date(date) if date else dt.date.today(),
+            place=place,
+            surface=surface,
+            notes=notes,
+        )
+        athletes, messages = load_roster(roster) if roster else ([], [])
+        if roster is None:
+            messages.append("No --roster given: athletes have no position, height or mass.")
+        jobs, more = plan_jobs(clips_dir, manifest=manifest, pattern=pattern)
+        messages += more
+        lib = Library.open(library)
+    except SprintlabError as err:
+        _fail(err)
+    for m in messages:
+        err_console.print(Text("note: ", style="yellow") + Text(m), soft_wrap=True)
+
+    with lib:
+        with Progress(
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("{task.fields[status]}"),
+            TimeElapsedColumn(),
+            TextColumn("ETA"),
+            TimeRemainingColumn(),
+            console=err_console,
+        ) as bar:
+            tasks: dict[str, Any] = {}
+
+            def progress(p: Any) -> None:
+                if p.phase not in tasks:
+                    tasks[p.phase] = bar.add_task(p.phase, total=p.total, status="")
+                status = (
+                    f"ok {p.done - p.failed}  failed {p.failed}  skipped {p.skipped}"
+                    if p.phase == "analysing"
+                    else ""
+                )
+                bar.update(tasks[p.phase], completed=p.done, total=p.total, status=status)
+
+            try:
+                report = run_batch(
+                    lib,
+                    jobs,
+                    info,
+                    roster=athletes,
+                    options=BatchOptions(
+                        workers=workers,
+                        force=force,
+                        overlay=overlay,
+                        model_path=model,
+                        capture_fps=capture_fps,
+                    ),
+                    analyze=analyzer,
+                    messages=messages,
+                    progress=progress,
+                )
+            except SprintlabError as err:
+                _fail(err)
+
+        summary = session_summary(lib, report.session_id, combine_path=combine)
+        _print_athlete_table(summary)
+        if report.failures:
+            table = Table(title=f"{len(report.failures)} clip(s) failed", title_style="red")
+            for col in ("clip", "athlete", "what to do"):
+                table.add_column(col, overflow="fold")
+            for o in report.failures:
+                table.add_row(_cell(o.clip.name), _cell(o.athlete), _cell(o.message))
+            out_console.print(table)
+        rate = report.clips_per_min
+        out_console.print(
+            Text(
+                f"{report.n_ok} analysed, {report.n_failed} failed, {report.n_skipped} already "
+                f"in the library; {report.wall_s:.1f} s with {report.workers} worker(s)"
+                + (f" ({rate:.1f} clips/min)" if math.isfinite(rate) else "")
+            )
+        )
+        try:
+            out_dir = out or safe_child(
+                lib.root,
+                "sessions",
+                f"{info.date.isoformat()}_{athlete_slug(info.name)}",
+            )
+            written = write_session_outputs(lib, report.session_id, out_dir, combine_path=combine)
+        except (SprintlabError, OSError) as err:
+            _fail(SprintlabError(f"The team outputs could not be written: {err}"))
+        for path in (written.summary_csv, written.steps_csv, written.report_html):
+            out_console.print(Text(f"written: {path}"))
+    if report.n_failed:
+        raise typer.Exit(code=1)
+
+
+def _print_athlete_table(summary: Any) -> None:
+    ok = summary[summary["status"] == "ok"]
+    if ok.empty:
+        return
+    table = Table(title="Best values per athlete (this session)")
+    cols = [
+        ("athlete", "athlete", None, 0),
+        ("position", "pos", None, 0),
+        ("rep_number", "reps", "count", 0),
+        ("split_10yd_s", "10 yd s", "min", 2),
+        ("est_40yd_s", "est. 40 s", "min", 2),
+        ("first_step_length_m", "step 1 m", "max", 2),
+        ("mean_contact_1_4_s", "contact 1–4 s", "min", 3),
+        ("shin_angle_td_1_deg", "shin 1 °", "min", 0),
+        ("peak_hip_velocity_mps", "peak v m/s", "max", 2),
+    ]
+    for _, title, _, _ in cols:
+        table.add_column(title, justify="right")
+    for athlete, reps in ok.groupby("athlete", sort=True):
+        cells = []
+        for col, _, how, digits in cols:
+            if col == "athlete":
+                cells.append(_cell(athlete))
+            elif how is None:
+                cells.append(_cell(reps[col].iloc[0]))
+            elif how == "count":
+                cells.append(_cell(len(reps)))
+            else:
+                values = reps[col].dropna()
+                value = (values.min() if how == "min" else values.max()) if len(values) else None
+                cells.append(_cell(value, digits))
+        table.add_row(*cells)
+    out_console.print(table)
+
+
+def export(
+    out: Annotated[Path, typer.Argument(help="Folder for the exported tables.")],
+    fmt: Annotated[str, typer.Option("--format", help="csv or parquet.")] = "csv",
+    session: Annotated[str | None, typer.Option(help="Only this session (name).")] = None,
+    date: Annotated[str | None, typer.Option(help="Date of that session, YYYY-MM-DD.")] = None,
+    athlete: Annotated[str | None, typer.Option(help="Only this athlete.")] = None,
+    library: LibraryOption = None,
+) -> None:
+    """Export athletes, sessions, reps and steps as CSV or Parquet files."""
+    from .library import Library, LibraryError, export_library
+
+    try:
+        with Library.open(library, create=False) as lib:
+            session_id = None
+            if session is not None:
+                session_id = lib.find_session(session, date)
+                if session_id is None:
+                    raise LibraryError(
+                        f"There is no session {session!r} in the library; see 'sprintlab reps'."
+                    )
+            paths = export_library(
+                lib, out, fmt=fmt.lower(), session_id=session_id, athlete=athlete
+            )
+    except SprintlabError as err:
+        _fail(err)
+    for path in paths:
+        out_console.print(Text(f"written: {path}"))
+
+
+def athletes(library: LibraryOption = None) -> None:
+    """List the athletes of the library with their reps and best 10-yard split."""
+    from .library import Library
+
+    try:
+        with Library.open(library, create=False) as lib:
+            df = lib.athletes_frame()
+    except SprintlabError as err:
+        _fail(err)
+    table = Table(title=f"{len(df)} athlete(s)")
+    cols = [
+        ("name", "athlete", 0),
+        ("position", "pos", 0),
+        ("height_m", "height m", 2),
+        ("mass_kg", "mass kg", 1),
+        ("n_reps", "reps", 0),
+        ("n_sessions", "sessions", 0),
+        ("best_10yd_s", "best 10 yd s", 2),
+    ]
+    for _, title, _ in cols:
+        table.add_column(title, justify="left" if title in ("athlete", "pos") else "right")
+    for _, row in df.iterrows():
+        table.add_row(*[_cell(row[c], d) for c, _, d in cols])
+    out_console.print(table)
+
+
+def reps(
+    athlete: Annotated[str | None, typer.Option(help="Only this athlete.")] = None,
+    session: Annotated[str | None, typer.Option(help="Only this session (name).")] = None,
+    date: Annotated[str | None, typer.Option(help="Date of that session, YYYY-MM-DD.")] = None,
+    date_from: Annotated[str | None, typer.Option(help="From this date, YYYY-MM-DD.")] = None,
+    date_to: Annotated[str | None, typer.Option(help="Up to this date, YYYY-MM-DD.")] = None,
+    status: Annotated[str | None, typer.Option(help="ok or failed.")] = None,
+    limit: Annotated[int, typer.Option(min=1, help="Show at most this many (newest).")] = 200,
+    library: LibraryOption = None,
+) -> None:
+    """List reps of the library, filtered by athlete, session, dates or status."""
+    from .library import Library, LibraryError
+
+    if status is not None and status not in ("ok", "failed"):
+        _fail(SprintlabError(f"--status must be ok or failed, not {status!r}."))
+    try:
+        with Library.open(library, create=False) as lib:
+            session_id = None
+            if session is not None:
+                session_id = lib.find_session(session, date)
+                if session_id is None:
+                    raise LibraryError(f"There is no session {session!r} in the library.")
+            df = lib.reps_frame(
+                session_id=session_id,
+                athlete=athlete,
+                status=status,
+                date_from=date_from,
+                date_to=date_to,
+            )
+    except SprintlabError as err:
+        _fail(err)
+    shown = df.tail(limit)
+    table = Table(
+        title=f"{len(df)} rep(s)" + (f", last {len(shown)} shown" if len(shown) < len(df) else "")
+    )
+    cols = [
+        ("date", "date", 0),
+        ("session", "session", 0),
+        ("athlete", "athlete", 0),
+        ("rep_number", "rep", 0),
+        ("status", "status", 0),
+        ("split_5yd_s", "5 yd s", 2),
+        ("split_10yd_s", "10 yd s", 2),
+        ("first_step_length_m", "step 1 m", 2),
+        ("mean_contact_1_4_s", "contact 1–4 s", 3),
+        ("shin_angle_td_1_deg", "shin 1 °", 0),
+        ("rep_id", "rep id / error", 0),
+    ]
+    for _, title, _ in cols:
+        table.add_column(title, overflow="fold")
+    for _, row in shown.iterrows():
+        cells = [_cell(row[c], d) for c, _, d in cols]
+        if row["status"] == "failed":
+            cells[-1] = Text(str(row["error"]), style="red")
+        table.add_row(*cells)
+    out_console.print(table)
+
+
+COMMANDS = {"batch": batch, "export": export, "athletes": athletes, "reps": reps}
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``batch``, ``export``, ``athletes`` and ``reps`` to ``app``."""
+    for name, function in COMMANDS.items():
+        app.command(name)(function)
+
+
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    help="sprintlab library: batch analysis of testing days and queries of the rep library.",
+)
+register(app)
+
+
+def main() -> None:
+    """Run the library commands on their own (``python -m sprintlab.cli_library``)."""
+    try:
+        app()
+    except KeyboardInterrupt:
+        err_console.print("interrupted: finished reps are in the library; run again to resume.")
+        sys.exit(130)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,602 @@
+"""Batch runs against real library files: worker processes, resume after SIGKILL, concurrent
+readers, bad inputs, the CLI commands and the team outputs.
+
+Most tests use ``fake_analyze``: a real analysis (``analyze_track``: events, steps, splits,
+profile) of a synthetic sprint written as a real rep folder, without the pose model. Its "clips"
+are small JSON files named ``*.mp4`` holding the sprint's parameters; anything else in a clip
+makes it raise ``VideoError`` like a corrupt video. One test runs the real pipeline (model).
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import shutil
+import signal
+import sqlite3
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from sprintlab.batch import BatchOptions, load_roster, plan_jobs, run_batch
+from sprintlab.errors import NoAthleteError, VideoError
+from sprintlab.library import Library, SessionInfo
+from sprintlab.steps import STEP_FIELDS
+
+ROOT = Path(__file__).resolve().parents[2]
+SAMPLE = ROOT / "sample_clips" / "sports2d_demo.mp4"
+WEIGHTS = ROOT / "models" / "yolo11n-pose.pt"
+HERE = Path(__file__).resolve().parent
+FAKE = "test_batch:fake_analyze"
+
+
+# ------------------------------------------------------------------------------------------
+# The fake analyser (imported by the worker processes by name)
+# ------------------------------------------------------------------------------------------
+
+
+def fake_analyze(clip, out_dir, options, *, settings=None):
+    """Analyse a synthetic sprint described by the JSON in ``clip`` and write its rep folder."""
+    from sprintlab.calibration import Calibration
+    from sprintlab.pipeline import analyze_track
+    from sprintlab.results import write_rep_folder
+    from sprintlab.synth import SprintParams, simulate, to_track
+
+    try:
+        spec = json.loads(Path(clip).read_text())
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        raise VideoError(f"{clip} is not a readable video; export it again.") from None
+    time.sleep(spec.get("sleep_s", 0.0))
+    if spec.get("crash"):
+        os._exit(1)  # a worker dying without an exception (like the OOM killer)
+    if spec.get("no_athlete"):
+        raise NoAthleteError("Nobody sprinted in this clip; check that the right clip was filmed.")
+    fps = 240.0
+    sprint = simulate(
+        SprintParams(v_max_mps=spec.get("v_max_mps", 9.3), tau_s=spec.get("tau_s", 0.8)),
+        fps,
+        2.6,  # first movement at 0.4 s + about 1.8 s to 10 yards
+    )
+    track = to_track(sprint)
+    result = analyze_track(
+        track.with_xy(track.xy, space="px"),
+        Calibration(image_to_world=np.eye(3), method="line", rms_residual_m=0.0),
+        rep_id=options.rep_id,
+        video={
+            "path": str(clip),
+            "container_fps": fps,
+            "capture_fps": fps,
+            "n_frames": track.n_frames,
+            "width_px": 1920,
+            "height_px": 1080,
+        },
+        stature_m=options.athlete_height_m or 1.85,
+        mass_kg=options.mass_kg,
+        settings=settings,
+    )
+    rep_dir = write_rep_folder(result, out_dir)
+    return result, rep_dir
+
+
+def write_clip(path: Path, **spec) -> Path:
+    """A fake clip: JSON parameters (``uid`` keeps every clip's content hash distinct)."""
+    spec.setdefault("uid", path.name)
+    path.write_text(json.dumps(spec))
+    return path
+
+
+def write_csv(path: Path, header: list[str], rows: list[list[object]]) -> Path:
+    with open(path, "w", newline="", encoding="utf-8") as f:
+        w = csv.writer(f)
+        w.writerow(header)
+        w.writerows(rows)
+    return path
+
+
+def count_steps(conn: sqlite3.Connection, rep_pk: int) -> int:
+    return conn.execute("SELECT COUNT(*) FROM steps WHERE rep_pk = ?", (rep_pk,)).fetchone()[0]
+
+
+def assert_consistent(lib_root: Path) -> pd.DataFrame:
+    """Every rep row is whole: integrity ok, ok reps have all their steps and a rep folder."""
+    conn = sqlite3.connect(lib_root / "library.sqlite")
+    try:
+        assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        assert conn.execute("PRAGMA foreign_key_check").fetchall() == []
+        reps = pd.read_sql_query("SELECT * FROM reps", conn)
+        for _, r in reps.iterrows():
+            if r["status"] == "ok":
+                doc = json.loads(r["rep_json"])
+                assert count_steps(conn, r["rep_pk"]) == r["n_steps"] == len(doc["steps"]) > 0
+                folder = (lib_root / r["artefact_dir"]).resolve()
+                assert folder.is_relative_to((lib_root / "reps").resolve())
+                assert json.loads((folder / "rep.json").read_text())["rep_id"] == r["rep_id"]
+            else:
+                assert count_steps(conn, r["rep_pk"]) == 0 and r["error"]
+    finally:
+        conn.close()
+    return reps
+
+
+# ------------------------------------------------------------------------------------------
+# A testing day with every kind of problem
+# ------------------------------------------------------------------------------------------
+
+NAMES = {
+    "jose": "José Díaz",
+    "quote": 'Bo "Flash" O\'Neil',
+    "evil": "../../etc/passwd",
+    "slash": "Ana/Maria Lopez",
+}
+
+
+@pytest.fixture()
+def messy_day(tmp_path):
+    """Clips, roster and manifest of a day with bad inputs; returns (clips_dir, roster, lib)."""
+    clips = tmp_path / "clips"
+    clips.mkdir()
+    write_clip(clips / "jd1.mp4", v_max_mps=9.0)
+    write_clip(clips / "jd2.mp4", v_max_mps=9.4)
+    write_clip(clips / "bo1.mp4", v_max_mps=8.6)
+    write_clip(clips / "evil1.mp4", v_max_mps=8.8)
+    write_clip(clips / "ana1.mp4", v_max_mps=8.9)
+    write_clip(clips / "walkon1.mp4", v_max_mps=8.2)
+    (clips / "corrupt.mp4").write_bytes(os.urandom(2048))
+    shutil.copy(clips / "jd1.mp4", clips / "jd1_copy.mp4")
+    write_clip(clips / "nobody.mp4", no_athlete=True)
+    roster = write_csv(
+        tmp_path / "roster.csv",
+        ["athlete", "position", "height_m", "mass_kg"],
+        [
+            [NAMES["jose"], "WR", "1.83", "86"],
+            [NAMES["quote"], "RB", "1.78", ""],  # missing mass
+            [NAMES["evil"], "CB", "1.80", "82"],
+            [NAMES["slash"], "S", "1,76", "80"],  # decimal comma
+        ],
+    )
+    write_csv(
+        clips / "manifest.csv",
+        ["clip", "athlete", "rep", "capture_fps", "calibration"],
+        [
+            ["jd1.mp4", NAMES["jose"], 1, 240, ""],
+            ["jd2.mp4", NAMES["jose"], 2, 240, ""],
+            ["bo1.mp4", NAMES["quote"], 1, 240, ""],
+            ["evil1.mp4", NAMES["evil"], 1, 240, ""],
+            ["ana1.mp4", NAMES["slash"], 1, 240, ""],
+            ["walkon1.mp4", "Walk On", 1, 240, ""],  # not in the roster
+            ["corrupt.mp4", NAMES["jose"], 3, 240, ""],
+            ["jd1_copy.mp4", NAMES["quote"], 2, 240, ""],  # duplicate content
+            ["gone.mp4", NAMES["slash"], 2, 240, ""],  # missing file
+            ["nobody.mp4", NAMES["evil"], 2, 240, ""],
+        ],
+    )
+    return clips, roster, tmp_path / "library"
+
+
+def test_messy_day_is_recorded_clip_by_clip(messy_day):
+    clips, roster_csv, lib_dir = messy_day
+    roster, roster_msgs = load_roster(roster_csv)
+    jobs, job_msgs = plan_jobs(clips)
+    events = []
+    with Library.open(lib_dir) as lib:
+        report = run_batch(
+            lib,
+            jobs,
+            SessionInfo("Spring testing", "2026-03-14", place="Field 2"),
+            roster=roster,
+            options=BatchOptions(workers=2, overlay=False),
+            analyze=fake_analyze,
+            messages=roster_msgs + job_msgs,
+            progress=events.append,
+        )
+        by_clip = {o.clip.name: o for o in report.outcomes}
+        assert {n: o.status for n, o in by_clip.items()} == {
+            "jd1.mp4": "ok",
+            "jd2.mp4": "ok",
+            "bo1.mp4": "ok",
+            "evil1.mp4": "ok",
+            "ana1.mp4": "ok",
+            "walkon1.mp4": "ok",
+            "corrupt.mp4": "failed",
+            "jd1_copy.mp4": "failed",
+            "gone.mp4": "failed",
+            "nobody.mp4": "failed",
+        }
+        assert "not a readable video" in by_clip["corrupt.mp4"].message
+        assert "same content as jd1.mp4" in by_clip["jd1_copy.mp4"].message
+        assert "'gone.mp4' is not in" in by_clip["gone.mp4"].message
+        assert "Nobody sprinted" in by_clip["nobody.mp4"].message
+        msgs = " | ".join(report.messages)
+        assert f"({NAMES['quote']}): no body mass" in msgs
+        assert "'Walk On' is not in the roster" in msgs
+        # Progress: the last event of the analysis has every clip done and the failures counted.
+        last = [e for e in events if e.phase == "analysing"][-1]
+        assert (last.total, last.done, last.failed, last.skipped) == (10, 10, 4, 0)
+
+        reps = assert_consistent(lib_dir)
+        assert len(reps) == 10 and (reps["status"] == "ok").sum() == 6
+        # Every rep folder sits under reps/<slug>/ inside the library, whatever the name.
+        athletes = lib.athletes_frame().set_index("name")
+        assert set(athletes.index) == {*NAMES.values(), "Walk On"}
+        for name in NAMES.values():
+            slug = athletes.loc[name, "slug"]
+            assert slug and all(ch in "abcdefghijklmnopqrstuvwxyz0123456789-_" for ch in slug)
+        assert athletes.loc[NAMES["jose"], "slug"] == "jose-diaz"
+        assert athletes.loc[NAMES["slash"], "height_m"] == 1.76
+        assert np.isnan(athletes.loc[NAMES["quote"], "mass_kg"])
+        assert not (lib_dir.parent / "etc").exists()
+        # The metric columns are the rep.json values (exactly), steps one row per step.
+        ok = lib.reps_frame(status="ok", include_json=True)
+        for _, r in ok.iterrows():
+            doc = json.loads(r["rep_json"])
+            assert r["split_10yd_s"] == doc["splits"]["10yd_s"] > 1.5
+            assert r["first_step_length_m"] == doc["steps"][0]["step_length_m"]
+            assert r["shin_angle_td_1_deg"] == doc["steps"][0]["shin_angle_td_deg"]
+        jose = ok[ok["athlete"] == NAMES["jose"]].iloc[0]
+        assert jose["mass_kg"] == 86.0 and jose["f0_n_per_kg"] > 0  # mass -> F–v profile
+        bo = ok[ok["athlete"] == NAMES["quote"]].iloc[0]
+        assert np.isnan(bo["f0_n_per_kg"])  # no mass -> no F–v profile
+        steps = lib.steps_frame(session_id=report.session_id)
+        assert set(STEP_FIELDS) <= set(steps.columns)
+        assert len(steps) == int(ok["n_steps"].sum())
+
+        from sprintlab.team_report import write_session_outputs
+
+        out = write_session_outputs(lib, report.session_id, lib_dir / "out")
+    summary = pd.read_csv(out.summary_csv)
+    assert len(summary) == 10 and (summary["status"] == "failed").sum() == 4
+    jose_rows = summary[summary["athlete"] == NAMES["jose"]]
+    assert sorted(jose_rows["rep_number"]) == [1, 2, 3]
+    # est. 40 = 10-yard split / median WR ratio: inside its band and near 10yd / 0.348.
+    est = jose_rows.dropna(subset=["est_40yd_s"]).iloc[0]
+    assert est["est_40yd_low_s"] < est["est_40yd_s"] < est["est_40yd_high_s"]
+    assert abs(est["est_40yd_s"] - est["split_10yd_s"] / 0.348) < 0.1
+    assert len(pd.read_csv(out.steps_csv)) == len(steps)
+    page = out.report_html.read_text(encoding="utf-8")
+    assert "<script src=" not in page and "Plotly" in page  # plotly.js embedded: opens offline
+    assert "Bo &quot;Flash&quot; O&#x27;Neil" in page and 'Bo "Flash"' not in page
+    for title in ("10-yard split", "First-step length", "Mean contact time, steps 1–4"):
+        assert title in page
+    assert "NFL combine comparison" in page and "Clips that failed" in page
+
+
+def test_rerun_skips_finished_and_reanalyses_what_changed(tmp_path):
+    clips = tmp_path / "clips"
+    clips.mkdir()
+    for i in range(3):
+        write_clip(clips / f"Ann_Lee_rep{i + 1}.mp4", v_max_mps=9.0 + 0.1 * i)
+    write_clip(clips / "Ann_Lee_rep4.mp4", no_athlete=True)
+    session = SessionInfo("Day", "2026-04-01")
+    roster_csv = write_csv(
+        tmp_path / "roster.csv",
+        ["athlete", "position", "height_m", "mass_kg"],
+        [["Ann Lee", "WR", "1.70", "60"]],
+    )
+
+    def run(**kw):
+        roster, _ = load_roster(roster_csv)
+        jobs, _ = plan_jobs(clips, pattern="{athlete}_rep{rep}")
+        with Library.open(tmp_path / "lib") as lib:
+            return run_batch(
+                lib,
+                jobs,
+                session,
+                roster=roster,
+                options=BatchOptions(workers=2, overlay=False, **kw),
+                analyze=FAKE,
+            )
+
+    first = run()
+    assert [o.status for o in first.outcomes] == ["ok", "ok", "ok", "failed"]
+    pks = [o.rep_pk for o in first.outcomes]
+    again = run()
+    assert [o.status for o in again.outcomes] == ["skipped", "skipped", "skipped", "failed"]
+    assert [o.rep_pk for o in again.outcomes] == pks
+    forced = run(force=True)
+    assert [o.status for o in forced.outcomes] == ["ok", "ok", "ok", "failed"]
+    assert [o.rep_pk for o in forced.outcomes] == pks  # same rows, replaced in place
+    # A corrected mass changes the settings: the reps are analysed again without --force.
+    write_csv(
+        roster_csv,
+        ["athlete", "position", "height_m", "mass_kg"],
+        [["Ann Lee", "WR", "1.70", "62"]],
+    )
+    changed = run()
+    assert [o.status for o in changed.outcomes] == ["ok", "ok", "ok", "failed"]
+    reps = assert_consistent(tmp_path / "lib")
+    assert len(reps) == 4 and set(reps.loc[reps["status"] == "ok", "mass_kg"]) == {62.0}
+    with Library.open(tmp_path / "lib") as lib:
+        runs = lib.runs_frame()
+    assert list(runs["status"]) == ["finished"] * 4
+    assert list(runs["n_skipped"])[::-1] == [0, 3, 0, 0]
+
+
+def test_a_worker_that_dies_is_recorded_and_the_rest_goes_on(tmp_path):
+    clips = tmp_path / "clips"
+    clips.mkdir()
+    names = ["a1", "a2", "crash", "a3", "a4"]
+    for n in names:
+        write_clip(clips / f"{n}.mp4", crash=(n == "crash"), sleep_s=0.2)
+    write_csv(
+        clips / "manifest.csv",
+        ["clip", "athlete"],
+        [[f"{n}.mp4", "Cy Young"] for n in names],
+    )
+    jobs, _ = plan_jobs(clips)
+    with Library.open(tmp_path / "lib") as lib:
+        report = run_batch(
+            lib,
+            jobs,
+            SessionInfo("Day", "2026-04-01"),
+            options=BatchOptions(workers=2, overlay=False),
+            analyze=FAKE,
+        )
+    status = {o.clip.stem: o.status for o in report.outcomes}
+    assert status == {"a1": "ok", "a2": "ok", "crash": "failed", "a3": "ok", "a4": "ok"}
+    crash = next(o for o in report.outcomes if o.clip.stem == "crash")
+    assert "stopped without an error" in crash.message
+    assert [o.rep_number for o in report.outcomes] == [1, 2, 3, 4, 5]
+    assert_consistent(tmp_path / "lib")
+
+
+def test_reader_sees_whole_reps_while_a_batch_writes(tmp_path):
+    """The dashboard's queries run in a loop during a batch: never an error, never half a rep."""
+    clips = tmp_path / "clips"
+    clips.mkdir()
+    n = 12
+    for i in range(n):
+        write_clip(clips / f"Dee_Ford_{i + 1}.mp4", v_max_mps=8.5 + 0.05 * i, sleep_s=0.1)
+    jobs, _ = plan_jobs(clips, pattern="{athlete}_{rep}")
+    lib_dir = tmp_path / "lib"
+    Library.open(lib_dir).close()  # the file exists before the reader starts
+    stop = threading.Event()
+    seen: list[int] = []
+    errors: list[BaseException] = []
+
+    def reader() -> None:
+        try:
+            with Library.open(lib_dir, readonly=True) as ro:
+                while not stop.is_set():
+                    with ro.snapshot() as conn:
+                        reps = conn.execute(
+                            "SELECT rep_pk, n_steps FROM reps WHERE status = 'ok'"
+                        ).fetchall()
+                        steps = dict(
+                            conn.execute("SELECT rep_pk, COUNT(*) FROM steps GROUP BY rep_pk")
+                        )
+                    for pk, n_steps in reps:
+                        assert steps.get(pk) == n_steps, (pk, n_steps, steps.get(pk))
+                    # The dashboard's frames (each in its own snapshot) must work too.
+                    assert len(ro.reps_frame()) >= len(reps)
+                    ro.steps_frame()
+                    seen.append(len(reps))
+                    time.sleep(0.02)  # a dashboard refreshes, it does not spin
+        except BaseException as err:  # reported in the main thread
+            errors.append(err)
+
+    thread = threading.Thread(target=reader)
+    thread.start()
+    try:
+        with Library.open(lib_dir) as lib:
+            report = run_batch(
+                lib,
+                jobs,
+                SessionInfo("Day", "2026-04-02"),
+                options=BatchOptions(workers=2, overlay=False),
+                analyze=FAKE,
+            )
+    finally:
+        stop.set()
+        thread.join(timeout=30)
+    assert errors == []
+    assert report.n_ok == n
+    # The reader ran throughout and watched the reps arrive one by one.
+    assert len(seen) > 10 and seen == sorted(seen) and len(set(seen)) >= 4
+    print(
+        f"\n{n} clips, {report.workers} workers: {report.wall_s:.1f} s wall, "
+        f"{report.clips_per_min:.1f} clips/min (fake analyser)"
+    )
+
+
+# ------------------------------------------------------------------------------------------
+# The command line: SIGKILL halfway, resume, failures table, queries, export
+# ------------------------------------------------------------------------------------------
+
+
+def cli_env() -> dict[str, str]:
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join([str(ROOT / "src"), str(HERE)])
+    return env
+
+
+def cli(*args: str, timeout: float = 300) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "sprintlab.cli_library", *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env=cli_env(),
+        cwd=ROOT,
+    )
+
+
+def group_alive(pgid: int) -> bool:
+    try:
+        os.killpg(pgid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+def test_sigkill_halfway_loses_nothing_and_rerun_finishes_the_rest(tmp_path):
+    clips = tmp_path / "clips"
+    clips.mkdir()
+    n = 8
+    for i in range(n):
+        write_clip(clips / f"Kim_Park_{i + 1}.mp4", v_max_mps=8.6 + 0.05 * i, sleep_s=1.0)
+    lib_dir = tmp_path / "lib"
+    args = [
+        "batch", str(clips), "--pattern", "{athlete}_{rep}", "--session", "Kill test",
+        "--date", "2026-05-01", "--library", str(lib_dir), "--workers", "2", "--no-overlay",
+        "--analyzer", FAKE,
+    ]  # fmt: skip
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "sprintlab.cli_library", *args],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        env=cli_env(),
+        cwd=ROOT,
+        start_new_session=True,  # its own process group: the test can find (only) its workers
+    )
+    try:
+        db = lib_dir / "library.sqlite"
+        deadline = time.monotonic() + 120
+        done = 0
+        while time.monotonic() < deadline and done < 3:
+            time.sleep(0.05)
+            if db.exists():
+                try:
+                    with sqlite3.connect(f"file:{db}?mode=ro", uri=True) as conn:
+                        done = conn.execute(
+                            "SELECT COUNT(*) FROM reps WHERE status = 'ok'"
+                        ).fetchone()[0]
+                except sqlite3.OperationalError:
+                    pass  # the schema is being created
+        assert done >= 3, proc.stderr.read() if proc.poll() is not None else "too slow"
+        os.kill(proc.pid, signal.SIGKILL)  # only the batch process: its workers must follow
+        proc.wait(timeout=10)
+        deadline = time.monotonic() + 15
+        while group_alive(proc.pid) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert not group_alive(proc.pid), "worker processes outlived the killed batch"
+    finally:
+        if group_alive(proc.pid):
+            os.killpg(proc.pid, signal.SIGKILL)
+        proc.stderr.close()
+
+    reps = assert_consistent(lib_dir)
+    finished = reps[reps["status"] == "ok"]
+    k = len(finished)
+    assert 3 <= k < n and len(reps) == k  # no half-written or placeholder rows
+    before = finished.set_index("rep_pk")["analysed_utc"].to_dict()
+
+    rerun = cli(*args)
+    assert rerun.returncode == 0, rerun.stderr
+    assert f"{n - k} analysed, 0 failed, {k} already in the library" in rerun.stdout
+    reps = assert_consistent(lib_dir)
+    assert (reps["status"] == "ok").sum() == n and len(reps) == n
+    after = reps.set_index("rep_pk")["analysed_utc"].to_dict()
+    assert all(after[pk] == t for pk, t in before.items())  # finished reps were not redone
+    assert not [p for p in (lib_dir / "reps").rglob(".*")]  # no half-written folders left
+    with Library.open(lib_dir) as lib:
+        runs = lib.runs_frame()
+    assert list(runs["status"]) == ["finished", "interrupted"]
+    assert (runs.iloc[0]["n_ok"], runs.iloc[0]["n_skipped"]) == (n - k, k)
+
+
+def test_cli_batch_failures_queries_and_export(tmp_path, messy_day):
+    clips, roster, lib_dir = messy_day
+    out = tmp_path / "team"
+    proc = cli(
+        "batch", str(clips), "--roster", str(roster), "--session", "Combine prep",
+        "--date", "2026-03-15", "--library", str(lib_dir), "--workers", "2", "--no-overlay",
+        "--analyzer", FAKE, "--out", str(out),
+    )  # fmt: skip
+    assert proc.returncode == 1, proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert "4 clip(s) failed" in proc.stdout
+    for clip in ("corrupt.mp4", "jd1_copy.mp4", "gone.mp4", "nobody.mp4"):
+        assert clip in proc.stdout
+    assert "6 analysed, 4 failed, 0 already in the library" in proc.stdout
+    assert "clips/min" in proc.stdout
+    assert "no body mass" in proc.stderr  # roster note
+    for name in ("session_summary.csv", "steps.csv", "report.html"):
+        assert (out / name).is_file()
+
+    athletes = cli("athletes", "--library", str(lib_dir))
+    assert athletes.returncode == 0, athletes.stderr
+    for name in NAMES.values():
+        assert name in athletes.stdout  # printed as text, brackets or quotes included
+
+    failed = cli("reps", "--library", str(lib_dir), "--status", "failed")
+    assert failed.returncode == 0 and "4 rep(s)" in failed.stdout
+    jose = cli("reps", "--library", str(lib_dir), "--athlete", "josé díaz")
+    assert "3 rep(s)" in jose.stdout
+
+    exp = cli("export", str(tmp_path / "pq"), "--format", "parquet", "--library", str(lib_dir))
+    assert exp.returncode == 0, exp.stderr
+    reps = pd.read_parquet(tmp_path / "pq" / "reps.parquet")
+    steps = pd.read_parquet(tmp_path / "pq" / "steps.parquet")
+    assert len(reps) == 10 and len(steps) == reps["n_steps"].fillna(0).sum()
+    exp = cli(
+        "export", str(tmp_path / "csv"), "--session", "Combine prep", "--athlete",
+        NAMES["quote"], "--library", str(lib_dir),
+    )  # fmt: skip
+    assert exp.returncode == 0, exp.stderr
+    mine = pd.read_csv(tmp_path / "csv" / "reps.csv")
+    assert list(mine["athlete"]) == [NAMES["quote"]] * 2
+
+    missing = cli("reps", "--library", str(tmp_path / "nowhere"))
+    assert missing.returncode == 1 and "No sprintlab library" in missing.stderr
+
+
+# ------------------------------------------------------------------------------------------
+# The real pipeline (pose model) through the batch
+# ------------------------------------------------------------------------------------------
+
+
+def cut_clip(src: Path, dst: Path, n_frames: int) -> None:
+    """The first ``n_frames`` of ``src`` re-encoded with PyAV (H.264)."""
+    import av
+
+    with av.open(str(src)) as inp, av.open(str(dst), "w") as out:
+        s_in = inp.streams.video[0]
+        s_out = out.add_stream("libx264", rate=s_in.average_rate)
+        s_out.width, s_out.height, s_out.pix_fmt = s_in.width, s_in.height, "yuv420p"
+        for i, frame in enumerate(inp.decode(s_in)):
+            if i >= n_frames:
+                break
+            for packet in s_out.encode(frame.reformat(format="yuv420p")):
+                out.mux(packet)
+        for packet in s_out.encode():
+            out.mux(packet)
+
+
+@pytest.mark.model
+def test_real_pipeline_records_a_real_clip_and_a_corrupt_one(tmp_path):
+    if not WEIGHTS.is_file():
+        pytest.fail(f"{WEIGHTS} is missing: the real-model test needs it (see models/README.md)")
+    clips = tmp_path / "clips"
+    clips.mkdir()
+    cut_clip(SAMPLE, clips / "demo20.mp4", 20)
+    shutil.copy(SAMPLE.with_suffix(".toml"), clips / "demo20.toml")
+    (clips / "broken.mp4").write_bytes(b"\x00\x00\x00\x18ftypmp42" + os.urandom(4000))
+    write_csv(
+        clips / "manifest.csv",
+        ["clip", "athlete"],
+        [["demo20.mp4", "Demo Runner"], ["broken.mp4", "Demo Runner"]],
+    )
+    jobs, _ = plan_jobs(clips)
+    with Library.open(tmp_path / "lib") as lib:
+        report = run_batch(
+            lib,
+            jobs,
+            SessionInfo("Real", "2026-05-02"),
+            options=BatchOptions(workers=2, overlay=False, model_path=WEIGHTS),
+        )
+    demo, broken = report.outcomes
+    assert broken.status == "failed" and "broken.mp4" in broken.message
+    # 20 frames of a 30 fps non-sprint: either measured or refused with a coach-readable reason.
+    assert demo.status in ("ok", "failed")
+    if demo.status == "failed":
+        assert "Unexpected" not in demo.message and "unexpected error" not in demo.message
+    reps = assert_consistent(tmp_path / "lib")
+    assert len(reps) == 2
+    print(f"\nreal clip: {demo.status} in {demo.seconds:.1f} s: {demo.message[:200]}")

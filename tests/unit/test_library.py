@@ -1,0 +1,569 @@
+"""The rep library on real SQLite files: schema and migrations, names and folders, rep writes,
+queries and export; roster/manifest parsing; team-report tables (exact answers)."""
+
+from __future__ import annotations
+
+import json
+import math
+import sqlite3
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from sprintlab.batch import (
+    BatchError,
+    ClipJob,
+    jobs_from_pattern,
+    load_manifest,
+    load_roster,
+    pattern_regex,
+    plan_jobs,
+)
+from sprintlab.library import (
+    MIGRATIONS,
+    SCHEMA_VERSION,
+    Athlete,
+    Library,
+    LibraryError,
+    RepRecord,
+    SessionInfo,
+    athlete_slug,
+    export_library,
+    migrate,
+    name_key,
+    normalise_name,
+    rep_metrics,
+    resolve_library_path,
+    safe_child,
+)
+from sprintlab.steps import STEP_FIELDS
+from sprintlab.team_report import (
+    LEADERBOARDS,
+    best_reps,
+    combine_standing,
+    leaderboard,
+)
+
+SHA_A = "a" * 64
+SHA_B = "b" * 64
+
+
+def step(number: int, **values: float | None) -> dict:
+    doc = dict.fromkeys(STEP_FIELDS)
+    doc.update(number=number, foot="left" if number % 2 else "right", touchdown_frame=10 * number)
+    doc.update(values)
+    return doc
+
+
+def rep_doc(rep_id: str, steps: list[dict], **extra) -> dict:
+    doc = {
+        "schema_version": 1,
+        "rep_id": rep_id,
+        "video": {"capture_fps": 240.0},
+        "calibration": {"method": "markers", "rms_residual_m": 0.012, "confidence": "high"},
+        "first_movement_s": 0.4,
+        "steps": steps,
+        "splits": {"5yd_s": 1.05, "10yd_s": 1.71, "20yd_s": None, "40yd_s": None},
+        "warnings": ["one", "two"],
+        "athlete": {"stature_m": 1.8, "mass_kg": 80.0},
+        "peak_hip_velocity_mps": 8.9,
+        "profile": {
+            "velocity_fit": {"v_max_mps": 9.3, "tau_s": 0.8, "reliable": True},
+            "force_velocity": {"F0_n_per_kg": 11.5, "V0_mps": 9.5, "Pmax_w_per_kg": 27.3},
+        },
+    }
+    doc.update(extra)
+    return doc
+
+
+@pytest.fixture()
+def lib(tmp_path):
+    with Library.open(tmp_path / "lib") as library:
+        yield library
+
+
+def make_rep_dir(lib: Library, slug: str, rep_id: str) -> Path:
+    folder = lib.athlete_reps_dir(slug) / rep_id
+    folder.mkdir(parents=True)
+    (folder / "rep.json").write_text("{}")
+    return folder
+
+
+# ------------------------------------------------------------------------------------------
+# Paths, names and slugs
+# ------------------------------------------------------------------------------------------
+
+
+def test_library_path_resolution(tmp_path, monkeypatch):
+    assert resolve_library_path(tmp_path / "lib") == (
+        tmp_path / "lib" / "library.sqlite",
+        tmp_path / "lib",
+    )
+    assert resolve_library_path(tmp_path / "team.sqlite") == (tmp_path / "team.sqlite", tmp_path)
+    monkeypatch.setenv("SPRINTLAB_LIBRARY", str(tmp_path / "env"))
+    assert resolve_library_path(None) == (tmp_path / "env" / "library.sqlite", tmp_path / "env")
+    monkeypatch.delenv("SPRINTLAB_LIBRARY")
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))
+    db, root = resolve_library_path(None)
+    assert root == tmp_path / "xdg" / "sprintlab" and db == root / "library.sqlite"
+
+
+@pytest.mark.parametrize(
+    ("name", "slug"),
+    [
+        ("José Díaz", "jose-diaz"),
+        ("  Ann   LEE ", "ann-lee"),
+        ("O'Neil", "o-neil"),
+        ("Ana/Maria", "ana-maria"),
+        ("under_score-dash", "under_score-dash"),
+        ("../../etc/passwd", "etc-passwd"),
+    ],
+)
+def test_slug_of_names(name, slug):
+    assert athlete_slug(name) == slug
+
+
+def test_slugs_that_lose_characters_get_a_hash_and_stay_distinct():
+    a, b = athlete_slug("李小龙"), athlete_slug("李连杰")
+    assert a.startswith("athlete-") and b.startswith("athlete-") and a != b
+    s = athlete_slug("Müller, Straße")  # ß has no ASCII form
+    assert s.startswith("muller-strae-") and len(s) == len("muller-strae-") + 6
+
+
+def test_names_are_normalised_and_bad_ones_refused():
+    assert normalise_name("  Jose\u0301   Di\u0301az ") == "José Díaz"  # NFC, spaces collapsed
+    assert name_key("JOSÉ díaz") == name_key("josé DÍAZ")
+    for bad in ("", "   ", "a\x00b", "line\nbreak" + "\x07", "x" * 101):
+        with pytest.raises(LibraryError):
+            normalise_name(bad)
+
+
+def test_safe_child_never_leaves_the_root(tmp_path):
+    assert safe_child(tmp_path, "reps", "ann") == tmp_path / "reps" / "ann"
+    for part in ("..", ".", "", "a/b", "a\\b", "/etc"):
+        with pytest.raises(LibraryError):
+            safe_child(tmp_path, "reps", part)
+    (tmp_path / "reps").mkdir()
+    (tmp_path / "reps" / "link").symlink_to(tmp_path.parent)
+    with pytest.raises(LibraryError, match="outside the library"):
+        safe_child(tmp_path, "reps", "link", "x")
+
+
+# ------------------------------------------------------------------------------------------
+# Schema, WAL, migrations
+# ------------------------------------------------------------------------------------------
+
+
+def test_new_library_is_wal_and_current(lib):
+    assert lib.schema_version() == SCHEMA_VERSION == len(MIGRATIONS)
+    assert lib.conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert lib.conn.execute("PRAGMA foreign_keys").fetchone()[0] == 1
+    step_cols = [r[1] for r in lib.conn.execute("PRAGMA table_info(steps)")]
+    assert step_cols == ["rep_pk", *STEP_FIELDS]  # every per-step field has a column
+
+
+def test_forward_migration_keeps_the_data(tmp_path):
+    db = tmp_path / "old" / "library.sqlite"
+    db.parent.mkdir()
+    conn = sqlite3.connect(db, isolation_level=None)
+    assert migrate(conn, target=1) == 1  # a library written by the first release
+    conn.execute(
+        "INSERT INTO athletes (name, name_key, slug, created_utc, updated_utc) "
+        "VALUES ('Ann Lee', 'ann lee', 'ann-lee', 't', 't')"
+    )
+    conn.execute("INSERT INTO sessions (name, date, created_utc) VALUES ('S', '2025-01-02', 't')")
+    conn.execute(
+        "INSERT INTO reps (session_id, athlete_id, clip_path, status, error, analysed_utc) "
+        "VALUES (1, 1, '/c.mp4', 'failed', 'bad clip', 't')"
+    )
+    conn.close()
+    with Library.open(db) as lib:
+        assert lib.schema_version() == 2
+        reps = lib.reps_frame()
+        assert list(reps["athlete"]) == ["Ann Lee"] and list(reps["error"]) == ["bad clip"]
+        cols = [r[1] for r in lib.conn.execute("PRAGMA table_info(reps)")]
+        assert cols[-1] == "run_id"
+        assert lib.runs_frame().empty
+
+
+def test_newer_or_foreign_files_are_refused(tmp_path):
+    with Library.open(tmp_path / "a") as lib:
+        lib.conn.execute("PRAGMA user_version = 99")
+    with pytest.raises(LibraryError, match="newer sprintlab"):
+        Library.open(tmp_path / "a")
+    (tmp_path / "b").mkdir()
+    (tmp_path / "b" / "library.sqlite").write_bytes(b"this is not a database" * 100)
+    with pytest.raises(LibraryError, match="not a usable sprintlab library"):
+        Library.open(tmp_path / "b")
+    with pytest.raises(LibraryError, match="No sprintlab library"):
+        Library.open(tmp_path / "missing", readonly=True)
+
+
+def test_readonly_connection_cannot_write(lib):
+    with Library.open(lib.db_path, readonly=True) as ro:
+        with pytest.raises(sqlite3.OperationalError):
+            ro.conn.execute("DELETE FROM athletes")
+        with pytest.raises(LibraryError):
+            ro.upsert_athlete(Athlete("X"))
+
+
+# ------------------------------------------------------------------------------------------
+# Athletes, sessions, reps
+# ------------------------------------------------------------------------------------------
+
+
+def test_athletes_upsert_keeps_known_values_and_slugs_unique(lib):
+    a = lib.upsert_athlete(Athlete("José Díaz", "wr", 1.83, 86.0))
+    b = lib.upsert_athlete(Athlete("Jose Diaz"))  # another person, same folder form
+    assert a != b
+    assert lib.upsert_athlete(Athlete("JOSÉ DÍAZ", None, None, 88.0)) == a
+    row = lib.get_athlete("josé díaz")
+    assert (row["position"], row["height_m"], row["mass_kg"]) == ("WR", 1.83, 88.0)
+    slugs = {lib.get_athlete("José Díaz")["slug"], lib.get_athlete("Jose Diaz")["slug"]}
+    assert "jose-diaz" in slugs and len(slugs) == 2
+
+
+def test_sql_is_parameterised(lib):
+    evil = "Robert'); DROP TABLE athletes;--"
+    lib.upsert_athlete(Athlete(evil, "QB"))
+    sid = lib.ensure_session(SessionInfo("x'; DELETE FROM sessions;--", "2026-01-01"))
+    assert lib.get_athlete(evil)["name"] == evil
+    assert lib.athletes_frame()["name"].tolist() == [evil]
+    assert lib.find_session("x'; DELETE FROM sessions;--", "2026-01-01") == sid
+    assert lib.reps_frame(athlete=evil).empty
+
+
+def test_session_is_found_again_and_updated(lib):
+    sid = lib.ensure_session(SessionInfo("Spring", "2026-03-14"))
+    assert lib.ensure_session(SessionInfo("Spring", "2026-03-14", place="Field 2")) == sid
+    assert lib.ensure_session(SessionInfo("Spring", "2026-03-15")) != sid
+    df = lib.sessions_frame().set_index("session_id")
+    assert df.loc[sid, "place"] == "Field 2"
+    with pytest.raises(LibraryError, match="YYYY-MM-DD"):
+        SessionInfo("Spring", "14/03/2026")
+
+
+def test_rep_metrics_exact():
+    steps = [
+        step(1, contact_time_s=0.20, step_length_m=1.1, shin_angle_td_deg=48.0),
+        step(2, contact_time_s=0.18),
+        step(3, contact_time_s=None),
+        step(4, contact_time_s=0.14),
+        step(5, contact_time_s=0.10),  # not in the 1–4 mean
+    ]
+    m = rep_metrics(rep_doc("r", steps))
+    assert m["mean_contact_1_4_s"] == pytest.approx((0.20 + 0.18 + 0.14) / 3, abs=1e-15)
+    assert (m["first_step_length_m"], m["shin_angle_td_1_deg"], m["n_steps"]) == (1.1, 48.0, 5)
+    assert (m["split_10yd_s"], m["split_20yd_s"]) == (1.71, None)
+    assert (m["v_max_mps"], m["f0_n_per_kg"], m["pmax_w_per_kg"]) == (9.3, 11.5, 27.3)
+    assert (m["n_warnings"], json.loads(m["warnings_json"])) == (2, ["one", "two"])
+    two = rep_metrics(rep_doc("r", [step(1, contact_time_s=0.2), step(2, contact_time_s=0.2)]))
+    assert two["mean_contact_1_4_s"] is None  # fewer than 3 of the 4 contacts
+    unreliable = rep_doc("r", steps)
+    unreliable["profile"] = {"velocity_fit": {"v_max_mps": 9.3, "reliable": False}}
+    assert rep_metrics(unreliable)["v_max_mps"] is None
+    nan_split = rep_doc("r", steps, splits={"10yd_s": math.nan})
+    assert rep_metrics(nan_split)["split_10yd_s"] is None  # missing is NULL, never 0
+
+
+def test_rep_write_replace_and_failure_rules(lib):
+    aid = lib.upsert_athlete(Athlete("Ann Lee"))
+    sid = lib.ensure_session(SessionInfo("S", "2026-01-01"))
+    folder = make_rep_dir(lib, "ann-lee", "c1-aaaaaaaa")
+    steps = [step(n, contact_time_s=0.2, step_length_m=1.0 + n / 10) for n in (1, 2, 3)]
+    rec = RepRecord(
+        session_id=sid, clip_path="/clips/c1.mp4", status="ok", athlete_id=aid, rep_number=1,
+        clip_sha256=SHA_A, settings_hash="s1", doc=rep_doc("c1-aaaaaaaa", steps),
+        artefact_dir=folder,
+    )  # fmt: skip
+    first = lib.record_rep(rec)
+    assert first.action == "inserted"
+    got = lib.steps_frame()
+    assert got["step_length_m"].tolist() == [1.1, 1.2, 1.3]
+    assert got["foot"].tolist() == ["left", "right", "left"]
+    assert lib.reps_frame()["artefact_dir"].tolist() == ["reps/ann-lee/c1-aaaaaaaa"]
+    assert (
+        lib.find_done(
+            clip_sha256=SHA_A, settings_hash="s1", session_id=sid, athlete_id=aid, rep_number=1
+        )
+        == first.rep_pk
+    )
+    assert (
+        lib.find_done(
+            clip_sha256=SHA_A, settings_hash="s2", session_id=sid, athlete_id=aid, rep_number=1
+        )
+        is None
+    )
+
+    # A failure of the same clip path never replaces the analysed rep.
+    failure = RepRecord(session_id=sid, clip_path="/clips/c1.mp4", status="failed", error="gone")
+    assert lib.record_rep(failure).action == "kept"
+    assert lib.reps_frame()["status"].tolist() == ["ok"] and len(lib.steps_frame()) == 3
+
+    # A new analysis (new content, new folder) replaces row and steps; the old folder goes.
+    folder2 = make_rep_dir(lib, "ann-lee", "c1-bbbbbbbb")
+    doc2 = rep_doc("c1-bbbbbbbb", [step(1, step_length_m=0.9)])
+    again = lib.record_rep(
+        RepRecord(
+            session_id=sid, clip_path="/clips/c1.mp4", status="ok", athlete_id=aid,
+            rep_number=1, clip_sha256=SHA_B, settings_hash="s1", doc=doc2, artefact_dir=folder2,
+        )
+    )  # fmt: skip
+    assert (again.rep_pk, again.action) == (first.rep_pk, "updated")
+    assert lib.steps_frame()["step_length_m"].tolist() == [0.9]
+    assert not folder.exists() and folder2.exists()
+
+
+def test_a_rep_is_written_whole_or_not_at_all(lib):
+    sid = lib.ensure_session(SessionInfo("S", "2026-01-01"))
+    folder = make_rep_dir(lib, "x", "r1")
+    # Two steps numbered 1 violate the steps key halfway through the write.
+    bad = rep_doc("r1", [step(1), step(1)])
+    with pytest.raises(sqlite3.IntegrityError):
+        lib.record_rep(
+            RepRecord(
+                session_id=sid, clip_path="/c.mp4", status="ok", clip_sha256=SHA_A,
+                doc=bad, artefact_dir=folder,
+            )
+        )  # fmt: skip
+    assert lib.reps_frame().empty and lib.steps_frame().empty
+
+
+def test_rep_records_are_validated(lib, tmp_path):
+    with pytest.raises(ValueError):
+        RepRecord(session_id=1, clip_path="/c", status="ok")  # no document
+    with pytest.raises(ValueError):
+        RepRecord(session_id=1, clip_path="/c", status="failed")  # no message
+    with pytest.raises(ValueError):
+        RepRecord(session_id=1, clip_path="/c", status="failed", error="e", clip_sha256="xyz")
+    sid = lib.ensure_session(SessionInfo("S", "2026-01-01"))
+    outside = tmp_path / "elsewhere"
+    outside.mkdir()
+    rec = RepRecord(
+        session_id=sid, clip_path="/c", status="ok", clip_sha256=SHA_A,
+        doc=rep_doc("r", [step(1)]), artefact_dir=outside,
+    )  # fmt: skip
+    with pytest.raises(LibraryError, match="outside the library"):
+        lib.record_rep(rec)
+
+
+def test_temporary_folders_of_killed_workers_are_swept(lib):
+    keep = make_rep_dir(lib, "ann", "r1")
+    tmp = lib.athlete_reps_dir("ann") / ".r2.abc123"
+    tmp.mkdir()
+    (tmp / "rep.json").write_text("{")
+    assert lib.sweep_temporary_folders() == [tmp]
+    assert keep.exists() and not tmp.exists()
+
+
+def test_batch_lock_is_exclusive(lib):
+    with lib.batch_lock():
+        with Library.open(lib.db_path) as other, pytest.raises(LibraryError, match="Another batch"):
+            with other.batch_lock():
+                pass
+    with lib.batch_lock():  # released
+        pass
+
+
+def test_export_csv_and_parquet_round_trip(lib, tmp_path):
+    aid = lib.upsert_athlete(Athlete('Bo "Flash" O\'Neil', "RB"))
+    sid = lib.ensure_session(SessionInfo("S", "2026-01-01"))
+    folder = make_rep_dir(lib, "bo", "r1")
+    lib.record_rep(
+        RepRecord(
+            session_id=sid, clip_path="/c.mp4", status="ok", athlete_id=aid, rep_number=1,
+            clip_sha256=SHA_A, doc=rep_doc("r1", [step(1, step_length_m=1.05)]),
+            artefact_dir=folder,
+        )
+    )  # fmt: skip
+    lib.record_rep(RepRecord(session_id=sid, clip_path="/d.mp4", status="failed", error="bad"))
+    for fmt in ("csv", "parquet"):
+        paths = export_library(lib, tmp_path / fmt, fmt=fmt)
+        assert [p.name for p in paths] == [
+            f"{t}.{fmt}" for t in ("athletes", "sessions", "reps", "steps")
+        ]
+        read = pd.read_csv if fmt == "csv" else pd.read_parquet
+        reps = read(tmp_path / fmt / f"reps.{fmt}")
+        steps = read(tmp_path / fmt / f"steps.{fmt}")
+        reps = reps.sort_values("status", ascending=False)
+        assert reps["status"].tolist() == ["ok", "failed"]
+        assert reps["athlete"].iloc[0] == 'Bo "Flash" O\'Neil'
+        assert steps["step_length_m"].tolist() == [1.05]
+    only = export_library(lib, tmp_path / "one", athlete="nobody")
+    assert pd.read_csv(only[2]).empty
+    with pytest.raises(LibraryError, match="csv or parquet"):
+        export_library(lib, tmp_path / "x", fmt="xlsx")
+
+
+# ------------------------------------------------------------------------------------------
+# Roster, manifest, pattern
+# ------------------------------------------------------------------------------------------
+
+
+def test_roster_problems_are_messages_not_stops(tmp_path):
+    path = tmp_path / "roster.csv"
+    path.write_text(
+        "\ufeffAthlete,Position,height_m,mass_kg\n"  # Excel BOM, capitalised header
+        "José Díaz,wr,1.83,86\n"
+        '"O\'Neil, ""Bo""",RB,1.78,\n'  # quotes and comma in the name, no mass
+        "Tall Guy,TE,198,110\n"  # centimetres by mistake
+        "Bad Num,QB,1.9,ninety\n"
+        ",LB,1.8,90\n"  # no name
+        "josé díaz,WR,1.80,80\n",  # same person twice
+        encoding="utf-8",
+    )
+    athletes, messages = load_roster(path)
+    assert [a.name for a in athletes] == ["José Díaz", 'O\'Neil, "Bo"', "Tall Guy", "Bad Num"]
+    assert athletes[0] == Athlete("José Díaz", "WR", 1.83, 86.0)
+    assert athletes[1].mass_kg is None and athletes[2].height_m is None
+    text = "\n".join(messages)
+    assert 'line 3 (O\'Neil, "Bo"): no body mass' in text
+    assert "line 4 (Tall Guy): height_m 198 is outside 1.2–2.3 m" in text
+    assert "line 5 (Bad Num): mass_kg 'ninety' is not a number" in text
+    assert "line 6: An athlete name is empty" in text
+    assert "line 7: josé díaz is already on line 2" in text
+
+
+def test_roster_that_cannot_be_read_stops_with_a_clear_message(tmp_path):
+    with pytest.raises(BatchError, match="does not exist"):
+        load_roster(tmp_path / "none.csv")
+    (tmp_path / "r.csv").write_text("name;pos\n")
+    with pytest.raises(BatchError, match="no 'athlete' column"):
+        load_roster(tmp_path / "r.csv")
+    (tmp_path / "latin.csv").write_bytes("athlete\nJos\xe9\n".encode("latin-1"))
+    with pytest.raises(BatchError, match="not UTF-8"):
+        load_roster(tmp_path / "latin.csv")
+
+
+def test_manifest_lines_with_problems_become_failed_jobs(tmp_path):
+    (tmp_path / "a.mp4").write_bytes(b"x")
+    (tmp_path / "b.mp4").write_bytes(b"y")
+    (tmp_path / "cal.toml").write_text("capture_fps = 240\n")
+    (tmp_path / "manifest.csv").write_text(
+        "clip,athlete,rep,capture_fps,calibration\n"
+        "a.mp4,Ann Lee,1,240,cal.toml\n"
+        "missing.mp4,Ann Lee,2,240,\n"
+        "b.mp4,Ann Lee,two,fast,nocal.toml\n"
+        "a.mp4,,3,,\n"
+        ",Ann Lee,4,,\n"
+    )
+    jobs, _ = load_manifest(tmp_path / "manifest.csv")
+    a, missing, b, no_athlete, no_clip = jobs
+    assert a == ClipJob(
+        clip=tmp_path / "a.mp4", athlete="Ann Lee", rep_number=1, capture_fps=240.0,
+        calib_path=tmp_path / "cal.toml", source="manifest.csv line 2",
+    )  # fmt: skip
+    assert "'missing.mp4' is not in" in missing.problem
+    assert "rep 'two'" in b.problem and "capture_fps 'fast'" in b.problem
+    assert "'nocal.toml' is not in" in b.problem
+    assert "names no athlete" in no_athlete.problem
+    assert "names no clip" in no_clip.problem
+
+
+def test_pattern_reads_athlete_and_rep_from_names(tmp_path):
+    rx = pattern_regex("{athlete}_rep{rep}")
+    m = rx.fullmatch("John_Smith_rep12")
+    assert (m.group("athlete"), m.group("rep")) == ("John_Smith", "12")
+    for name in ("Ann_Lee_rep1.mp4", "José_Díaz_rep2.MOV", "warmup.mp4", "notes.txt"):
+        (tmp_path / name).write_bytes(name.encode())
+    jobs, _ = jobs_from_pattern(tmp_path, "{athlete}_rep{rep}")
+    got = {j.clip.name: (j.athlete, j.rep_number, j.problem is None) for j in jobs}
+    assert got == {
+        "Ann_Lee_rep1.mp4": ("Ann Lee", 1, True),
+        "José_Díaz_rep2.MOV": ("José Díaz", 2, True),
+        "warmup.mp4": (None, None, False),
+    }
+    with pytest.raises(BatchError, match=r"no \{athlete\} part"):
+        pattern_regex("{rep}")
+
+
+def test_plan_needs_a_manifest_or_a_pattern(tmp_path):
+    (tmp_path / "a.mp4").write_bytes(b"x")
+    (tmp_path / "extra.mp4").write_bytes(b"y")
+    with pytest.raises(BatchError, match="manifest"):
+        plan_jobs(tmp_path)
+    (tmp_path / "manifest.csv").write_text("clip,athlete\na.mp4,Ann\n")
+    jobs, messages = plan_jobs(tmp_path)
+    assert [j.clip.name for j in jobs] == ["a.mp4"]
+    assert "1 clip(s)" in messages[0] and "extra.mp4" in messages[0]
+    with pytest.raises(BatchError, match="not a folder"):
+        plan_jobs(tmp_path / "nope")
+
+
+# ------------------------------------------------------------------------------------------
+# Team report tables
+# ------------------------------------------------------------------------------------------
+
+
+def summary_frame() -> pd.DataFrame:
+    rows = [
+        # athlete, position, rep, status, 10yd, 5yd, step1 length, contact, shin, peak v, 40yd
+        ("Ann", "WR", 1, "ok", 1.70, 1.05, 1.10, 0.17, 50.0, 8.9, None),
+        ("Ann", "WR", 2, "ok", 1.66, 1.02, 1.05, 0.18, 47.0, 9.0, None),
+        ("Bo", "RB", 1, "ok", 1.66, 1.01, 1.20, None, 52.0, 8.7, 4.60),
+        ("Cy", "CB", 1, "ok", None, 1.10, None, 0.16, None, 8.1, None),
+        ("Cy", "CB", 2, "failed", None, None, None, None, None, None, None),
+        ("Di", None, 1, "ok", None, None, None, None, None, 7.5, None),
+    ]
+    cols = [
+        "athlete", "position", "rep_number", "status", "split_10yd_s", "split_5yd_s",
+        "first_step_length_m", "mean_contact_1_4_s", "shin_angle_td_1_deg",
+        "peak_hip_velocity_mps", "split_40yd_s",
+    ]  # fmt: skip
+    return pd.DataFrame(rows, columns=cols)
+
+
+def test_leaderboards_rank_best_values():
+    s = summary_frame()
+    boards = {b.column: b for b in LEADERBOARDS}
+    ten = leaderboard(s, boards["split_10yd_s"])
+    assert ten[["rank", "athlete", "rep_number", "value"]].values.tolist() == [
+        [1, "Ann", 2, 1.66],
+        [1, "Bo", 1, 1.66],
+    ]
+    first = leaderboard(s, boards["first_step_length_m"])  # longest first
+    assert first[["athlete", "value"]].values.tolist() == [["Bo", 1.20], ["Ann", 1.10]]
+    contact = leaderboard(s, boards["mean_contact_1_4_s"])
+    assert contact[["rank", "athlete", "value"]].values.tolist() == [
+        [1, "Cy", 0.16],
+        [2, "Ann", 0.17],
+    ]
+    shin = leaderboard(s, boards["shin_angle_td_1_deg"])
+    assert shin["athlete"].tolist() == ["Ann", "Bo"] and shin["value"].tolist() == [47.0, 52.0]
+
+
+def test_best_rep_falls_back_from_10_to_5_yards_to_peak_velocity():
+    best = best_reps(summary_frame()).set_index("athlete")
+    assert best.loc["Ann", "rep_number"] == 2 and best.loc["Ann", "best_by"] == "split_10yd_s"
+    assert best.loc["Cy", "best_by"] == "split_5yd_s"
+    assert best.loc["Di", "best_by"] == "peak_hip_velocity_mps"
+    assert list(best.index) == ["Ann", "Bo", "Cy", "Di"]
+
+
+def test_combine_standing_exact(tmp_path):
+    # 25 WRs with 10-yard splits 1.50..1.74 and 40s 4.30..4.54; 25 RBs 0.1 s slower.
+    def row(pos: str, t10: float, t40: float) -> dict:
+        return {"POS": pos, "POS_GP": pos, "40 Yard": t40, "10-Yard Split": t10,
+                "20-Yard Split": round(t10 + 1.0, 2)}  # fmt: skip
+
+    rows = [row("WR", round(1.50 + i / 100, 2), round(4.30 + i / 100, 2)) for i in range(25)]
+    rows += [row("RB", round(1.60 + i / 100, 2), round(4.40 + i / 100, 2)) for i in range(25)]
+    path = tmp_path / "combine.csv"
+    pd.DataFrame(rows).to_csv(path, index=False)
+    best = best_reps(summary_frame())
+    st = combine_standing(best, combine_path=path).set_index("athlete")
+    # Ann: 1.66 s; WR splits 1.67..1.74 (8 of 25) are slower.
+    assert st.loc["Ann", "group"] == "WR" and st.loc["Ann", "n_combine_10"] == 25
+    assert st.loc["Ann", "faster_than_10_pct"] == pytest.approx(100 * 8 / 25)
+    # Her 40 is estimated: 10-yard split / the median WR 10/40 ratio.
+    ratios = np.array([round(1.50 + i / 100, 2) / round(4.30 + i / 100, 2) for i in range(25)])
+    assert st.loc["Ann", "t40_s"] == pytest.approx(1.66 / np.median(ratios))
+    assert st.loc["Ann", "t40_source"] == "estimated from the 10-yard split"
+    # Bo ran the full 40 in view (4.60 s): measured, against RB 40s 4.40..4.64 (4 slower).
+    assert st.loc["Bo", "t40_source"] == "measured" and st.loc["Bo", "t40_s"] == 4.60
+    assert st.loc["Bo", "faster_than_40_pct"] == pytest.approx(100 * 4 / 25)
+    # CB is not in this combine file: compared with everyone; no 10-yard split, no 40.
+    assert st.loc["Cy", "group"] == "ALL" and math.isnan(st.loc["Cy", "faster_than_10_pct"])
+    assert math.isnan(st.loc["Di", "t40_s"]) and st.loc["Di", "t40_source"] == ""
