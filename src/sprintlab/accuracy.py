@@ -150,20 +150,45 @@ def step_differences(
     return out
 
 
-def score(
-    measured_doc: dict, truth_doc: dict, fps: float, *, n_steps: int = 10
-) -> dict[str, Agreement]:
-    """Agreement per metric of one rep (rep.json) against its truth (steps and splits)."""
-    res: dict[str, Agreement] = {}
-    for metric, (diffs, missing) in step_differences(
-        measured_doc.get("steps", []), truth_doc.get("steps", []), fps, n_steps=n_steps
-    ).items():
-        res[metric] = agreement(metric, SHOWN_UNIT[metric], diffs, missing)
-    for split in ("5yd_s", "10yd_s"):
+SPLIT_METRICS: tuple[str, ...] = ("5yd_s", "10yd_s")
+"""Splits scored (from first movement), shown in ms."""
+
+
+def split_differences(measured_doc: dict, truth_doc: dict) -> dict[str, tuple[list[float], int]]:
+    """Per split: ``([measured − true in ms], 0)`` or ``([], 1)`` when not measured; splits the
+    truth does not have are left out."""
+    out: dict[str, tuple[list[float], int]] = {}
+    for split in SPLIT_METRICS:
         tv = (truth_doc.get("splits") or {}).get(split)
         mv = (measured_doc.get("splits") or {}).get(split)
         if tv is None:
             continue
-        diffs = [] if mv is None else [(mv - tv) * 1000.0]
-        res[split] = agreement(split, "ms", diffs, 0 if diffs else 1)
-    return res
+        out[split] = ([(mv - tv) * 1000.0], 0) if mv is not None else ([], 1)
+    return out
+
+
+def differences(
+    measured_doc: dict, truth_doc: dict, fps: float, *, n_steps: int = 10
+) -> dict[str, tuple[list[float], int]]:
+    """Per-step and split differences of one rep against its truth (see :data:`UNITS`)."""
+    out = step_differences(
+        measured_doc.get("steps", []), truth_doc.get("steps", []), fps, n_steps=n_steps
+    )
+    out.update(split_differences(measured_doc, truth_doc))
+    return out
+
+
+UNITS: dict[str, str] = {**SHOWN_UNIT, **{split: "ms" for split in SPLIT_METRICS}}
+"""Unit each scored metric's differences are shown in."""
+
+
+def score(
+    measured_doc: dict, truth_doc: dict, fps: float, *, n_steps: int = 10
+) -> dict[str, Agreement]:
+    """Agreement per metric of one rep (rep.json) against its truth (steps and splits)."""
+    return {
+        metric: agreement(metric, UNITS[metric], diffs, missing)
+        for metric, (diffs, missing) in differences(
+            measured_doc, truth_doc, fps, n_steps=n_steps
+        ).items()
+    }

@@ -68,6 +68,12 @@ class EventSettings:
         Cores closer than this along the lane (and close in time) are one contact.
     min_contact_s, max_contact_s : float
         Plausible contact durations; contacts outside are dropped with a warning.
+    ankle_height_frac : float
+        Height of the ankle joint above the ground with the foot flat, as a fraction of stature
+        (anthropometry: 0.039 H).
+    level_percentile : float
+        Percentile of an ankle's height over its horizontally still frames taken as its height in
+        contact (the flat-foot part of stance is the lowest still part).
     """
 
     fm_speed_mps: float = 0.3
@@ -83,6 +89,8 @@ class EventSettings:
     merge_dist_m: float = 0.30
     min_contact_s: float = 0.04
     max_contact_s: float = 0.6
+    ankle_height_frac: float = 0.039
+    level_percentile: float = 20.0
 
 
 @dataclass(frozen=True)
@@ -204,21 +212,56 @@ def _pivot_x(ankle: np.ndarray, radius_m: float) -> np.ndarray:
     return ankle[:, 0] + np.sqrt(np.maximum(radius_m**2 - dy**2, 0.0))
 
 
+def ankle_height_offsets(
+    ankles: dict[str, np.ndarray],
+    hip_vx: np.ndarray,
+    fps: float,
+    stature_m: float,
+    s: EventSettings,
+) -> dict[str, float]:
+    """Per ankle label: how far its height in contact sits above the flat-foot ankle height (m).
+
+    Pose models place the ankle keypoint with a vertical offset of their own (a few cm on the near
+    leg, up to 10 cm on the far, partly hidden leg in side views), and a ground calibration a few
+    cm off adds to it. The foot's height in contact is known from anatomy, so each label's offset
+    is measured on its own still frames and removed before the "low" test that seeds contacts;
+    without this an absolute height threshold silently drops the contacts of one leg. Event
+    timing is left to the pivot-circle fits, whose free radius absorbs such an offset.
+    0 when too few still frames.
+    """
+    speed_lim = np.maximum(s.core_speed_min_mps, s.core_speed_frac * np.nan_to_num(hip_vx))
+    nominal = s.ankle_height_frac * stature_m
+    offsets: dict[str, float] = {}
+    for side, a in ankles.items():
+        vx = velocity(a[:, 0], fps)
+        with np.errstate(invalid="ignore"):
+            still = (np.abs(vx) < speed_lim) & np.isfinite(a[:, 1])
+        if still.sum() < max(5, round(0.05 * fps)):
+            offsets[side] = 0.0
+            continue
+        level = float(np.percentile(a[still, 1], s.level_percentile))
+        offsets[side] = level - nominal
+    return offsets
+
+
 def _find_cores(
     ankles: dict[str, np.ndarray],
     hip_vx: np.ndarray,
     fps: float,
     stature_m: float,
     s: EventSettings,
+    height_offsets_m: dict[str, float] | None = None,
 ) -> list[_Core]:
     radius = s.foot_radius_frac * stature_m
+    offsets = height_offsets_m or {}
     speed_lim = np.maximum(s.core_speed_min_mps, s.core_speed_frac * np.nan_to_num(hip_vx))
     min_len = max(2, round(s.min_core_s * fps))
     cores: list[_Core] = []
     for side, a in ankles.items():
         vx = velocity(a[:, 0], fps)
         with np.errstate(invalid="ignore"):
-            ok = (np.abs(vx) < speed_lim) & (a[:, 1] < s.core_height_frac * stature_m)
+            low = a[:, 1] - offsets.get(side, 0.0) < s.core_height_frac * stature_m
+            ok = (np.abs(vx) < speed_lim) & low
         for start, stop in true_runs(ok):
             if stop - start < min_len:
                 continue
@@ -403,7 +446,8 @@ def detect_contacts(
     warnings: list[str] = []
     hip_vx = velocity(hip_x_m, fps, cutoff_hz=s.hip_cutoff_hz)
     radius0 = s.foot_radius_frac * stature_m
-    groups = _merge_cores(_find_cores(ankles, hip_vx, fps, stature_m, s), fps, s)
+    offsets = ankle_height_offsets(ankles, hip_vx, fps, stature_m, s)
+    groups = _merge_cores(_find_cores(ankles, hip_vx, fps, stature_m, s, offsets), fps, s)
     n = len(t_s)
     contacts: list[Contact] = []
     for g in groups:

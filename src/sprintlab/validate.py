@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .accuracy import SHOWN_UNIT, Agreement, agreement, score, step_differences
+from .accuracy import UNITS, Agreement, agreement, differences, score
 
 
 @dataclass(frozen=True)
@@ -69,7 +69,9 @@ SMALL_SCENARIO = Scenario("ci_small_240fps_720p", width_px=1280, height_px=720, 
 
 def _pooled(per_rep: list[dict[str, tuple[list[float], int]]]) -> dict[str, Agreement]:
     pooled: dict[str, Agreement] = {}
-    for metric, unit in SHOWN_UNIT.items():
+    for metric, unit in UNITS.items():
+        if not any(metric in rep for rep in per_rep):
+            continue
         diffs: list[float] = []
         missing = 0
         for rep in per_rep:
@@ -101,13 +103,25 @@ def format_table(title: str, rows: dict[str, Agreement]) -> str:
 
 
 def score_rep_dir(rep_dir: Path, truth_path: Path) -> tuple[dict[str, Agreement], dict]:
-    """Score one analysed rep folder against a truth file; also return the raw differences."""
+    """Score one analysed rep folder against a truth file; also return the raw differences.
+
+    Only the steps the clip shows whole are scored: a step whose toe-off falls after the last
+    frame cannot be measured, and counting it as missed would blame the pipeline for the clip.
+    """
     doc = json.loads((Path(rep_dir) / "rep.json").read_text())
-    truth = json.loads(Path(truth_path).read_text())
-    truth = truth.get("truth", truth)
+    truth = truth_in_view(json.loads(Path(truth_path).read_text()))
     fps = float(doc["video"]["capture_fps"])
-    diffs = step_differences(doc.get("steps", []), truth.get("steps", []), fps)
-    return score(doc, truth, fps), diffs
+    return score(doc, truth, fps), differences(doc, truth, fps)
+
+
+def truth_in_view(truth_file: dict[str, Any]) -> dict[str, Any]:
+    """The truth document limited to the steps whose toe-off is within the rendered frames."""
+    truth = dict(truth_file.get("truth", truth_file))
+    fps, n = truth_file.get("fps"), truth_file.get("n_frames")
+    if fps and n:
+        last_s = float(truth_file.get("start_s", 0.0)) + (int(n) - 1) / float(fps)
+        truth["steps"] = [s for s in truth.get("steps", []) if s["toeoff_s"] <= last_s]
+    return truth
 
 
 def run_scenarios(
@@ -211,7 +225,7 @@ def run_track_scenarios(
                 video={},
                 stature_m=params.stature_m,
             )
-            raw.append(step_differences(res.to_json_dict()["steps"], truth["steps"], sc.fps))
+            raw.append(differences(res.to_json_dict(), truth, sc.fps))
         pooled = _pooled(raw)
         report["scenarios"][sc.name] = {k: v.to_dict() for k, v in pooled.items()}
         report["scenarios"][sc.name]["_table"] = format_table(

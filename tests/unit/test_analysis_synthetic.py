@@ -11,6 +11,7 @@ import pytest
 
 from sprintlab.calibration import Calibration
 from sprintlab.pipeline import analyze_track
+from sprintlab.skeleton import KP
 from sprintlab.synth import SprintParams, simulate
 from sprintlab.synth.degrade import add_noise, drop_keypoints, swap_legs, to_track
 
@@ -113,3 +114,37 @@ def test_an_athlete_who_never_moves_is_a_clear_error():
     sprint = simulate(PARAMS, 120.0, 0.35)  # only the set stance: first movement is at 0.40 s
     with pytest.raises(AnalysisError, match="never leaves the stance"):
         _analyze(to_track(sprint), 120.0)
+
+
+def test_a_leg_whose_ankle_sits_high_keeps_its_contacts():
+    """Pose models place the far leg's ankle several cm too high in side views; an absolute
+    "low" threshold then loses that leg's contacts. The per-leg height offset keeps them."""
+    sprint = simulate(PARAMS, 240.0, 3.2)
+    track = to_track(sprint)
+    xy = track.xy.copy()
+    xy[:, KP.LEFT_ANKLE, 1] += 0.12  # 12 cm: the stance ankle now sits above 0.10 x stature
+    res = _analyze(track.with_xy(xy), 240.0)
+    truth = sprint.truth.steps[:10]
+    assert len(res.steps) == 10
+    assert [s.foot for s in res.steps] == [t["foot"] for t in truth]
+    for step, t in _matched(res, truth):
+        assert abs(step.touchdown_s - t["touchdown_s"]) <= 3 / 240
+
+
+def test_height_offsets_are_small_for_an_ideal_track_and_follow_a_lift():
+    from sprintlab.events import EventSettings, ankle_height_offsets
+    from sprintlab.kinematics import hip_mid, velocity
+
+    sprint = simulate(PARAMS, 240.0, 3.2)
+    track = to_track(sprint)
+    ankles = {side: track.xy[:, getattr(KP, f"{side.upper()}_ANKLE")] for side in ("left", "right")}
+    hip_vx = velocity(hip_mid(track)[:, 0], 240.0, cutoff_hz=8.0)
+    off = ankle_height_offsets(ankles, hip_vx, 240.0, PARAMS.stature_m, EventSettings())
+    assert set(off) == {"left", "right"}
+    # The synthetic foot lands pitched and rolls over the ball, so its still frames sit a few cm
+    # above the flat-foot ankle height: small, and far below the offsets pose models add.
+    for value in off.values():
+        assert abs(value) < 0.05
+    lifted = dict(ankles, left=ankles["left"] + [0.0, 0.12])
+    off2 = ankle_height_offsets(lifted, hip_vx, 240.0, PARAMS.stature_m, EventSettings())
+    assert off2["left"] - off["left"] == pytest.approx(0.12, abs=0.005)
