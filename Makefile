@@ -13,8 +13,14 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
+# The rendered 240 fps rep is analysed and scored against its truth; then both sample clips go
+# through a testing-day batch into a library the dashboard can open.
 demo: $(STAMP)
-	$(BIN)/sprintlab analyze sample_clips/sports2d_demo.mp4 --out $(DEMO_OUT)
+	$(BIN)/sprintlab analyze sample_clips/synthetic_240fps.mp4 --out $(DEMO_OUT)/reps \
+		--truth sample_clips/synthetic_240fps.truth.json
+	$(BIN)/sprintlab batch sample_clips --session "Demo day" --date 2026-12-02 \
+		--roster sample_clips/roster.csv --manifest sample_clips/manifest.csv \
+		--library $(DEMO_OUT)/library
 
 test: $(STAMP)
 	$(BIN)/ruff check src tests

@@ -113,6 +113,10 @@ def analyze(
         typer.Option(help="Ultralytics pose weights (default: models/yolo11n-pose.pt)."),
     ] = None,
     overlay: Annotated[bool, typer.Option(help="Write overlay.mp4.")] = True,
+    truth: Annotated[
+        Path | None,
+        typer.Option(help="Truth file of a rendered clip (NAME.truth.json): print the errors."),
+    ] = None,
 ) -> None:
     """Analyse one clip: writes OUT/<rep_id>/ (rep.json, steps.csv, series.csv, keypoints.npz,
     overlay.mp4) and prints the step table."""
@@ -147,6 +151,17 @@ def analyze(
         _fail(err)
     print_step_table(load_rep_json(rep_dir))
     out_console.print(f"rep folder: {rep_dir}")
+    if truth is not None:
+        from .validate import format_table, score_rep_dir
+
+        try:
+            scores, _ = score_rep_dir(rep_dir, truth)
+        except (OSError, ValueError, KeyError) as err:
+            _fail(f"Cannot read the truth file {truth}: {err}")
+        out_console.print()
+        out_console.print(
+            format_table("errors against the truth (measured - true)", scores), highlight=False
+        )
 
 
 @app.command()
@@ -233,6 +248,14 @@ def validate(
     small: Annotated[
         bool, typer.Option(help="Only the small scenario CI runs (one short rendered clip).")
     ] = False,
+    rescore: Annotated[
+        bool,
+        typer.Option(
+            "--rescore",
+            help="Re-run only the analysis after the pose model on the keypoints an earlier run "
+            "cached in OUT, and score again (no rendering, no model).",
+        ),
+    ] = False,
 ) -> None:
     """Accuracy harness: render known sprints, analyse them with the real model, score vs truth.
 
@@ -255,7 +278,11 @@ def validate(
 
         scenarios = (v.SMALL_SCENARIO,) if small else v.SCENARIOS
         report = v.run_scenarios(
-            scenarios, out, render=render_scenario, analyze=analyze, progress=err_console.print
+            scenarios,
+            out,
+            render=None if rescore else render_scenario,
+            analyze=None if rescore else analyze,
+            progress=err_console.print,
         )
     for name, sc in report["scenarios"].items():
         out_console.print(sc.get("_table", f"{name}: {sc.get('error')}"), highlight=False)

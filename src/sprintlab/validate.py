@@ -114,6 +114,20 @@ def score_rep_dir(rep_dir: Path, truth_path: Path) -> tuple[dict[str, Agreement]
     return score(doc, truth, fps), differences(doc, truth, fps)
 
 
+def _rescore(folder: Path, truth_path: Path) -> Path:
+    """Re-run the analysis of the newest rep folder under ``folder/reps`` from its keypoints."""
+    from .pipeline import reanalyze_rep
+
+    reps = sorted(
+        (p for p in (folder / "reps").glob("*/keypoints.npz")), key=lambda p: p.stat().st_mtime
+    )
+    if not reps or not truth_path.is_file():
+        raise FileNotFoundError(
+            f"nothing to rescore in {folder}: run the scenario once without --rescore"
+        )
+    return reanalyze_rep(reps[-1].parent, overlay=False)[1]
+
+
 def truth_in_view(truth_file: dict[str, Any]) -> dict[str, Any]:
     """The truth document limited to the steps whose toe-off is within the rendered frames."""
     truth = dict(truth_file.get("truth", truth_file))
@@ -128,31 +142,37 @@ def run_scenarios(
     scenarios: tuple[Scenario, ...],
     work_dir: Path,
     *,
-    render: Callable[[Scenario, Path], tuple[Path, Path]],
-    analyze: Callable[[Path, Path], Path],
+    render: Callable[[Scenario, Path], tuple[Path, Path]] | None,
+    analyze: Callable[[Path, Path], Path] | None,
     progress: Callable[[str], None] | None = None,
 ) -> dict[str, Any]:
     """Render, analyse and score each scenario; returns the ``accuracy.json`` document.
 
     Parameters
     ----------
-    render : callable
-        ``render(scenario, folder) -> (clip_path, truth_path)``.
-    analyze : callable
-        ``analyze(clip_path, out_dir) -> rep_dir``.
+    render : callable or None
+        ``render(scenario, folder) -> (clip_path, truth_path)``. None: rescore, i.e. use the
+        clip, truth and rep folder an earlier run left in ``work_dir/<scenario>/`` and re-run
+        only the analysis after the pose model on its cached keypoints (seconds, no model).
+    analyze : callable or None
+        ``analyze(clip_path, out_dir) -> rep_dir``; ignored when rescoring.
     """
     report: dict[str, Any] = {"scenarios": {}, "pooled": {}}
     raw: list[dict[str, tuple[list[float], int]]] = []
     for sc in scenarios:
         if progress:
-            progress(f"{sc.name}: rendering")
+            progress(f"{sc.name}: {'rescoring' if render is None else 'rendering'}")
         folder = Path(work_dir) / sc.name
         folder.mkdir(parents=True, exist_ok=True)
-        clip, truth_path = render(sc, folder)
-        if progress:
-            progress(f"{sc.name}: analysing")
         try:
-            rep_dir = analyze(clip, folder / "reps")
+            if render is None or analyze is None:
+                truth_path = folder / f"{sc.name}.truth.json"
+                rep_dir = _rescore(folder, truth_path)
+            else:
+                clip, truth_path = render(sc, folder)
+                if progress:
+                    progress(f"{sc.name}: analysing")
+                rep_dir = analyze(clip, folder / "reps")
         except Exception as err:  # a failed scenario is a result, reported as such
             report["scenarios"][sc.name] = {"error": f"{type(err).__name__}: {err}"}
             continue
