@@ -154,7 +154,8 @@ def kinogram_of(rep: data.RepView) -> np.ndarray:
 
 
 def show_image_bgr(image: np.ndarray, caption: str | None = None) -> None:
-    st.image(cv2.cvtColor(image, cv2.COLOR_BGR2RGB), caption=caption, width="stretch")
+    """A BGR image at its own size (narrowed to the page when wider, never blown up)."""
+    st.image(cv2.cvtColor(image, cv2.COLOR_BGR2RGB), caption=caption, width="content")
 
 
 def guarded(render: Callable[[], None]) -> Callable[[], None]:

@@ -402,7 +402,8 @@ def compare_input(rep: RepView) -> Any:
             )
         video = clip
     track, _ = load_track_npz(rep.rep_dir / "keypoints.npz")
-    n = probe(video, check_duplicates=False).n_frames
+    meta = probe(video, check_duplicates=False)
+    n = meta.n_frames
     # Track rows carry the true capture time of their video frame; frames between rows (none
     # when every frame was analysed) get interpolated times.
     frame_t = np.interp(np.arange(n), track.frame_index.astype(float), track.t_s)
@@ -410,10 +411,53 @@ def compare_input(rep: RepView) -> Any:
         float(v) if v is not None and math.isfinite(float(v)) else math.nan
         for v in rep.steps["touchdown_s"].tolist()
     )
+    follow, height = follow_window(
+        track,
+        n,
+        meta.width_px / float((rep.doc.get("video") or {}).get("width_px") or meta.width_px),
+    )
     return CompareInput(
         label=rep.label,
         video_path=video,
         frame_t_s=frame_t,
         first_movement_s=rep.first_movement_s,
         touchdowns_s=tds,
+        follow_px=follow,
+        follow_height_px=height,
     )
+
+
+FOLLOW_HEIGHT_OF_BOX = 2.0
+"""Follow window height as a multiple of the athlete's median keypoint-box height (standing)."""
+
+
+def follow_window(track: Any, n_frames: int, scale: float) -> tuple[Any, float | None]:
+    """A smooth window centre following the athlete's hips and its height, in video pixels.
+
+    The centre is the hip-mid of the pixel track, gaps filled by interpolation and smoothed
+    over 0.2 s so the window glides instead of shaking with keypoint noise. The height is
+    :data:`FOLLOW_HEIGHT_OF_BOX` times the 90th percentile of the keypoint box height (the
+    athlete upright). (None, None) when the hips are almost never seen.
+    """
+    from ..skeleton import KP
+
+    xy = np.asarray(track.xy, dtype=float) * scale
+    hip = 0.5 * (xy[:, KP.LEFT_HIP] + xy[:, KP.RIGHT_HIP])
+    ok = np.all(np.isfinite(hip), axis=1)
+    if ok.sum() < 3:
+        return None, None
+    rows = np.arange(len(hip))
+    filled = np.stack([np.interp(rows, rows[ok], hip[ok, k]) for k in range(2)], axis=1)
+    win = max(1, round(0.2 * float(track.fps)))
+    kernel = np.ones(win) / win
+    padded = np.pad(filled, ((win // 2, win - 1 - win // 2), (0, 0)), mode="edge")
+    smooth = np.stack([np.convolve(padded[:, k], kernel, mode="valid") for k in range(2)], axis=1)
+    frames = np.asarray(track.frame_index, dtype=float)
+    centre = np.stack(
+        [np.interp(np.arange(n_frames), frames, smooth[:, k]) for k in range(2)], axis=1
+    )
+    heights = np.nanmax(xy[..., 1], axis=1) - np.nanmin(xy[..., 1], axis=1)
+    heights = heights[np.isfinite(heights)]
+    if heights.size == 0:
+        return None, None
+    return centre, float(FOLLOW_HEIGHT_OF_BOX * np.percentile(heights, 90))

@@ -62,6 +62,7 @@ def render() -> None:
     st.dataframe(
         all_tables.assign(metric=[figures.label_of(m) for m in all_tables["metric"]]),
         hide_index=True,
+        placeholder="–",
         width="stretch",
         column_config={
             "metric": st.column_config.TextColumn("Metric (unit)"),

@@ -148,7 +148,7 @@ def show_comparison(reps: list[data.RepView], cache_dir) -> None:
             st.markdown(
                 "Largest changes: "
                 + "; ".join(
-                    f"step {s} {figures.label_of(f, with_unit=False).lower()} "
+                    f"step {s} {figures.label_of(f, with_unit=False)} "
                     f"{v:+.3f} {figures.unit_of(f)}"
                     for s, f, v, _ in changes
                 )
@@ -158,13 +158,15 @@ def show_comparison(reps: list[data.RepView], cache_dir) -> None:
         shown = diff.reset_index()
         renamed = {c: f"Δ {data.column_label(c)}" for c in data.DIFF_FIELDS}
         renamed["number"] = "Step"
-        styled = shown.style.apply(_highlight, axis=0).format(
-            {c: "{:+.3f}" for c in data.DIFF_FIELDS}, na_rep="–"
+        labelled = shown.rename(columns=renamed)
+        thresholds = {renamed[c]: data.MEANINGFUL_CHANGE[c] for c in data.DIFF_FIELDS}
+        styled = labelled.style.apply(_highlight, thresholds=thresholds, axis=0).format(
+            {renamed[c]: "{:+.3f}" for c in data.DIFF_FIELDS}, na_rep="–"
         )
-        styled = styled.relabel_index([renamed.get(c, c) for c in shown.columns], axis=1)
         st.dataframe(
             styled,
             hide_index=True,
+            placeholder="–",
             width="stretch",
             column_config={
                 renamed[c]: st.column_config.Column(help=figures.FIELD_HELP.get(c))
@@ -179,8 +181,8 @@ def show_comparison(reps: list[data.RepView], cache_dir) -> None:
         )
 
 
-def _highlight(col: pd.Series) -> list[str]:
-    threshold = data.MEANINGFUL_CHANGE.get(str(col.name))
+def _highlight(col: pd.Series, thresholds: dict[str, float]) -> list[str]:
+    threshold = thresholds.get(str(col.name))
     if threshold is None:
         return [""] * len(col)
     values = pd.to_numeric(col, errors="coerce").abs()

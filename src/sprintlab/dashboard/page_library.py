@@ -54,6 +54,7 @@ def render() -> None:
         table,
         column_config=common.table_config(columns),
         hide_index=True,
+        placeholder="–",
         width="stretch",
         on_select="rerun",
         selection_mode="multi-row",
@@ -80,6 +81,7 @@ def render() -> None:
         st.dataframe(
             athletes[cols],
             hide_index=True,
+            placeholder="–",
             width="stretch",
             column_config={
                 "name": st.column_config.TextColumn("Athlete"),
@@ -101,6 +103,7 @@ def render() -> None:
         st.dataframe(
             sessions[cols],
             hide_index=True,
+            placeholder="–",
             width="stretch",
             column_config={
                 "name": "Session",

@@ -102,6 +102,7 @@ def show_rep(rep: data.RepView) -> None:
             rep.steps[cols],
             column_config=common.table_config(cols),
             hide_index=True,
+            placeholder="–",
             width="stretch",
         )
         common.csv_download(

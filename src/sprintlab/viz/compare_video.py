@@ -68,6 +68,12 @@ class CompareInput:
         s from the clip's first frame.
     touchdowns_s : tuple of float
         Touchdown times of steps 1, 2, ... (s from the clip's first frame; NaN allowed).
+    follow_px : ndarray, shape (n_frames, 2), optional
+        Centre of a window that follows the athlete (video pixels, one row per video frame).
+        With ``follow_height_px`` the panel shows that window instead of the whole frame, so the
+        athlete fills the panel however far the camera stood.
+    follow_height_px : float, optional
+        Height of the follow window in video pixels.
     """
 
     label: str
@@ -75,6 +81,8 @@ class CompareInput:
     frame_t_s: np.ndarray
     first_movement_s: float
     touchdowns_s: tuple[float, ...] = ()
+    follow_px: np.ndarray | None = None
+    follow_height_px: float | None = None
 
     def __post_init__(self) -> None:
         if not math.isfinite(self.first_movement_s):
@@ -163,6 +171,21 @@ def _fit(image: np.ndarray, width: int, height: int) -> np.ndarray:
     return out
 
 
+def _follow_crop(image: np.ndarray, centre: np.ndarray, height: float, aspect: float) -> np.ndarray:
+    """The window of ``height`` × ``height·aspect`` video pixels around ``centre`` (black outside
+    the frame)."""
+    h = max(8, round(height))
+    w = max(8, round(height * aspect))
+    x0 = round(float(centre[0]) - w / 2)
+    y0 = round(float(centre[1]) - h / 2)
+    out = np.zeros((h, w, 3), dtype=np.uint8)
+    H, W = image.shape[:2]
+    sx0, sy0, sx1, sy1 = max(0, x0), max(0, y0), min(W, x0 + w), min(H, y0 + h)
+    if sx1 > sx0 and sy1 > sy0:
+        out[sy0 - y0 : sy1 - y0, sx0 - x0 : sx1 - x0] = image[sy0:sy1, sx0:sx1]
+    return out
+
+
 def render_compare_video(
     reps: Sequence[CompareInput],
     out_path: Path,
@@ -195,7 +218,10 @@ def render_compare_video(
     for r in reps:
         meta = probe(r.video_path, check_duplicates=False)
         sizes.append((meta.width_px, meta.height_px))
-    aspect = max(w / h for w, h in sizes)
+    follow = all(r.follow_px is not None and r.follow_height_px for r in reps)
+    # A follow window is wider than tall (the athlete and a step either side); otherwise the
+    # panels keep the widest clip's shape.
+    aspect = 1.4 if follow else max(w / h for w, h in sizes)
     panel_w = round(panel_height_px * aspect) // 2 * 2
     rows, cols = _layout(len(reps))
     # Finest frame spacing of the reps, so the fastest camera's frames are all shown.
@@ -221,6 +247,14 @@ def render_compare_video(
                     # The latest frame at or before t (never a future frame).
                     idx = int(np.searchsorted(r.frame_t_s, t_abs + 1e-9, side="right")) - 1
                     image = cur.seek(max(idx, 0))
+                    if image is not None and follow:
+                        row = min(max(idx, 0), len(r.follow_px) - 1)  # type: ignore[arg-type]
+                        image = _follow_crop(
+                            image,
+                            r.follow_px[row],
+                            r.follow_height_px,
+                            aspect,  # type: ignore[index,arg-type]
+                        )
                     panel = (
                         _fit(image, panel_w, panel_height_px)
                         if image is not None
@@ -238,7 +272,15 @@ def render_compare_video(
                         status += f"   step {step}"
                     if t_abs > r.frame_t_s[-1]:
                         status += "   (clip ended)"
-                    draw_text(panel, status, (8, panel_height_px - int(12 * s)), scale=s * 0.9)
+                    # A dark band under the status hides the overlay's own time stamp there.
+                    cv2.rectangle(
+                        panel,
+                        (0, panel_height_px - int(30 * s)),
+                        (panel_w - 1, panel_height_px - 1),
+                        (20, 20, 20),
+                        -1,
+                    )
+                    draw_text(panel, status, (8, panel_height_px - int(9 * s)), scale=s * 0.9)
                     y0 = (i // cols) * panel_height_px
                     x0 = (i % cols) * panel_w
                     canvas[y0 : y0 + panel_height_px, x0 : x0 + panel_w] = panel

@@ -178,10 +178,11 @@ def _finite(value: object) -> bool:
 
 def _layout(fig: go.Figure, title: str, *, height_px: int = 380) -> go.Figure:
     fig.update_layout(
-        title={"text": title, "x": 0.0, "xanchor": "left"},
+        title={"text": title, "x": 0.0, "xanchor": "left", "y": 0.995, "yanchor": "top"},
         height=height_px,
-        margin={"l": 60, "r": 20, "t": 60, "b": 50},
-        legend={"orientation": "h", "yanchor": "bottom", "y": 1.02, "x": 1, "xanchor": "right"},
+        margin={"l": 60, "r": 20, "t": 50, "b": 50},
+        # Legend under the title, left-aligned, so long rep names never run into the title.
+        legend={"orientation": "h", "yanchor": "bottom", "y": 1.0, "x": 0, "xanchor": "left"},
         hovermode="closest",
         template="plotly_white",
     )
@@ -284,6 +285,21 @@ def steps_figure(
                 ),
                 row=row,
                 col=1,
+            )
+        measured = any(
+            name in r.steps.columns and pd.to_numeric(r.steps[name], errors="coerce").notna().any()
+            for r in reps
+        )
+        if not measured:
+            # An empty panel would look like a chart of zeros; say why it is empty instead.
+            fig.add_annotation(
+                text="not measured (see the rep's warnings)",
+                showarrow=False,
+                xref=f"x{row if row > 1 else ''} domain",
+                yref=f"y{row if row > 1 else ''} domain",
+                x=0.5,
+                y=0.5,
+                font={"color": "grey"},
             )
         fig.update_yaxes(title_text=label_of(name), row=row, col=1)
     fig.update_xaxes(title_text="Step number", dtick=1, row=n, col=1)

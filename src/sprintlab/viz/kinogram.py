@@ -195,14 +195,14 @@ def draw_tile(
         f"trunk {_fmt(step.get('trunk_angle_td_deg'), ' deg')}",
         (8, y),
         scale=scale,
-        color=(120, 120, 255),
+        color=(150, 150, 255),  # light red, as the trunk line
     )
     draw_text(
         tile,
         f"shin {_fmt(step.get('shin_angle_td_deg'), ' deg')}",
         (8, y - int(28 * scale) - 4),
         scale=scale,
-        color=(120, 255, 120),
+        color=(150, 255, 150),  # light green, as the shin line
     )
     return tile
 
@@ -249,14 +249,14 @@ def hstack(tiles: Sequence[np.ndarray], *, gap_px: int = 4) -> np.ndarray:
 def labelled_rows(rows: Sequence[tuple[str, np.ndarray]], *, gap_px: int = 8) -> np.ndarray:
     """Images stacked top to bottom, each under a title line (the compare page's rep above rep)."""
     band = 34
-    w = max(img.shape[1] for _, img in rows)
+    font, font_scale, thick = cv2.FONT_HERSHEY_SIMPLEX, 0.7, 2
+    text_w = max(cv2.getTextSize(t, font, font_scale, thick)[0][0] + 12 for t, _ in rows)
+    w = max(text_w, *(img.shape[1] for _, img in rows))
     h = sum(img.shape[0] + band for _, img in rows) + gap_px * (len(rows) - 1)
     out = np.full((h, w, 3), 255, dtype=np.uint8)
     y = 0
     for title, img in rows:
-        cv2.putText(
-            out, title, (6, y + 24), cv2.FONT_HERSHEY_SIMPLEX, 0.7, (0, 0, 0), 2, cv2.LINE_AA
-        )
+        cv2.putText(out, title, (6, y + 24), font, font_scale, (0, 0, 0), thick, cv2.LINE_AA)
         y += band
         out[y : y + img.shape[0], : img.shape[1]] = img
         y += img.shape[0] + gap_px
