@@ -448,7 +448,7 @@ def follow_window(track: Any, n_frames: int, scale: float) -> tuple[Any, float |
         return None, None
     rows = np.arange(len(hip))
     filled = np.stack([np.interp(rows, rows[ok], hip[ok, k]) for k in range(2)], axis=1)
-    win = max(1, round(0.2 * float(track.fps)))
+    win = 2 * max(1, round(0.1 * float(track.fps))) + 1  # odd: centred on each frame
     kernel = np.ones(win) / win
     padded = np.pad(filled, ((win // 2, win - 1 - win // 2), (0, 0)), mode="edge")
     smooth = np.stack([np.convolve(padded[:, k], kernel, mode="valid") for k in range(2)], axis=1)

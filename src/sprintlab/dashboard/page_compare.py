@@ -148,8 +148,7 @@ def show_comparison(reps: list[data.RepView], cache_dir) -> None:
             st.markdown(
                 "Largest changes: "
                 + "; ".join(
-                    f"step {s} {figures.label_of(f, with_unit=False)} "
-                    f"{v:+.3f} {figures.unit_of(f)}"
+                    f"step {s} {figures.label_of(f, with_unit=False)} {v:+.3f} {figures.unit_of(f)}"
                     for s, f, v, _ in changes
                 )
             )

@@ -186,6 +186,37 @@ def _follow_crop(image: np.ndarray, centre: np.ndarray, height: float, aspect: f
     return out
 
 
+def frame_plan(reps: Sequence[CompareInput], lead_s: float) -> tuple[float, np.ndarray]:
+    """Which video frame of each rep every composite frame shows.
+
+    Returns
+    -------
+    dt_s : float
+        Rep time between composite frames: the finest frame spacing of the reps (so the fastest
+        camera's frames all appear), coarser when the span would exceed
+        :data:`MAX_OUTPUT_FRAMES`.
+    plan : ndarray of int, shape (n_out, n_reps)
+        ``plan[k, i]``: the latest frame of rep ``i`` at or before ``t = -lead_s + k·dt_s`` from
+        its first movement (never a future frame); -1 before the clip starts.
+    """
+    dts = [float(np.median(np.diff(r.frame_t_s))) if r.frame_t_s.size > 1 else 1 / 30 for r in reps]
+    dt = min(d for d in dts if d > 0)
+    span_end = max(float(r.frame_t_s[-1]) - r.first_movement_s for r in reps)
+    n_out = math.floor((span_end + lead_s) / dt + 1e-9) + 1
+    if n_out > MAX_OUTPUT_FRAMES:
+        dt = (span_end + lead_s) / (MAX_OUTPUT_FRAMES - 1)
+        n_out = MAX_OUTPUT_FRAMES
+    t_rel = -lead_s + np.arange(n_out) * dt
+    plan = np.stack(
+        [
+            np.searchsorted(r.frame_t_s, r.first_movement_s + t_rel + 1e-9, side="right") - 1
+            for r in reps
+        ],
+        axis=1,
+    )
+    return dt, plan
+
+
 def render_compare_video(
     reps: Sequence[CompareInput],
     out_path: Path,
@@ -224,15 +255,9 @@ def render_compare_video(
     aspect = 1.4 if follow else max(w / h for w, h in sizes)
     panel_w = round(panel_height_px * aspect) // 2 * 2
     rows, cols = _layout(len(reps))
-    # Finest frame spacing of the reps, so the fastest camera's frames are all shown.
-    dts = [float(np.median(np.diff(r.frame_t_s))) if r.frame_t_s.size > 1 else 1 / 30 for r in reps]
-    dt = min(d for d in dts if d > 0)
-    span_end = max(float(r.frame_t_s[-1]) - r.first_movement_s for r in reps)
+    dt, plan = frame_plan(reps, lead_s)
+    n_out = len(plan)
     span_start = -lead_s
-    n_out = math.floor((span_end - span_start) / dt) + 1
-    if n_out > MAX_OUTPUT_FRAMES:
-        dt = (span_end - span_start) / (MAX_OUTPUT_FRAMES - 1)
-        n_out = MAX_OUTPUT_FRAMES
     cursors = [_Cursor(Path(r.video_path)) for r in reps]
     out_path = Path(out_path)
     out_path.parent.mkdir(parents=True, exist_ok=True)
@@ -244,8 +269,7 @@ def render_compare_video(
                 canvas = np.zeros((panel_height_px * rows, panel_w * cols, 3), dtype=np.uint8)
                 for i, (r, cur) in enumerate(zip(reps, cursors, strict=True)):
                     t_abs = r.first_movement_s + t_rel
-                    # The latest frame at or before t (never a future frame).
-                    idx = int(np.searchsorted(r.frame_t_s, t_abs + 1e-9, side="right")) - 1
+                    idx = int(plan[k, i])
                     image = cur.seek(max(idx, 0))
                     if image is not None and follow:
                         row = min(max(idx, 0), len(r.follow_px) - 1)  # type: ignore[arg-type]
