@@ -29,8 +29,18 @@ def test_compare_page_in_chromium(chromium, library):
             page = browser.new_page(viewport={"width": 1500, "height": 1000})
             errors: list[str] = []
             page.on("pageerror", lambda e: errors.append(str(e)))
-            page.goto(f"{url}/compare?reps=1,3")
+            # Library page: tick two reps in the table and press "Compare reps".
+            page.goto(url)
             wait_for_page(page)
+            grid = page.locator('[data-testid="stDataFrame"]').first.bounding_box()
+            row_px, marker_x = 35, 15  # the data grid's row height and row-marker column
+            for row in (0, 2):
+                page.mouse.click(grid["x"] + marker_x, grid["y"] + row_px * (row + 1.5))
+                wait_for_page(page)
+            page.get_by_role("button", name="Compare reps").click()
+            page.wait_for_url("**/compare?reps=*", timeout=60_000)
+            wait_for_page(page)
+            assert sorted(page.url.split("reps=")[1].replace("%2C", ",").split(",")) == ["1", "3"]
             page.wait_for_selector(".js-plotly-plot", timeout=60_000)
             full_screenshot(page, ARTEFACTS / "compare.png")
 

@@ -215,13 +215,19 @@ def render() -> None:
         return
     bar = st.progress(0.0, text="Starting the analysis…")
 
+    # The pose stages report their own 0..1; the bar shows the whole analysis.
+    stages = {
+        "starting": ("Starting the analysis", 0.0, 0.02),
+        "pose": ("Loading the pose model", 0.02, 0.05),
+        "search": ("Finding the athlete (coarse pass)", 0.05, 0.30),
+        "refine": ("Following the athlete frame by frame", 0.30, 0.92),
+        "writing": ("Measuring the steps and writing the overlay video", 0.92, 0.99),
+        "done": ("Done", 1.0, 1.0),
+    }
+
     def on_progress(stage: str, fraction: float) -> None:
-        text = {
-            "pose": "Finding the athlete in every frame",
-            "writing": "Writing the rep",
-            "done": "Done",
-        }.get(stage, "Preparing")
-        bar.progress(fraction, text=f"{text}… {fraction:.0%}")
+        text, lo, hi = stages.get(stage, stages["starting"])
+        bar.progress(lo + (hi - lo) * fraction, text=f"{text}…")
 
     outcome = analysis.analyse_into_library(
         db_path,

@@ -22,7 +22,7 @@ import numpy as np
 
 from ..errors import SprintlabError
 from ..skeleton import ANKLE, KNEE, KP
-from .overlay import SHIN_COLOR, TRUNK_COLOR, draw_pose, draw_text
+from .overlay import SHIN_COLOR, TRUNK_COLOR, draw_text
 
 TILE_HEIGHT_PX = 300
 """Height of each tile in the kinogram image."""
@@ -173,7 +173,8 @@ def draw_tile(
     )
     xy = xy * k
     scale = tile_height_px / 400
-    draw_pose(tile, xy, scale=scale)
+    # Only the two lines the angles are measured on: a full skeleton hides the athlete's shape,
+    # which is what a coach reads a kinogram for.
     side = _stance_side(xy)
     thick = max(2, round(4 * scale))
 
