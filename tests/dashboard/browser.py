@@ -127,7 +127,7 @@ if __name__ == "__main__":  # python tests/dashboard/browser.py LIBRARY OUT_DIR 
         screenshot_pages(
             Path(lib),
             {
-                "library": "library",
+                "library": "",
                 "rep": f"rep?rep={a}",
                 "compare": f"compare?reps={a},{b}",
                 "athlete": "athlete",
