@@ -81,11 +81,15 @@ def dashboard(library: Path, *, startup_timeout_s: float = 60.0) -> Iterator[str
 def wait_for_page(page, *, timeout_ms: int = 120_000) -> None:
     """Wait until the Streamlit script run has finished and the page has settled."""
     page.wait_for_selector('[data-testid="stApp"]', timeout=timeout_ms)
-    page.wait_for_timeout(1000)
+    page.wait_for_timeout(500)
     page.wait_for_selector(
         '[data-testid="stApp"][data-test-script-state="notRunning"]', timeout=timeout_ms
     )
-    page.wait_for_timeout(1500)
+    # Widgets whose code loads lazily show a grey skeleton until it arrives.
+    page.wait_for_function(
+        "() => !document.querySelector('[data-testid=\"stSkeleton\"]')", timeout=timeout_ms
+    )
+    page.wait_for_timeout(500)
 
 
 def full_screenshot(page, path: Path, width_px: int = 1500) -> Path:
@@ -98,7 +102,7 @@ def full_screenshot(page, path: Path, width_px: int = 1500) -> Path:
         }"""
     )
     page.set_viewport_size({"width": width_px, "height": int(min(max(height, 800), 16000))})
-    page.wait_for_timeout(1500)
+    page.wait_for_timeout(800)
     page.screenshot(path=str(path))
     page.set_viewport_size({"width": width_px, "height": 1000})
     return path
