@@ -210,3 +210,13 @@ def test_kinogram_of_a_fixture_rep(built_library):
     stacked = labelled_rows([("a very long title for a narrow image", image[:, :50])])
     assert stacked.shape[1] > 50  # the title is never cut
     assert png_bytes(image)[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_the_reference_band_is_inside_the_chart():
+    table = pd.DataFrame(
+        {"date": ["2026-01-01"], "session": ["A"], "best": [1.80], "mean": [1.85], "n_reps": [2]}
+    )
+    fig = figures.session_trend_figure(table, "split_10yd_s", band=(1.50, 1.60), band_label="WR")
+    lo, hi = fig.layout.yaxis.range
+    assert lo < 1.50 and hi > 1.85
+    assert fig.layout.shapes[0].y0 == 1.50 and fig.layout.shapes[0].y1 == 1.60

@@ -391,4 +391,11 @@ def session_trend_figure(
     )
     fig.update_xaxes(title_text="Session date", type="category")
     fig.update_yaxes(title_text=label_of(metric))
+    if band is not None and all(_finite(b) for b in band):
+        # Shapes do not enter plotly's autorange: fit the band and the data explicitly.
+        values = pd.concat([table["best"], table["mean"]]).astype(float).tolist() + list(band)
+        values = [v for v in values if math.isfinite(v)]
+        lo, hi = min(values), max(values)
+        pad = 0.08 * (hi - lo) if hi > lo else 0.05 * abs(hi) or 0.1
+        fig.update_yaxes(range=[lo - pad, hi + pad])
     return _layout(fig, label_of(metric, with_unit=False), height_px=340)
