@@ -11,7 +11,7 @@ import streamlit as st
 from ..errors import SprintlabError
 from ..viz import figures
 from ..viz.compare_video import cached_compare_video
-from ..viz.kinogram import hstack, labelled_rows
+from ..viz.kinogram import hstack, kinogram_tiles, labelled_rows, source_for_rep
 from . import common, data
 
 CACHE_DIRNAME = "dashboard_cache"
@@ -93,8 +93,6 @@ def show_comparison(reps: list[data.RepView], cache_dir) -> None:
                 row = r.steps[r.steps["number"] == step]
                 if row.empty:
                     continue
-                from ..viz.kinogram import kinogram_tiles, source_for_rep
-
                 tile = kinogram_tiles(
                     source_for_rep(r.rep_dir, r.doc),
                     [row.iloc[0].to_dict() | {"number": step}],
