@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DEMO_OUT ?= demo_output
 
-.PHONY: demo test test-fast lint format accuracy accuracy-tracks clean
+.PHONY: demo test test-fast lint format accuracy accuracy-tracks clean app browser
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -22,20 +22,27 @@ demo: $(STAMP)
 		--roster sample_clips/roster.csv --manifest sample_clips/manifest.csv \
 		--library $(DEMO_OUT)/library
 
-test: $(STAMP)
-	$(BIN)/ruff check src tests
+# The dashboard's browser test drives Debian's Chromium (never a browser download).
+browser:
+	test -x /usr/bin/chromium || (apt-get update && apt-get install -y chromium chromium-driver)
+
+test: $(STAMP) browser
+	$(BIN)/ruff check src tests app.py
 	$(BIN)/python -m pytest
 
 test-fast: $(STAMP)
 	$(BIN)/python -m pytest -m "not model"
 
 lint: $(STAMP)
-	$(BIN)/ruff check src tests
-	$(BIN)/ruff format --check src tests
+	$(BIN)/ruff check src tests app.py
+	$(BIN)/ruff format --check src tests app.py
 
 format: $(STAMP)
 	$(BIN)/ruff format src tests
 	$(BIN)/ruff check --fix src tests
+
+app: $(STAMP)
+	$(BIN)/streamlit run app.py
 
 clean:
 	rm -rf $(DEMO_OUT) .pytest_cache

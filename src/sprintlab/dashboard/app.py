@@ -1,0 +1,47 @@
+"""Page routing of the dashboard (``streamlit run app.py``)."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from . import common, page_analyse, page_athlete, page_compare, page_library, page_rep
+
+
+def main() -> None:
+    """Set up the page and run the page the URL names (the Library page by default)."""
+    st.set_page_config(page_title="sprintlab", page_icon=":material/sprint:", layout="wide")
+    pages = {
+        "library": st.Page(
+            common.guarded(page_library.render),
+            title="Library",
+            url_path="library",
+            icon=":material/table:",
+            default=True,
+        ),
+        "rep": st.Page(
+            common.guarded(page_rep.render),
+            title="Rep",
+            url_path="rep",
+            icon=":material/directions_run:",
+        ),
+        "compare": st.Page(
+            common.guarded(page_compare.render),
+            title="Compare",
+            url_path="compare",
+            icon=":material/compare:",
+        ),
+        "athlete": st.Page(
+            common.guarded(page_athlete.render),
+            title="Athlete",
+            url_path="athlete",
+            icon=":material/person:",
+        ),
+        "analyse": st.Page(
+            common.guarded(page_analyse.render),
+            title="Analyse",
+            url_path="analyse",
+            icon=":material/upload:",
+        ),
+    }
+    common.register_pages(pages)
+    st.navigation(list(pages.values())).run()

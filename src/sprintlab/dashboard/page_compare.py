@@ -1,0 +1,195 @@
+"""Compare page: 2–4 reps side by side, aligned at first movement."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+from ..errors import SprintlabError
+from ..viz import figures
+from ..viz.compare_video import cached_compare_video
+from ..viz.kinogram import hstack, kinogram_tiles, labelled_rows, source_for_rep
+from . import common, data
+
+CACHE_DIRNAME = "dashboard_cache"
+
+
+def render() -> None:
+    st.title("Compare")
+    with common.library_or_message() as lib:
+        if lib is None:
+            return
+        options = common.rep_options(lib)
+        wanted = [r for r in data.parse_rep_ids(st.query_params.get("reps")) if r in options]
+        chosen = st.multiselect(
+            "Reps (2–4; the first is the reference)",
+            list(options),
+            default=wanted[:4],
+            format_func=options.get,
+            max_selections=4,
+            key="compare_pick",
+        )
+        if chosen != wanted:
+            st.query_params["reps"] = ",".join(str(r) for r in chosen)
+        if len(chosen) < 2:
+            st.info("Choose at least two reps to compare (or tick them on the Library page).")
+            return
+        reps = [data.load_rep(lib, pk) for pk in chosen]
+        cache_dir = lib.root / CACHE_DIRNAME
+    show_comparison(reps, cache_dir)
+
+
+def _colour_legend(reps: list[data.RepView]) -> None:
+    spans = " ".join(
+        f"<span style='color:{figures.REP_COLOURS[i]};font-weight:600'>■ {r.label}</span>"
+        for i, r in enumerate(reps)
+    )
+    st.markdown(spans, unsafe_allow_html=True)
+
+
+def show_comparison(reps: list[data.RepView], cache_dir) -> None:
+    _colour_legend(reps)
+    st.subheader("Videos aligned at first movement")
+    video = None
+    try:
+        inputs = [data.compare_input(r) for r in reps]
+        bar = st.progress(0.0, text="Composing the videos…")
+        video = cached_compare_video(
+            inputs, cache_dir, progress=lambda f: bar.progress(f, text="Composing the videos…")
+        )
+        bar.empty()
+    except SprintlabError as err:
+        st.warning(f"No side-by-side video: {err}")
+
+    max_steps = int(max(len(r.steps) for r in reps))
+    step = None
+    if max_steps:
+        step = st.select_slider(
+            "Step (scrubber): jump the video to this touchdown of the reference rep and show "
+            "every rep at its own touchdown",
+            options=list(range(1, max_steps + 1)),
+            value=1,
+            key="compare_step",
+        )
+    if video is not None:
+        start = 0.0
+        ref = reps[0]
+        if step is not None and step <= len(ref.steps):
+            td = ref.steps["touchdown_s"].iloc[step - 1]
+            if pd.notna(td):
+                start = video.video_time_s(float(td) - ref.first_movement_s)
+        st.video(str(video.path), start_time=math.floor(start * 100) / 100)
+        st.caption(
+            f"One composite video rendered by sprintlab so the reps stay in step: "
+            f"{video.slow_motion_factor():.1f}× slow motion, time 0 = each rep's first movement."
+        )
+    if step is not None:
+        tiles = []
+        for r in reps:
+            try:
+                row = r.steps[r.steps["number"] == step]
+                if row.empty:
+                    continue
+                tile = kinogram_tiles(
+                    source_for_rep(r.rep_dir, r.doc),
+                    [row.iloc[0].to_dict() | {"number": step}],
+                    tile_height_px=320,
+                )
+                tiles.extend(tile)
+            except SprintlabError:
+                continue
+        if tiles:
+            common.show_image_bgr(
+                hstack(tiles, gap_px=8),
+                caption=f"Step {step} touchdown, rep by rep (left to right in the order chosen).",
+            )
+
+    st.subheader("Kinograms, rep above rep")
+    rows = []
+    for r in reps:
+        try:
+            rows.append((r.label, common.kinogram_of(r)))
+        except SprintlabError as err:
+            st.info(f"{r.label}: {err}")
+    if rows:
+        stacked = labelled_rows(rows)
+        common.show_image_bgr(stacked)
+        common.png_download(stacked, "kinograms.png", "Kinograms as PNG", key="dl_kinos")
+
+    st.subheader("Charts (one colour per rep)")
+    inp = [r.figure_input() for r in reps]
+    common.plot(figures.hip_velocity_figure(inp), key="cmp_vel")
+    c1, c2 = st.columns(2)
+    for i, (title, fields) in enumerate(figures.STEP_CHARTS):
+        with c1 if i % 2 == 0 else c2:
+            common.plot(figures.steps_figure(inp, fields, title), key=f"cmp_steps{i}")
+
+    st.subheader("Per-step differences")
+    st.caption(
+        "Each rep minus the reference (the first rep). Highlighted: differences larger than "
+        "single-camera measurement error (step length 0.10 m, contact/flight 0.015 s, angles 5°, "
+        "step frequency 0.25 Hz, foot-to-hip distances 0.10 m); the largest in each column is "
+        "bold."
+    )
+    ref = reps[0]
+    for other in reps[1:]:
+        diff = data.step_differences(ref, other)
+        st.markdown(f"**{other.label}** − **{ref.label}**")
+        if diff.empty:
+            st.info("These reps have no step numbers in common.")
+            continue
+        changes = data.largest_changes(diff)
+        if changes:
+            st.markdown(
+                "Largest changes: "
+                + "; ".join(
+                    f"step {s} {figures.label_of(f, with_unit=False)} {v:+.3f} {figures.unit_of(f)}"
+                    for s, f, v, _ in changes
+                )
+            )
+        else:
+            st.markdown("No per-step difference exceeds the measurement error.")
+        shown = diff.reset_index()
+        renamed = {c: f"Δ {data.column_label(c)}" for c in data.DIFF_FIELDS}
+        renamed["number"] = "Step"
+        labelled = shown.rename(columns=renamed)
+        thresholds = {renamed[c]: data.MEANINGFUL_CHANGE[c] for c in data.DIFF_FIELDS}
+        styled = labelled.style.apply(_highlight, thresholds=thresholds, axis=0).format(
+            {renamed[c]: "{:+.3f}" for c in data.DIFF_FIELDS}, na_rep="–"
+        )
+        st.dataframe(
+            styled,
+            hide_index=True,
+            placeholder="–",
+            width="stretch",
+            column_config={
+                renamed[c]: st.column_config.Column(help=figures.FIELD_HELP.get(c))
+                for c in data.DIFF_FIELDS
+            },
+        )
+        common.csv_download(
+            shown.rename(columns={c: f"delta_{c}" for c in data.DIFF_FIELDS}),
+            f"differences_{other.rep_pk}_vs_{ref.rep_pk}.csv",
+            "Differences as CSV",
+            key=f"dl_diff_{other.rep_pk}",
+        )
+
+
+def _highlight(col: pd.Series, thresholds: dict[str, float]) -> list[str]:
+    threshold = thresholds.get(str(col.name))
+    if threshold is None:
+        return [""] * len(col)
+    values = pd.to_numeric(col, errors="coerce").abs()
+    top = values.max() if values.notna().any() else np.nan
+    styles = []
+    for v in values:
+        s = ""
+        if pd.notna(v) and v >= threshold:
+            s = "background-color: rgba(255, 170, 0, 0.35);"
+            if v == top:
+                s += "font-weight: bold;"
+        styles.append(s)
+    return styles

@@ -1,0 +1,138 @@
+"""Rep page: overlay video, per-step table, charts and kinogram of one rep."""
+
+from __future__ import annotations
+
+import math
+
+import streamlit as st
+
+from ..errors import SprintlabError
+from ..viz import figures
+from . import common, data
+
+
+def _fmt(value: object, unit: str, digits: int = 2) -> str:
+    try:
+        v = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return "–"
+    return f"{v:.{digits}f} {unit}" if math.isfinite(v) else "–"
+
+
+def pick_rep(options: dict[int, str], key: str = "rep_pick") -> int | None:
+    """The rep in ``?rep=`` or chosen in a select box."""
+    wanted = data.parse_rep_ids(st.query_params.get("rep"))
+    ids = list(options)
+    index = ids.index(wanted[0]) if wanted and wanted[0] in options else 0
+    if not ids:
+        return None
+    chosen = st.selectbox("Rep", ids, index=index, format_func=options.get, key=key)
+    if chosen is not None and st.query_params.get("rep") != str(chosen):
+        st.query_params["rep"] = str(chosen)
+    return chosen
+
+
+def render() -> None:
+    st.title("Rep")
+    with common.library_or_message() as lib:
+        if lib is None:
+            return
+        options = common.rep_options(lib)
+        if not options:
+            st.info("No analysed reps yet: analyse a clip on the **Analyse** page.")
+            return
+        rep_pk = pick_rep(options)
+        rep = data.load_rep(lib, int(rep_pk))  # type: ignore[arg-type]
+    show_rep(rep)
+
+
+def show_rep(rep: data.RepView) -> None:
+    doc = rep.doc
+    splits = doc.get("splits") or {}
+    st.caption(
+        f"{rep.athlete} ({rep.position or 'no position'}) · {rep.session} · {rep.date} · "
+        f"capture {_fmt((doc.get('video') or {}).get('capture_fps'), 'fps', 0)} · calibration "
+        f"{(doc.get('calibration') or {}).get('method')} "
+        f"({(doc.get('calibration') or {}).get('confidence')} confidence)"
+    )
+    m = st.columns(5)
+    m[0].metric(
+        "5-yard split", _fmt(splits.get("5yd_s"), "s"), help=figures.FIELD_HELP["split_5yd_s"]
+    )
+    m[1].metric(
+        "10-yard split", _fmt(splits.get("10yd_s"), "s"), help=figures.FIELD_HELP["split_10yd_s"]
+    )
+    m[2].metric(
+        "Peak hip velocity",
+        _fmt(doc.get("peak_hip_velocity_mps"), "m/s"),
+        help=figures.FIELD_HELP["peak_hip_velocity_mps"],
+    )
+    first_len = rep.steps["step_length_m"].iloc[0] if len(rep.steps) else None
+    m[3].metric(
+        "First step length", _fmt(first_len, "m"), help=figures.FIELD_HELP["first_step_length_m"]
+    )
+    m[4].metric("Steps found", str(len(rep.steps)), help="Touchdowns after first movement (≤ 10).")
+    warnings = doc.get("warnings") or []
+    if warnings:
+        with st.expander(f"{len(warnings)} warning(s) from the analysis"):
+            for w in warnings:
+                st.write(f"- {w}")
+
+    left, right = st.columns([3, 2])
+    with left:
+        st.subheader("Overlay video")
+        if rep.overlay_path is not None:
+            st.video(str(rep.overlay_path))
+            st.caption(
+                "Skeleton, shin (green) and trunk (red) lines while a foot is on the "
+                "ground; step numbers at the foot."
+            )
+        else:
+            st.info("This rep has no overlay video (analysed with --no-overlay).")
+    with right:
+        st.subheader("Velocity")
+        common.plot(figures.hip_velocity_figure([rep.figure_input()]), key=f"vel_{rep.rep_pk}")
+
+    st.subheader("Steps")
+    cols = [c for c in data.STEP_TABLE_FIELDS if c in rep.steps.columns]
+    if rep.steps.empty:
+        st.info("No steps were found in this rep (see the warnings).")
+    else:
+        st.dataframe(
+            rep.steps[cols],
+            column_config=common.table_config(cols),
+            hide_index=True,
+            placeholder="–",
+            width="stretch",
+        )
+        common.csv_download(
+            rep.steps,
+            f"{rep.doc.get('rep_id')}_steps.csv",
+            "Steps as CSV",
+            key=f"dl_steps_{rep.rep_pk}",
+        )
+        inp = [rep.figure_input()]
+        c1, c2 = st.columns(2)
+        for i, (title, fields) in enumerate(figures.STEP_CHARTS):
+            with c1 if i % 2 == 0 else c2:
+                common.plot(figures.steps_figure(inp, fields, title), key=f"steps{i}_{rep.rep_pk}")
+
+    st.subheader("Kinogram: the athlete at each touchdown")
+    try:
+        kino = common.kinogram_of(rep)
+    except SprintlabError as err:
+        st.info(str(err))
+    else:
+        common.show_image_bgr(
+            kino,
+            caption="Shin of the landing leg (green) and trunk (red); "
+            "angles in degrees from the forward horizontal.",
+        )
+        common.png_download(
+            kino,
+            f"{rep.doc.get('rep_id')}_kinogram.png",
+            "Kinogram as PNG",
+            key=f"dl_kino_{rep.rep_pk}",
+        )
+    if st.button("Compare this rep with others"):
+        common.go_to("compare", reps=str(rep.rep_pk))

@@ -1,0 +1,401 @@
+"""Plotly figures of reps: hip velocity over time, per-step metrics, metrics across sessions.
+
+Pure builders: each takes tables (pandas) and returns a ``plotly.graph_objects.Figure``; nothing
+here imports Streamlit, so the figures can be written to HTML or tested on their own.
+
+Every axis title carries its unit and every hover label the metric's definition (from
+``metrics.md``), so a chart read out of context still says what it shows. Several reps on one
+chart get one colour each (:data:`REP_COLOURS`), in the order given.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from ..units import YARD_M
+
+REP_COLOURS: tuple[str, ...] = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd")
+"""One colour per rep on overlaid charts (blue, red, green, purple); the first rep is blue."""
+
+UNIT_OF_SUFFIX: dict[str, str] = {
+    "_mps": "m/s",
+    "_hz": "Hz",
+    "_deg": "°",
+    "_m": "m",
+    "_s": "s",
+    "_n_per_kg": "N/kg",
+    "_w_per_kg": "W/kg",
+}
+
+FIELD_LABELS: dict[str, str] = {
+    "touchdown_s": "Touchdown",
+    "toeoff_s": "Toe-off",
+    "contact_time_s": "Contact time",
+    "flight_time_s": "Flight time",
+    "step_length_m": "Step length",
+    "step_time_s": "Step time",
+    "step_frequency_hz": "Step frequency",
+    "step_velocity_mps": "Step velocity",
+    "shin_angle_td_deg": "Shin angle at TD",
+    "shin_angle_to_deg": "Shin angle at TO",
+    "trunk_angle_td_deg": "Trunk angle at TD",
+    "touchdown_distance_m": "Touchdown distance",
+    "toeoff_distance_m": "Toe-off distance",
+    "knee_angle_td_deg": "Knee angle at TD",
+    "hip_angle_td_deg": "Hip angle at TD",
+    "foot_x_m": "Foot position",
+    "hip_vx_mps": "Hip velocity",
+    "first_movement_s": "First movement",
+    "split_5yd_s": "5-yard split",
+    "split_10yd_s": "10-yard split",
+    "split_20yd_s": "20-yard split",
+    "split_40yd_s": "40-yard split",
+    "peak_hip_velocity_mps": "Peak hip velocity",
+    "first_step_length_m": "First step length",
+    "mean_contact_1_4_s": "Mean contact, steps 1–4",
+    "shin_angle_td_1_deg": "Shin angle at TD, step 1",
+    "v_max_mps": "v_max (velocity fit)",
+    "tau_s": "τ (velocity fit)",
+    "f0_n_per_kg": "F0",
+    "v0_mps": "V0",
+    "pmax_w_per_kg": "Pmax",
+}
+
+FIELD_HELP: dict[str, str] = {
+    "number": "Step i is the i-th touchdown after first movement.",
+    "foot": "The foot that lands (the athlete's own left or right).",
+    "touchdown_s": "First frame of ground contact, s from the first frame of the clip.",
+    "toeoff_s": "Last frame of ground contact, s from the first frame of the clip.",
+    "contact_time_s": "TO(i) − TD(i): time the foot is on the ground.",
+    "flight_time_s": "TD(i+1) − TO(i): time in the air before the next touchdown.",
+    "step_length_m": (
+        "x of the contact foot at TD(i) minus x of the previous contact of the other foot; "
+        "step 1 is measured from the front (pushing) foot's position in the stance."
+    ),
+    "step_time_s": "TD(i+1) − TD(i) (the last step in view uses TD(i) − TD(i−1)).",
+    "step_frequency_hz": "1 / step time.",
+    "step_velocity_mps": "Step length × step frequency.",
+    "shin_angle_td_deg": (
+        "Shank (ankle → knee) of the landing leg from the forward horizontal at TD; "
+        "< 90° means the knee is ahead of the ankle (a positive shin)."
+    ),
+    "shin_angle_to_deg": "Shank angle from the forward horizontal at toe-off.",
+    "trunk_angle_td_deg": (
+        "Hip-mid → shoulder-mid from the forward horizontal at TD (90° = upright)."
+    ),
+    "touchdown_distance_m": (
+        "x of the ankle at TD minus x of the hip-mid at TD; negative = the foot lands behind "
+        "the centre of mass."
+    ),
+    "toeoff_distance_m": (
+        "x of the ankle minus x of the hip-mid at toe-off (negative; more negative is linked "
+        "to faster acceleration)."
+    ),
+    "knee_angle_td_deg": "Hip–knee–ankle angle at TD.",
+    "hip_angle_td_deg": "Trunk–thigh angle at TD.",
+    "foot_x_m": "Ankle x at touchdown, m from the start line.",
+    "hip_vx_mps": "Horizontal velocity of the hip-mid (centre-of-mass proxy), low-pass filtered.",
+    "first_movement_s": (
+        "The athlete leaves the set stance: the hip or shoulders first move forward and keep "
+        "moving; s from the first frame of the clip."
+    ),
+    "split_5yd_s": "First movement to the hip-mid crossing 5 yd (4.572 m).",
+    "split_10yd_s": "First movement to the hip-mid crossing 10 yd (9.144 m).",
+    "split_20yd_s": "First movement to the hip-mid crossing 20 yd (18.288 m).",
+    "split_40yd_s": "First movement to the hip-mid crossing 40 yd (36.576 m).",
+    "peak_hip_velocity_mps": "Highest hip-mid horizontal velocity in view.",
+    "first_step_length_m": "Step length of step 1.",
+    "mean_contact_1_4_s": "Mean contact time over steps 1–4 (needs at least three of them).",
+    "shin_angle_td_1_deg": "Shin angle at touchdown of step 1.",
+    "v_max_mps": "v_max of the fit v(t) = v_max·(1 − e^(−t/τ)) to the hip position.",
+    "tau_s": "Acceleration time constant τ of the velocity fit (smaller = reaches speed sooner).",
+    "f0_n_per_kg": "Theoretical maximal horizontal force per kg (force–velocity profile).",
+    "v0_mps": "Theoretical maximal velocity of the force–velocity profile.",
+    "pmax_w_per_kg": "Maximal horizontal power per kg, F0·V0/4.",
+}
+
+SPLIT_DISTANCES_M: dict[str, float] = {
+    "5yd_s": 5 * YARD_M,
+    "10yd_s": 10 * YARD_M,
+    "20yd_s": 20 * YARD_M,
+    "40yd_s": 40 * YARD_M,
+}
+
+
+def unit_of(name: str) -> str:
+    """The unit of a unit-suffixed column name (``"step_length_m"`` -> ``"m"``), or ``""``."""
+    for suffix in sorted(UNIT_OF_SUFFIX, key=len, reverse=True):
+        if name.endswith(suffix):
+            return UNIT_OF_SUFFIX[suffix]
+    return ""
+
+
+def label_of(name: str, *, with_unit: bool = True) -> str:
+    """Human label of a column: ``"Step length (m)"``."""
+    label = FIELD_LABELS.get(name, name.replace("_", " "))
+    unit = unit_of(name)
+    return f"{label} ({unit})" if with_unit and unit else label
+
+
+@dataclass(frozen=True)
+class RepSeries:
+    """What the figures need of one rep.
+
+    Attributes
+    ----------
+    label : str
+        Legend name, e.g. ``"Ann Lee · 2026-03-14 · rep 2"``.
+    steps : pandas.DataFrame
+        One row per step with the :data:`sprintlab.steps.STEP_FIELDS` columns.
+    series : pandas.DataFrame
+        Per-frame signals with at least ``t_s`` and ``hip_vx_mps`` (may be empty).
+    first_movement_s : float
+        s from the first frame of the clip (NaN when not found).
+    splits : dict
+        ``"5yd_s"`` … ``"40yd_s"``: s from first movement, None/NaN when not reached.
+    """
+
+    label: str
+    steps: pd.DataFrame
+    series: pd.DataFrame = field(default_factory=pd.DataFrame)
+    first_movement_s: float = math.nan
+    splits: dict[str, float | None] = field(default_factory=dict)
+
+
+def _finite(value: object) -> bool:
+    try:
+        return value is not None and math.isfinite(float(value))  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return False
+
+
+def _layout(fig: go.Figure, title: str, *, height_px: int = 380) -> go.Figure:
+    fig.update_layout(
+        title={"text": title, "x": 0.0, "xanchor": "left", "y": 0.995, "yanchor": "top"},
+        height=height_px,
+        margin={"l": 60, "r": 20, "t": 50, "b": 50},
+        # Legend under the title, left-aligned, so long rep names never run into the title.
+        legend={"orientation": "h", "yanchor": "bottom", "y": 1.0, "x": 0, "xanchor": "left"},
+        hovermode="closest",
+        template="plotly_white",
+    )
+    return fig
+
+
+def hip_velocity_figure(reps: Sequence[RepSeries]) -> go.Figure:
+    """Hip horizontal velocity against time from first movement, one line per rep.
+
+    Time 0 is each rep's first movement, so reps line up at the start whatever their clip
+    timing. Each split the rep reached is marked with a diamond on its curve at the split time.
+    """
+    fig = go.Figure()
+    for i, rep in enumerate(reps):
+        colour = REP_COLOURS[i % len(REP_COLOURS)]
+        s = rep.series
+        fm = rep.first_movement_s if _finite(rep.first_movement_s) else 0.0
+        if not s.empty and {"t_s", "hip_vx_mps"} <= set(s.columns):
+            t_rel = s["t_s"].to_numpy(float) - fm
+            fig.add_trace(
+                go.Scatter(
+                    x=t_rel,
+                    y=s["hip_vx_mps"],
+                    mode="lines",
+                    name=rep.label,
+                    line={"color": colour, "width": 2},
+                    legendgroup=rep.label,
+                    hovertemplate=(
+                        "t = %{x:.3f} s from first movement<br>hip velocity = %{y:.2f} m/s"
+                        f"<extra>{rep.label}</extra>"
+                    ),
+                )
+            )
+        xs, ys, texts = [], [], []
+        for key, value in rep.splits.items():
+            if not _finite(value) or s.empty:
+                continue
+            t = float(value)  # type: ignore[arg-type]
+            v = float(np.interp(t + fm, s["t_s"], s["hip_vx_mps"]))
+            xs.append(t)
+            ys.append(v)
+            texts.append(key.replace("_s", "").replace("yd", " yd"))
+        if xs:
+            fig.add_trace(
+                go.Scatter(
+                    x=xs,
+                    y=ys,
+                    mode="markers+text",
+                    text=texts,
+                    textposition="top center",
+                    marker={"symbol": "diamond", "size": 10, "color": colour},
+                    name=f"{rep.label}: splits",
+                    legendgroup=rep.label,
+                    showlegend=False,
+                    hovertemplate=(
+                        "%{text} split: %{x:.3f} s from first movement"
+                        f"<extra>{rep.label}</extra>"
+                    ),
+                )
+            )
+    fig.add_vline(x=0.0, line={"color": "grey", "dash": "dot"})
+    fig.update_xaxes(title_text="Time from first movement (s)")
+    fig.update_yaxes(title_text="Hip horizontal velocity (m/s)", rangemode="tozero")
+    return _layout(fig, "Hip velocity (splits marked ◆)")
+
+
+def steps_figure(
+    reps: Sequence[RepSeries], fields: Sequence[str], title: str, *, height_px: int | None = None
+) -> go.Figure:
+    """Per-step values of ``fields`` (one panel each, stacked) with one colour per rep.
+
+    Missing values (NaN) leave a gap rather than a zero. Hovering a point shows the value and
+    the metric's definition.
+    """
+    n = len(fields)
+    fig = make_subplots(rows=n, cols=1, shared_xaxes=True, vertical_spacing=0.12 if n > 1 else 0)
+    for row, name in enumerate(fields, start=1):
+        unit = unit_of(name)
+        help_text = FIELD_HELP.get(name, "")
+        for i, rep in enumerate(reps):
+            steps = rep.steps
+            if steps.empty or name not in steps.columns:
+                continue
+            colour = REP_COLOURS[i % len(REP_COLOURS)]
+            y = pd.to_numeric(steps[name], errors="coerce")
+            fig.add_trace(
+                go.Scatter(
+                    x=steps["number"],
+                    y=y,
+                    mode="lines+markers",
+                    name=rep.label,
+                    legendgroup=rep.label,
+                    showlegend=row == 1,
+                    line={"color": colour},
+                    marker={"size": 8},
+                    hovertemplate=(
+                        f"step %{{x}}<br>{label_of(name, with_unit=False)} = %{{y:.3f}} {unit}"
+                        f"<br><i>{help_text}</i><extra>{rep.label}</extra>"
+                    ),
+                ),
+                row=row,
+                col=1,
+            )
+        measured = any(
+            name in r.steps.columns and pd.to_numeric(r.steps[name], errors="coerce").notna().any()
+            for r in reps
+        )
+        if not measured:
+            # An empty panel would look like a chart of zeros; say why it is empty instead.
+            fig.add_annotation(
+                text="not measured (see the rep's warnings)",
+                showarrow=False,
+                xref=f"x{row if row > 1 else ''} domain",
+                yref=f"y{row if row > 1 else ''} domain",
+                x=0.5,
+                y=0.5,
+                font={"color": "grey"},
+            )
+        fig.update_yaxes(title_text=label_of(name), row=row, col=1)
+    fig.update_xaxes(title_text="Step number", dtick=1, row=n, col=1)
+    return _layout(fig, title, height_px=height_px or (220 + 200 * n))
+
+
+STEP_CHARTS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("Step length and step frequency", ("step_length_m", "step_frequency_hz")),
+    ("Contact and flight time", ("contact_time_s", "flight_time_s")),
+    ("Shin and trunk angle at touchdown", ("shin_angle_td_deg", "trunk_angle_td_deg")),
+    ("Touchdown distance (foot ahead of + / behind − the hip)", ("touchdown_distance_m",)),
+)
+"""The per-step charts of the rep and compare pages: (title, fields)."""
+
+
+def session_trend_figure(
+    table: pd.DataFrame,
+    metric: str,
+    *,
+    band: tuple[float, float] | None = None,
+    band_label: str = "",
+) -> go.Figure:
+    """One metric of one athlete across sessions: best and mean per session.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        One row per session with ``date``, ``session``, ``best``, ``mean`` and ``n_reps``.
+    metric : str
+        Unit-suffixed column name the values come from (titles and units).
+    band : (low, high), optional
+        A reference range drawn as a shaded band (e.g. the athlete's position group at the
+        combine).
+    band_label : str
+        What the band is, for the legend.
+    """
+    fig = go.Figure()
+    unit = unit_of(metric)
+    if band is not None and all(_finite(b) for b in band):
+        lo, hi = float(band[0]), float(band[1])
+        fig.add_hrect(
+            y0=lo,
+            y1=hi,
+            fillcolor="rgba(44,160,44,0.15)",
+            line_width=0,
+            annotation_text=band_label,
+            annotation_position="top left",
+        )
+        # An invisible trace so the band has a legend entry and a hover.
+        fig.add_trace(
+            go.Scatter(
+                x=[table["date"].iloc[0]] if len(table) else [],
+                y=[(lo + hi) / 2],
+                mode="markers",
+                marker={"color": "rgba(44,160,44,0.4)", "symbol": "square", "size": 12},
+                name=band_label or "reference",
+                hovertemplate=f"{band_label}: {lo:.2f}–{hi:.2f} {unit}<extra></extra>",
+            )
+        )
+    custom = np.stack([table["session"].astype(str), table["n_reps"].astype(int)], axis=-1)
+    fig.add_trace(
+        go.Scatter(
+            x=table["date"],
+            y=table["best"],
+            mode="lines+markers",
+            name="best of the session",
+            line={"color": REP_COLOURS[0], "width": 2},
+            marker={"size": 9},
+            customdata=custom,
+            hovertemplate=(
+                f"%{{customdata[0]}} (%{{x}})<br>best = %{{y:.3f}} {unit} of %{{customdata[1]}} "
+                f"reps<br><i>{FIELD_HELP.get(metric, '')}</i><extra></extra>"
+            ),
+        )
+    )
+    fig.add_trace(
+        go.Scatter(
+            x=table["date"],
+            y=table["mean"],
+            mode="lines+markers",
+            name="mean of the session",
+            line={"color": "grey", "dash": "dash"},
+            customdata=custom,
+            hovertemplate=(
+                f"%{{customdata[0]}} (%{{x}})<br>mean = %{{y:.3f}} {unit} of %{{customdata[1]}} "
+                "reps<extra></extra>"
+            ),
+        )
+    )
+    fig.update_xaxes(title_text="Session date", type="category")
+    fig.update_yaxes(title_text=label_of(metric))
+    if band is not None and all(_finite(b) for b in band):
+        # Shapes do not enter plotly's autorange: fit the band and the data explicitly.
+        values = pd.concat([table["best"], table["mean"]]).astype(float).tolist() + list(band)
+        values = [v for v in values if math.isfinite(v)]
+        lo, hi = min(values), max(values)
+        pad = 0.08 * (hi - lo) if hi > lo else 0.05 * abs(hi) or 0.1
+        fig.update_yaxes(range=[lo - pad, hi + pad])
+    return _layout(fig, label_of(metric, with_unit=False), height_px=340)

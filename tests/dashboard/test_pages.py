@@ -1,0 +1,219 @@
+"""Every dashboard page through Streamlit's AppTest, against the synthetic fixture library."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from sprintlab.dashboard import data
+from sprintlab.library import Library
+
+REPO = Path(__file__).resolve().parents[2]
+TIMEOUT_S = 120
+
+
+def page_app(module: str, **query: str) -> AppTest:
+    """AppTest of one page module run on its own, with query parameters."""
+    script = f"""
+from sprintlab.dashboard import common, {module}
+common.guarded({module}.render)()
+"""
+    at = AppTest.from_string(script, default_timeout=TIMEOUT_S)
+    for k, v in query.items():
+        at.query_params[k] = v
+    return at.run()
+
+
+def no_errors(at: AppTest) -> None:
+    assert not at.exception, [e.value for e in at.exception]
+    assert not at.error, [e.value for e in at.error]
+
+
+def plotly_specs(at: AppTest) -> list[dict]:
+    return [json.loads(el.proto.spec) for el in at.get("plotly_chart")]
+
+
+def rep_count(root: Path) -> int:
+    with sqlite3.connect(root / "library.sqlite") as conn:
+        return conn.execute("SELECT COUNT(*) FROM reps").fetchone()[0]
+
+
+def test_app_opens_on_the_library_page(library):
+    at = AppTest.from_file(str(REPO / "app.py"), default_timeout=TIMEOUT_S).run()
+    no_errors(at)
+    assert at.title[0].value == "Library"
+
+
+def test_library_page_lists_and_filters_reps(library):
+    at = page_app("page_library")
+    no_errors(at)
+    assert any(s.value == "Reps (3)" for s in at.subheader)  # the failed clip is hidden
+    at.checkbox[0].check().run()
+    assert any(s.value == "Reps (4)" for s in at.subheader)
+    at.checkbox[0].uncheck().run()
+    at.multiselect[0].select("Bo Diaz").run()
+    assert any(s.value == "Reps (1)" for s in at.subheader)
+    table = at.dataframe[0].value
+    assert list(table["athlete"]) == ["Bo Diaz"]
+    labels = [b.label for b in at.get("download_button")]
+    assert "Reps as CSV" in labels
+
+
+def test_library_page_without_a_library_says_what_to_do(tmp_path, monkeypatch):
+    monkeypatch.setenv("SPRINTLAB_LIBRARY", str(tmp_path / "nowhere"))
+    at = page_app("page_library")
+    assert not at.exception
+    assert "Analyse" in at.info[0].value and "No sprintlab library" in at.info[0].value
+
+
+def test_rep_page_shows_video_table_charts_and_kinogram(library):
+    at = page_app("page_rep", rep="1")
+    no_errors(at)
+    with Library.open(library, readonly=True) as lib:
+        rep = data.load_rep(lib, 1)
+    # The headline numbers are the rep's own.
+    ten = next(m for m in at.metric if m.label == "10-yard split")
+    assert ten.value == f"{rep.doc['splits']['10yd_s']:.2f} s"
+    # Step table: one row per step, the step values.
+    table = at.dataframe[0].value
+    assert len(table) == len(rep.steps) == 8
+    assert table["step_length_m"].tolist() == pytest.approx(rep.steps["step_length_m"].tolist())
+    # Hip velocity plus four per-step charts, every axis titled with a unit.
+    specs = plotly_specs(at)
+    assert len(specs) == 5
+    for spec in specs:
+        for name, axis in spec["layout"].items():
+            if name.startswith("yaxis") and "title" in axis:
+                assert axis["title"]["text"].endswith(")"), axis["title"]["text"]
+            if name.startswith("xaxis") and "title" in axis:
+                text = axis["title"]["text"]
+                assert text == "Step number" or text.endswith("(s)"), text
+    assert len(at.get("video")) == 1
+    assert len(at.get("image")) == 1  # the kinogram
+    labels = {b.label for b in at.get("download_button")}
+    assert {"Steps as CSV", "Kinogram as PNG"} <= labels
+
+
+def test_rep_page_with_an_unknown_rep_falls_back_to_a_choice(library):
+    at = page_app("page_rep", rep="999")
+    no_errors(at)
+    assert at.selectbox[0].value in (1, 2, 3)
+
+
+def test_compare_page_overlays_two_reps(library):
+    at = page_app("page_compare", reps="1,3")
+    no_errors(at)
+    specs = plotly_specs(at)
+    assert len(specs) == 5
+    # One colour per rep: both reps on every chart.
+    for spec in specs:
+        names = {t.get("name") for t in spec["data"] if t.get("showlegend", True) is not False}
+        assert len({n for n in names if n}) >= 2
+    assert len(at.get("video")) == 1
+    assert len(list((library / "dashboard_cache").glob("compare-*.mp4"))) == 1
+    assert len(at.get("image")) == 2  # step-1 tiles and the stacked kinograms
+    diff = at.dataframe[0].value
+    assert len(diff) == 8
+    # Scrubbing to step 3 keeps the page whole and reuses the cached composite.
+    at.select_slider[0].set_value(3).run()
+    no_errors(at)
+    assert len(list((library / "dashboard_cache").glob("compare-*.mp4"))) == 1
+
+
+def test_compare_page_asks_for_two_reps(library):
+    at = page_app("page_compare", reps="1")
+    no_errors(at)
+    assert "at least two" in at.info[0].value
+
+
+def test_athlete_page_shows_sessions_and_combine_band(library):
+    at = page_app("page_athlete", athlete="Ann Lee")
+    no_errors(at)
+    specs = plotly_specs(at)
+    titles = [s["layout"]["yaxis"]["title"]["text"] for s in specs]
+    assert "10-yard split (s)" in titles
+    ten = specs[titles.index("10-yard split (s)")]
+    # Two sessions, best and mean each; the WR combine band as a shaded rectangle.
+    best = next(t for t in ten["data"] if t.get("name") == "best of the session")
+    assert len(best["x"]) == 2
+    assert any(s.get("type") == "rect" for s in ten["layout"].get("shapes", []))
+    table = at.dataframe[0].value
+    assert set(table["session"]) == {"Spring testing", "Summer testing"}
+
+
+# ----------------------------------------------------------------------------------------------
+# Analyse page: good and bad input
+# ----------------------------------------------------------------------------------------------
+
+
+def upload(at: AppTest, name: str, payload: bytes, mime: str = "video/mp4") -> AppTest:
+    return at.file_uploader[0].set_value((name, payload, mime)).run()
+
+
+def test_analyse_refuses_a_file_that_is_not_a_video(library):
+    before = rep_count(library)
+    at = page_app("page_analyse")
+    at = upload(at, "notes.txt", b"not a video at all", "text/plain")
+    assert not at.exception
+    assert "not a video file" in at.error[0].value
+    at = upload(at, "fake.mp4", b"\x00" * 5000)
+    assert "could not be read as a video" in at.error[0].value
+    assert not list((library / "clips").glob("fake*"))  # nothing kept
+    assert rep_count(library) == before
+
+
+def test_analyse_refuses_an_oversized_upload(library, monkeypatch):
+    from sprintlab.dashboard import analysis
+
+    monkeypatch.setattr(analysis, "MAX_UPLOAD_MB", 0.001)
+    at = page_app("page_analyse")
+    at = upload(at, "long.mp4", b"\x00" * 5000)
+    assert not at.exception
+    assert "more than the 0 MB" in at.error[0].value
+    # The page is still usable: another file can be chosen.
+    assert at.file_uploader[0] is not None
+
+
+def _fill_and_analyse(at: AppTest, clip: Path) -> AppTest:
+    at = upload(at, clip.name, clip.read_bytes())
+    no_errors(at)
+    at.radio[0].set_value("The athlete's height only (approximate)").run()
+    at.number_input[1].set_value(1.85).run()  # height
+    at.text_input[0].input("Cy Young").run()
+    at.button[0].click().run()
+    return at
+
+
+def test_a_failing_analysis_shows_the_reason_and_keeps_the_library(library, monkeypatch):
+    monkeypatch.setenv("SPRINTLAB_DASHBOARD_ANALYZER", "fake_analyzers:fail")
+    before = rep_count(library)
+    rep_dirs_before = sorted(p.name for p in (library / "reps").glob("*/*"))
+    at = _fill_and_analyse(page_app("page_analyse"), library / "clips" / "rep2.mp4")
+    assert not at.exception
+    assert "The athlete was lost after 12 frames" in at.error[0].value
+    assert sorted(p.name for p in (library / "reps").glob("*/*")) == rep_dirs_before
+    with Library.open(library, readonly=True) as lib:
+        reps = lib.reps_frame()
+    assert int((reps["status"] == "ok").sum()) == 3  # every analysed rep still there
+    assert rep_count(library) == before + 1  # the failure is recorded, as a batch records it
+    # Still usable: the pages open as before.
+    no_errors(page_app("page_library"))
+
+
+def test_analyse_records_the_rep_and_opens_it(library, monkeypatch):
+    monkeypatch.setenv("SPRINTLAB_DASHBOARD_ANALYZER", "fake_analyzers:from_truth")
+    clip = library / "clips" / "rep3.mp4"
+    monkeypatch.setenv("SPRINTLAB_TEST_TRUTH_JSON", str(clip.with_suffix(".truth.json")))
+    at = _fill_and_analyse(page_app("page_analyse"), clip)
+    no_errors(at)
+    rep_pk = at.session_state["analysed_rep"]
+    assert at.query_params["rep"] == [str(rep_pk)] or at.query_params["rep"] == str(rep_pk)
+    with Library.open(library, readonly=True) as lib:
+        rep = data.load_rep(lib, rep_pk)
+    assert rep.athlete == "Cy Young"
+    assert len(rep.steps) >= 6
+    assert (rep.rep_dir / "rep.json").is_file()

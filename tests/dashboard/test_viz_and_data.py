@@ -1,0 +1,222 @@
+"""Exact answers of the dashboard's data helpers, figures, kinogram and compare video."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from sprintlab.dashboard import analysis, data
+from sprintlab.library import Library
+from sprintlab.steps import STEP_FIELDS
+from sprintlab.track import KeypointTrack
+from sprintlab.video import probe
+from sprintlab.viz import figures
+from sprintlab.viz.compare_video import (
+    CompareInput,
+    CompareVideo,
+    CompareVideoError,
+    frame_plan,
+    render_compare_video,
+)
+from sprintlab.viz.kinogram import kinogram_image, labelled_rows, png_bytes
+from sprintlab.viz.video_writer import H264Writer
+
+
+def steps_table(**columns) -> pd.DataFrame:
+    n = len(next(iter(columns.values())))
+    df = pd.DataFrame({c: [math.nan] * n for c in STEP_FIELDS})
+    df["number"] = list(range(1, n + 1))
+    for k, v in columns.items():
+        df[k] = v
+    return df
+
+
+def view(steps: pd.DataFrame, pk: int = 1) -> data.RepView:
+    return data.RepView(
+        rep_pk=pk,
+        athlete="A",
+        position="WR",
+        session="S",
+        date="2026-01-01",
+        rep_number=1,
+        rep_dir=Path("."),
+        doc={},
+        steps=steps,
+        series=pd.DataFrame(),
+    )
+
+
+def test_units_and_labels_come_from_the_column_suffix():
+    assert figures.unit_of("step_length_m") == "m"
+    assert figures.unit_of("step_velocity_mps") == "m/s"
+    assert figures.unit_of("step_frequency_hz") == "Hz"
+    assert figures.unit_of("shin_angle_td_deg") == "°"
+    assert figures.unit_of("pmax_w_per_kg") == "W/kg"
+    assert figures.label_of("contact_time_s") == "Contact time (s)"
+    assert data.column_label("number") == "Step"
+
+
+def test_step_differences_and_the_changes_beyond_measurement_error():
+    a = view(steps_table(step_length_m=[1.00, 1.20, 1.40], contact_time_s=[0.20, 0.18, 0.16]))
+    b = view(steps_table(step_length_m=[1.05, 1.45, 1.40], contact_time_s=[0.17, 0.18, 0.16]), 2)
+    diff = data.step_differences(a, b)
+    assert diff.loc[2, "step_length_m"] == pytest.approx(0.25)
+    assert diff.loc[1, "contact_time_s"] == pytest.approx(-0.03)
+    changes = data.largest_changes(diff)
+    # 0.25 m is 2.5 x the 0.10 m limit, -0.03 s is 2 x 0.015 s; +0.05 m is within the error.
+    assert [(s, f) for s, f, _, _ in changes] == [(2, "step_length_m"), (1, "contact_time_s")]
+    assert changes[0][3] == pytest.approx(2.5)
+
+
+def test_only_common_steps_are_compared():
+    a = view(steps_table(step_length_m=[1.0, 1.2, 1.4]))
+    b = view(steps_table(step_length_m=[1.1]), 2)
+    assert list(data.step_differences(a, b).index) == [1]
+
+
+def test_athlete_session_table_best_and_mean():
+    reps = pd.DataFrame(
+        {
+            "status": ["ok", "ok", "ok", "failed"],
+            "date": ["2026-01-01", "2026-01-01", "2026-02-01", "2026-02-01"],
+            "session": ["A", "A", "B", "B"],
+            "split_10yd_s": [1.80, 1.70, 1.65, None],
+        }
+    )
+    t = data.athlete_session_table(reps, "split_10yd_s", "min")
+    assert t["best"].tolist() == pytest.approx([1.70, 1.65])
+    assert t["mean"].tolist() == pytest.approx([1.75, 1.65])
+    assert t["n_reps"].tolist() == [2, 1]
+
+
+def test_rep_ids_from_query_parameters():
+    assert data.parse_rep_ids("3, 7,x,3") == [3, 7]
+    assert data.parse_rep_ids(["1", "2,5"]) == [1, 2, 5]
+    assert data.parse_rep_ids(None) == []
+
+
+def test_combine_band_for_a_known_position_and_none_elsewhere():
+    band = data.combine_band("split_10yd_s", "WR")
+    assert band is not None and 1.4 < band.low < band.high < 1.9
+    assert data.combine_band("first_step_length_m", "WR") is None
+    assert data.combine_band("split_10yd_s", None) is None
+
+
+def test_hip_velocity_figure_aligns_reps_at_first_movement():
+    series = pd.DataFrame({"t_s": [0.0, 0.5, 1.0, 1.5], "hip_vx_mps": [0.0, 0.0, 2.0, 4.0]})
+    rep = figures.RepSeries("r", steps_table(step_length_m=[1.0]), series, 0.5, {"5yd_s": 0.75})
+    fig = figures.hip_velocity_figure([rep])
+    assert list(fig.data[0].x) == [-0.5, 0.0, 0.5, 1.0]
+    # The 5-yard split is drawn at 0.75 s after first movement, on the curve (3 m/s).
+    assert fig.data[1].x[0] == 0.75 and fig.data[1].y[0] == pytest.approx(3.0)
+    assert fig.layout.yaxis.title.text == "Hip horizontal velocity (m/s)"
+
+
+def test_a_field_without_values_is_labelled_not_measured():
+    rep = figures.RepSeries("r", steps_table(step_length_m=[1.0, 1.1]))
+    fig = figures.steps_figure([rep], ("step_length_m", "contact_time_s"), "t")
+    texts = [a.text for a in fig.layout.annotations]
+    assert any("not measured" in t for t in texts)
+    assert fig.layout.yaxis2.title.text == "Contact time (s)"
+
+
+def test_upload_checks():
+    with pytest.raises(analysis.UploadError, match="not a video file"):
+        analysis.check_upload("notes.pdf", 100)
+    with pytest.raises(analysis.UploadError, match="empty"):
+        analysis.check_upload("a.mp4", 0)
+    with pytest.raises(analysis.UploadError, match="more than the 1 MB"):
+        analysis.check_upload("a.mp4", 2_000_000, max_mb=1)
+    analysis.check_upload("a.MOV", 1000)
+
+
+def _clip(path: Path, n: int, fps: float, value_of) -> Path:
+    with H264Writer(path, fps, 64, 48, crf=0, preset="ultrafast") as w:
+        for i in range(n):
+            w.write(np.full((48, 64, 3), value_of(i), dtype=np.uint8))
+    return path
+
+
+def test_compare_frame_plan_keeps_reps_in_step():
+    # Rep A filmed at 60 fps with first movement at 0.5 s; rep B at 30 fps, first movement 0.2 s.
+    a = CompareInput("A", Path("a.mp4"), np.arange(60) / 60, first_movement_s=0.5)
+    b = CompareInput("B", Path("b.mp4"), np.arange(30) / 30, first_movement_s=0.2)
+    dt, plan = frame_plan([a, b], lead_s=0.1)
+    assert dt == pytest.approx(1 / 60)  # the faster camera sets the pace
+    # Composite frame k is t = -0.1 + k/60 s from first movement in both panels.
+    assert plan[0].tolist() == [24, 3]  # A at 0.4 s, B at 0.1 s
+    assert plan[30].tolist() == [54, 18]  # A at 0.9 s, B at 0.6 s
+    assert plan[31].tolist() == [55, 18]  # B holds its frame between its 30 fps frames
+    # The span runs to the end of the longer rep (B: 0.967 - 0.2 s after first movement).
+    assert len(plan) == round((29 / 30 - 0.2 + 0.1) * 60) + 1
+    assert plan[-1].tolist() == [59, 29]  # A has ended and holds its last frame
+
+
+def test_compare_video_is_written_at_the_planned_frames(tmp_path):
+    a = _clip(tmp_path / "a.mp4", 12, 60.0, lambda i: 20 * i)
+    b = _clip(tmp_path / "b.mp4", 6, 30.0, lambda i: 40 * i)
+    reps = [
+        CompareInput("A", a, np.arange(12) / 60, first_movement_s=0.05),
+        CompareInput("B", b, np.arange(6) / 30, first_movement_s=0.05),
+    ]
+    video = render_compare_video(reps, tmp_path / "c.mp4", panel_height_px=96, lead_s=0.0)
+    meta = probe(video.path, check_duplicates=False)
+    assert meta.n_frames == video.n_frames == len(frame_plan(reps, 0.0)[1])
+    assert meta.height_px == 96 and meta.width_px % 2 == 0
+    assert video.video_time_s(0.1) == pytest.approx(6 / 30)  # frame 6 of the composite
+
+
+def test_compare_video_refuses_one_rep_and_a_missing_video(tmp_path):
+    a = _clip(tmp_path / "a.mp4", 5, 30.0, lambda i: 100)
+    one = CompareInput("A", a, np.arange(5) / 30, first_movement_s=0.0)
+    with pytest.raises(CompareVideoError, match="2 to 4"):
+        render_compare_video([one], tmp_path / "c.mp4")
+    gone = CompareInput("B", tmp_path / "gone.mp4", np.arange(5) / 30, first_movement_s=0.0)
+    with pytest.raises(CompareVideoError, match="missing"):
+        render_compare_video([one, gone], tmp_path / "c.mp4")
+    assert isinstance(CompareVideo(tmp_path, 30.0, 0.01, 0.3, 10).slow_motion_factor(), float)
+
+
+def test_follow_window_tracks_the_hips():
+    n = 50
+    xy = np.full((n, 17, 2), np.nan)
+    x = np.linspace(100, 300, n)
+    for k in range(17):
+        xy[:, k, 0] = x
+        xy[:, k, 1] = 100 + 5 * k  # keypoints span 80 px vertically
+    track = KeypointTrack(
+        t_s=np.arange(n) / 50,
+        xy=xy,
+        conf=np.ones((n, 17)),
+        fps=50.0,
+        space="px",
+        frame_index=np.arange(n),
+    )
+    centre, height = data.follow_window(track, n, scale=0.5)
+    assert height == pytest.approx(data.FOLLOW_HEIGHT_OF_BOX * 80 * 0.5)
+    assert centre[n // 2, 0] == pytest.approx(0.5 * x[n // 2], abs=1.0)
+
+
+def test_kinogram_of_a_fixture_rep(built_library):
+    with Library.open(built_library, readonly=True) as lib:
+        rep = data.load_rep(lib, 1)
+    image = kinogram_image(rep.rep_dir, rep.doc)
+    n = int(rep.steps["touchdown_frame"].notna().sum())
+    assert image.shape[0] == 300 and image.shape[1] > n * 150  # one tile per touchdown
+    stacked = labelled_rows([("a very long title for a narrow image", image[:, :50])])
+    assert stacked.shape[1] > 50  # the title is never cut
+    assert png_bytes(image)[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_the_reference_band_is_inside_the_chart():
+    table = pd.DataFrame(
+        {"date": ["2026-01-01"], "session": ["A"], "best": [1.80], "mean": [1.85], "n_reps": [2]}
+    )
+    fig = figures.session_trend_figure(table, "split_10yd_s", band=(1.50, 1.60), band_label="WR")
+    lo, hi = fig.layout.yaxis.range
+    assert lo < 1.50 and hi > 1.85
+    assert fig.layout.shapes[0].y0 == 1.50 and fig.layout.shapes[0].y1 == 1.60
