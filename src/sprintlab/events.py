@@ -66,6 +66,9 @@ class EventSettings:
         three times the noise it measures within the contact.
     merge_dist_m : float
         Cores closer than this along the lane (and close in time) are one contact.
+    same_foot_m : float
+        Cores of the two ankle labels that are still at the same time are one foot only when
+        closer than this (the two feet of the set position are further apart).
     min_contact_s, max_contact_s : float
         Plausible contact durations; contacts outside are dropped with a warning.
     ankle_height_frac : float
@@ -87,6 +90,7 @@ class EventSettings:
     foot_radius_frac: float = 0.088
     contact_tol_m: float = 0.012
     merge_dist_m: float = 0.30
+    same_foot_m: float = 0.12
     min_contact_s: float = 0.04
     max_contact_s: float = 0.6
     ankle_height_frac: float = 0.039
@@ -278,9 +282,19 @@ def _merge_cores(cores: list[_Core], fps: float, s: EventSettings) -> list[list[
         for g in groups:
             g_stop = max(c.stop for c in g)
             g_px = float(np.median([c.pivot_x_m for c in g]))
-            if abs(core.pivot_x_m - g_px) < s.merge_dist_m and core.start <= g_stop + max_gap:
-                g.append(core)
-                break
+            dist = abs(core.pivot_x_m - g_px)
+            if dist >= s.merge_dist_m or core.start > g_stop + max_gap:
+                continue
+            # Both ankles still at the same time a few decimetres apart are two feet on the
+            # ground (the set position), not one foot seen under both labels: keep them apart.
+            # Only near-identical places are one foot whose two labels the model put on it.
+            both_down = any(
+                c.side != core.side and c.start < core.stop and core.start < c.stop for c in g
+            )
+            if both_down and dist >= s.same_foot_m:
+                continue
+            g.append(core)
+            break
         else:
             groups.append([core])
     return groups
@@ -318,7 +332,17 @@ def _fit_circle(ankle: np.ndarray, pivot_x0: float, radius0: float) -> tuple[flo
         d = np.hypot(pts[:, 0] - px, pts[:, 1]) - r
         return np.concatenate([d, [0.3 * (r - radius0)]])
 
-    sol = least_squares(resid, x0=[pivot_x0, radius0], loss="soft_l1", f_scale=0.01)
+    # A foot is a foot: the radius stays within half to twice the anthropometric prior, so that
+    # ankle samples of two different feet (both down in the set position) cannot fit one huge
+    # circle.
+    r_lo, r_hi = 0.5 * radius0, 2.0 * radius0
+    sol = least_squares(
+        resid,
+        x0=[pivot_x0, float(np.clip(radius0, r_lo, r_hi))],
+        bounds=([-np.inf, r_lo], [np.inf, r_hi]),
+        loss="soft_l1",
+        f_scale=0.01,
+    )
     return float(sol.x[0]), float(sol.x[1])
 
 
