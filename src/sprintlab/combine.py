@@ -538,11 +538,18 @@ class PartialViewEstimate:
     quantiles of τ of combine athletes of the comparison group (fits of their 10/20/40-yard
     splits with the model starting at first movement, the same convention). Early in a run the
     trajectory fixes the starting acceleration ``v_max/τ`` well but not ``v_max`` itself, so τ
-    from the combine is what closes the extrapolation. The estimate is the median-τ curve's time
-    at 20 and 40 yards; the band runs from the fastest to the slowest of: the two τ-quantile
-    curves, and the 10-yard split divided by the group's 97.5 % and 2.5 % quantiles of the
-    10/20 or 10/40 ratio. The band therefore covers both the spread of τ and the spread of how
-    combine athletes finish from the same 10-yard time.
+    from the combine is what closes the extrapolation.
+
+    - ``method == "combine tau"``: the estimate is the median-τ curve's time at 20 and 40 yards.
+    - ``method == "own curve"``: when the free fit of the clip holds by itself (at least
+      :data:`sprintlab.profile.MIN_FRACTION_OF_VMAX` of its top speed in view, small residuals),
+      the clip pins τ and the estimate is that curve's time: an athlete who accelerates unlike a
+      football player (a larger τ) is then not pulled to the combine.
+
+    The band runs from the fastest to the slowest of: the two τ-quantile curves, the 10-yard
+    split divided by the group's 97.5 % and 2.5 % quantiles of the 10/20 or 10/40 ratio, and the
+    own curve when it holds. It covers the spread of τ and of how combine athletes finish from
+    the same 10-yard time, not the timing error of the clip itself.
 
     Attributes
     ----------
@@ -552,8 +559,14 @@ class PartialViewEstimate:
         Estimated 40-yard time and its band, s from first movement.
     t10_s : float
         The 10-yard split the ratio part used (measured in view), s.
-    t40_ratio_s, t20_ratio_s : float
-        10-yard split ÷ median 10/40 (10/20) ratio of the group, s: a check on the curve.
+    t20_ratio_s, t40_ratio_s : float
+        10-yard split ÷ median 10/20 (10/40) ratio of the group, s: a check on the curve.
+    t20_curve_s, t40_curve_s : float
+        Times of the median-τ curve, s.
+    t20_own_s, t40_own_s : float
+        Times of the clip's own (free) fit when it holds, else NaN, s.
+    method : str
+        ``"combine tau"`` or ``"own curve"`` (see above).
     tau_s, tau_low_s, tau_high_s : float
         The τ quantiles used (50 %, 2.5 %, 97.5 %), s.
     v_max_mps : float
@@ -579,6 +592,11 @@ class PartialViewEstimate:
     t10_s: float
     t20_ratio_s: float
     t40_ratio_s: float
+    t20_curve_s: float
+    t40_curve_s: float
+    t20_own_s: float
+    t40_own_s: float
+    method: str
     tau_s: float
     tau_low_s: float
     tau_high_s: float
@@ -725,10 +743,15 @@ def estimate_from_partial_view(
         "t20": (t10 / r20["median"], t10 / r20["q975"], t10 / r20["q025"]),
         "t40": (t10 / r40["median"], t10 / r40["q975"], t10 / r40["q025"]),
     }
+    own = np.full(2, math.nan)
+    if fit.reliable:
+        own = fit.t0_s + _run_time_s(dist - fit.x0_m, fit.v_max_mps, fit.tau_s) - first_movement_s
+    method = "own curve" if bool(np.all(np.isfinite(own))) else "combine tau"
     est = {}
     for i, key in enumerate(("t20", "t40")):
-        mid = float(curves["median"][0][i])
-        candidates = [mid, curves["q025"][0][i], curves["q975"][0][i], *ratio[key][1:]]
+        curve = float(curves["median"][0][i])
+        mid = float(own[i]) if method == "own curve" else curve
+        candidates = [mid, curve, curves["q025"][0][i], curves["q975"][0][i], *ratio[key][1:]]
         est[key] = (mid, float(min(candidates)), float(max(candidates)))
     return PartialViewEstimate(
         t20_s=est["t20"][0],
@@ -740,6 +763,11 @@ def estimate_from_partial_view(
         t10_s=t10,
         t20_ratio_s=float(ratio["t20"][0]),
         t40_ratio_s=float(ratio["t40"][0]),
+        t20_curve_s=float(curves["median"][0][0]),
+        t40_curve_s=float(curves["median"][0][1]),
+        t20_own_s=float(own[0]),
+        t40_own_s=float(own[1]),
+        method=method,
         tau_s=float(tau["median"]),
         tau_low_s=float(tau["q025"]),
         tau_high_s=float(tau["q975"]),

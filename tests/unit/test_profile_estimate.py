@@ -68,6 +68,8 @@ def test_exact_run_with_the_right_tau_gives_the_true_times():
     assert est.t40_low_s < est.t40_s < est.t40_high_s
     assert est.t40_low_s <= t10 / 0.37 and est.t40_high_s >= t10 / 0.33
     assert est.t40_ratio_s == pytest.approx(t10 / 0.35)
+    # 93 % of top speed in view and an exact fit: the clip's own curve gives the same times.
+    assert est.method == "own curve" and est.t40_own_s == pytest.approx(est.t40_curve_s, abs=1e-4)
     assert est.t20_low_s < est.t20_s < est.t20_high_s < est.t40_low_s
     assert est.view_m == pytest.approx(x.max())
     d = est.to_dict()
@@ -85,7 +87,17 @@ def test_larger_tau_at_the_same_start_means_a_faster_40():
     fast = combine.estimate_from_partial_view(
         t, x, 0.4, fit, split_10yd_s=t10, stats=_stats(tau=(0.8, 0.9, 1.0))
     )
-    assert fast.t40_s < slow.t40_s
+    assert fast.t40_curve_s < slow.t40_curve_s
+    # A clip that does not pin τ by itself (a slow accelerator, τ = 1.2 s, seen to ~11 m: 84 %
+    # of top speed): the combine τ decides, and a smaller τ means a slower predicted 40.
+    t, x = _run(tau=1.2, view_s=2.6)
+    fit = fit_velocity_curve(t, x, first_movement_s=0.4)
+    assert not fit.reliable and x.max() > 10 * YARD_M
+    est = combine.estimate_from_partial_view(
+        t, x, 0.4, fit, split_10yd_s=t10, stats=_stats(tau=(0.6, 0.7, 0.8))
+    )
+    assert est.method == "combine tau" and math.isnan(est.t40_own_s)
+    assert est.t40_s == est.t40_curve_s > _truth(9.3, 1.2, 0.4, -0.4, D40)
 
 
 def test_group_fallbacks():
