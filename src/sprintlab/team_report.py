@@ -296,9 +296,18 @@ table{border-collapse:collapse;margin:.6rem 0;font-size:.92rem}
 th,td{border:1px solid #ddd;padding:.25rem .55rem;text-align:right}
 th{background:#f4f4f4} td:nth-child(-n+2){text-align:left}
 .note{color:#666;font-size:.9rem} .fail td{background:#fff4f4}
-.grid{display:flex;flex-wrap:wrap;gap:1.5rem} .grid>div{flex:1 1 28rem}
-td.text{text-align:left;max-width:28rem;font-size:.82rem;color:#444}
+.grid{display:grid;grid-template-columns:repeat(auto-fill,minmax(28rem,1fr));gap:1.5rem}
+.grid>div{min-width:0}
+td.text{text-align:left;max-width:32rem;font-size:.82rem;color:#444}
 """
+
+
+# Plots are drawn while the page is still being read, before their neighbours exist; once it is
+# laid out, fit every plot to its box.
+_RESIZE_SCRIPT = (
+    "<script>window.addEventListener('load',function(){document.querySelectorAll("
+    "'.js-plotly-plot').forEach(function(g){Plotly.Plots.resize(g);});});</script>"
+)
 
 
 def _band(low: Any, high: Any, digits: int = 2) -> str:
@@ -358,7 +367,14 @@ def _table(
 
 
 def _fig_html(fig: Any) -> str:
-    return fig.to_html(full_html=False, include_plotlyjs=False, config={"displaylogo": False})
+    # Responsive and 100 % wide: a fixed 700-px figure overflows its half of the page and the
+    # chart beside it covers its right part.
+    return fig.to_html(
+        full_html=False,
+        include_plotlyjs=False,
+        default_width="100%",
+        config={"displaylogo": False, "responsive": True},
+    )
 
 
 def _leaderboard_figure(board: Leaderboard, table: pd.DataFrame) -> Any:
@@ -415,9 +431,9 @@ def _combine_figure(standing: pd.DataFrame, combine: pd.DataFrame, which: str) -
                     hovertemplate="%{text}: %{y:.2f} s<extra></extra>",
                 )
             )
-    label = "10-yard split" if which == "10" else "40-yard time (measured or estimated)"
+    label = "10-yard split" if which == "10" else "40 yd, measured or estimated"
     fig.update_layout(
-        title=f"{label} against the NFL combine (s, lower is faster)",
+        title=f"{label} vs NFL combine (s)",
         height=460,
         showlegend=False,
         margin={"l": 10, "r": 10, "t": 50, "b": 40},
@@ -593,6 +609,7 @@ def build_report_html(
                 failed,
                 [("clip", "clip", 0), ("athlete", "athlete", 0), ("error", "what to do", 0)],
                 row_class="fail",
+                left_from=2,
             )
         )
 
@@ -601,6 +618,7 @@ def build_report_html(
         f"<title>{esc(title)}</title><style>{_CSS}</style>"
         f"<script type='text/javascript'>{get_plotlyjs()}</script></head><body>"
         + "\n".join(parts)
+        + _RESIZE_SCRIPT
         + "</body></html>"
     )
 
