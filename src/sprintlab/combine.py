@@ -690,8 +690,9 @@ def estimate_from_partial_view(
     Raises
     ------
     ProfileError
-        The 10-yard line is not in view, the fit misses the data, or the first movement is
-        unknown; the message says which, in one sentence.
+        The 10-yard line is not in view, the 10-yard split is outside 1.2–3.0 s, the free fit
+        misses the data or ends on a bound of its parameters, or the first movement is unknown;
+        the message says which, in one sentence.
     """
     from .profile import MAX_RMSE_POSITION_M, MIN_R2, _run_time_s
 
@@ -710,9 +711,19 @@ def estimate_from_partial_view(
             f"The clip shows the hip only to {shown}; a 20/40-yard estimate needs the 10-yard "
             f"line ({ESTIMATE_MIN_VIEW_M:.2f} m) in view."
         )
+    if not 1.2 <= split_10yd_s <= 3.0:
+        raise ProfileError(
+            f"No 20/40-yard estimate: a 10-yard split of {split_10yd_s:.2f} s is outside "
+            "1.2–3.0 s, so the hip track or the calibration is wrong; check the overlay."
+        )
     if fit is None:
         raise ProfileError("There is no velocity fit of the hip to extrapolate from.")
     problems = []
+    if fit.at_bound:
+        problems.append(
+            f"ends on a limit of the fit (τ {fit.tau_s:.2f} s, v_max {fit.v_max_mps:.2f} m/s), "
+            "so the hip does not move like an accelerating sprinter"
+        )
     if math.isfinite(fit.rmse_m) and fit.rmse_m > MAX_RMSE_POSITION_M:
         problems.append(f"misses the hip positions by {fit.rmse_m:.2f} m on average")
     if math.isfinite(fit.r2) and fit.r2 < MIN_R2:

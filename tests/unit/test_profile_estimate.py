@@ -133,6 +133,13 @@ def test_too_little_in_view_or_a_bad_fit_gives_no_estimate():
     fit = fit_velocity_curve(t, noisy, first_movement_s=0.4)
     with pytest.raises(ProfileError, match="misses the hip positions"):
         combine.estimate_from_partial_view(t, noisy, 0.4, fit, split_10yd_s=1.9, stats=_stats())
+    with pytest.raises(ProfileError, match=r"split of 0\.04 s is outside 1\.2–3\.0 s"):
+        combine.estimate_from_partial_view(t, x, 0.4, fit, split_10yd_s=0.04, stats=_stats())
+    jump = x.copy()
+    jump[t > 1.0] += 3.0  # the hip track jumps 3 m (another person, a bad calibration)
+    fit = fit_velocity_curve(t, jump, first_movement_s=0.4)
+    with pytest.raises(ProfileError, match=r"misses the hip positions|limit of the fit"):
+        combine.estimate_from_partial_view(t, jump, 0.4, fit, split_10yd_s=1.9, stats=_stats())
     with pytest.raises(ProfileError, match="no clock"):
         combine.estimate_from_partial_view(t, x, math.nan, fit, split_10yd_s=1.9, stats=_stats())
 
