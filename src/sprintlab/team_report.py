@@ -52,10 +52,14 @@ class Leaderboard:
     lower_is_better: bool
     digits: int
     note: str = ""
+    valid_range: tuple[float, float] | None = None
+    """Values outside it are physically impossible (a broken track or calibration): not ranked."""
 
 
 LEADERBOARDS: tuple[Leaderboard, ...] = (
-    Leaderboard("split_10yd_s", "10-yard split", "s", True, 2, "from first movement"),
+    Leaderboard(
+        "split_10yd_s", "10-yard split", "s", True, 2, "from first movement", valid_range=(1.2, 3.0)
+    ),
     Leaderboard("first_step_length_m", "First-step length", "m", False, 2, "longest first"),
     Leaderboard(
         "mean_contact_1_4_s",
@@ -152,6 +156,9 @@ def leaderboard(summary: pd.DataFrame, board: Leaderboard) -> pd.DataFrame:
     """
     ok = summary[(summary["status"] == "ok") & summary[board.column].notna()]
     ok = ok[np.isfinite(ok[board.column].astype(float))]
+    if board.valid_range is not None:
+        lo, hi = board.valid_range
+        ok = ok[ok[board.column].astype(float).between(lo, hi)]
     if ok.empty:
         return pd.DataFrame(columns=["rank", "athlete", "position", "rep_number", "value"])
     order = ok.sort_values(
@@ -474,7 +481,17 @@ def build_report_html(
     parts.append("<h2>Leaderboards</h2><div class='grid'>")
     for board in LEADERBOARDS:
         table = leaderboard(summary, board)
-        parts.append(f"<div><h3>{esc(board.title)}</h3><p class='note'>{esc(board.note)}</p>")
+        note = board.note
+        if board.valid_range is not None:
+            lo, hi = board.valid_range
+            values = summary.loc[summary["status"] == "ok", board.column].astype(float)
+            bad = int((values.notna() & ~values.between(lo, hi)).sum())
+            if bad:
+                note += (
+                    f"; {bad} value(s) outside {lo:g}–{hi:g} {board.unit} left out: check those "
+                    "clips' overlays and calibration"
+                )
+        parts.append(f"<div><h3>{esc(board.title)}</h3><p class='note'>{esc(note)}</p>")
         if table.empty:
             parts.append("<p class='note'>No values in this session.</p></div>")
             continue

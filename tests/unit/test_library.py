@@ -589,6 +589,14 @@ def test_leaderboards_rank_best_values():
     assert shin["athlete"].tolist() == ["Ann", "Bo"] and shin["value"].tolist() == [47.0, 52.0]
 
 
+def test_impossible_10_yard_splits_are_not_ranked():
+    summary = summary_frame()
+    summary.loc[0, "split_10yd_s"] = 0.04  # Ann's rep 1: a broken hip track
+    board = next(b for b in LEADERBOARDS if b.column == "split_10yd_s")
+    table = leaderboard(summary, board)
+    assert list(table["athlete"]) == ["Ann", "Bo"] and list(table["value"]) == [1.66, 1.66]
+
+
 def test_best_rep_falls_back_from_10_to_5_yards_to_peak_velocity():
     best = best_reps(summary_frame()).set_index("athlete")
     assert best.loc["Ann", "rep_number"] == 2 and best.loc["Ann", "best_by"] == "split_10yd_s"
