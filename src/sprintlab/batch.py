@@ -24,8 +24,13 @@ What happens
 
 The *settings hash* of a clip covers everything its analysis depends on besides the clip:
 the analysis settings, the analyser, the pose weights' content, the overlay switch, the capture
-fps, the content of the calibration file used (given or sidecar), and the athlete's height and
-mass. Changing any of them (e.g. fixing a roster mass) makes the next run analyse the clip again.
+fps, the content of the calibration file used (given or sidecar), and the athlete's height, mass
+and position (the position picks the combine group of the 20/40-yard estimate). Changing any of
+them (e.g. fixing a roster mass) makes the next run analyse the clip again.
+
+The same clip may belong to several sessions (e.g. filmed once, filed under two testing days):
+each session gets its own row and its own rep folder (``<rep_id>`` ends in ``-s<session id>``),
+so re-running or forcing one session never touches the other's artefacts.
 """
 
 from __future__ import annotations
@@ -744,6 +749,7 @@ class _Plan:
     slug: str | None = None
     height_m: float | None = None
     mass_kg: float | None = None
+    position: str | None = None
     rep_number: int | None = None
     sha: str | None = None
     settings_hash: str | None = None
@@ -795,6 +801,7 @@ def _resolve_athletes(
         row = cache[key]
         plan.athlete_id, plan.slug = int(row["athlete_id"]), str(row["slug"])
         plan.height_m, plan.mass_kg = row["height_m"], row["mass_kg"]
+        plan.position = row["position"] or None
 
 
 def _number_reps(plans: list[_Plan], messages: list[str]) -> None:
@@ -1001,8 +1008,11 @@ def run_batch(
                     calibration_sha256=_file_sha256_or_none(calib),
                     athlete_height_m=p.height_m,
                     mass_kg=p.mass_kg,
+                    position=p.position,
                 )
-                p.rep_id = rep_id_for(p.job.clip, p.sha)  # type: ignore[arg-type]
+                # The session is part of the folder name: the same clip batched into two
+                # sessions gets two folders, so neither session's artefacts replace the other's.
+                p.rep_id = f"{rep_id_for(p.job.clip, p.sha)}-s{session_id}"  # type: ignore[arg-type]
                 done = None
                 if not opts.force:
                     done = library.find_done(
@@ -1044,6 +1054,7 @@ def run_batch(
                         mass_kg=p.mass_kg,
                         overlay=opts.overlay,
                         rep_id=p.rep_id,
+                        position=p.position,
                     ),
                     settings=settings,
                     analyzer=analyzer,

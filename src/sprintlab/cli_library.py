@@ -347,6 +347,8 @@ def reps(
         ("first_step_length_m", "step 1 m", 2),
         ("mean_contact_1_4_s", "contact 1–4 s", 3),
         ("shin_angle_td_1_deg", "shin 1 °", 0),
+        ("est_40yd_s", "est. 40 s", 2),
+        ("f0_n_per_kg", "F0 N/kg", 1),
         ("rep_id", "rep id / error", 0),
     ]
     for _, title, _ in cols:

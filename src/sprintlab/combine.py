@@ -22,6 +22,7 @@ import os
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -334,3 +335,483 @@ def tau_by_position(
             median_t0_s=float(g["t0_s"].median()),
         )
     return out
+
+
+# --------------------------------------------------------------------------------------------
+# Position statistics shipped with the package
+# --------------------------------------------------------------------------------------------
+
+STATS_FILENAME = "combine_position_stats.json"
+STATS_FORMAT = 1
+_STATS_DIGITS = 6  # enough for times to the microsecond; keeps the file small and diff-able
+
+
+def _quantiles(values: np.ndarray, probs: dict[str, float]) -> dict[str, float]:
+    q = np.quantile(values, list(probs.values()))
+    return {name: round(float(v), _STATS_DIGITS) for name, v in zip(probs, q, strict=True)}
+
+
+def _group_entry(times: pd.DataFrame, taus: pd.DataFrame) -> dict:
+    """Statistics of one group: 10/40 and 10/20 ratios and τ (time-shift split fits)."""
+    entry: dict = {}
+    central = {"q025": 0.025, "median": 0.5, "q975": 0.975}
+    for name, num, den in (("ratio_10_40", "t10_s", "t40_s"), ("ratio_10_20", "t10_s", "t20_s")):
+        pair = times[(times[num] > 0) & (times[den] > times[num])]
+        r = (pair[num] / pair[den]).to_numpy(float)
+        entry[name] = {"n": int(r.size), **(_quantiles(r, central) if r.size else {})}
+    tau = taus["tau_s"].to_numpy(float)
+    entry["tau_s"] = {
+        "n": int(tau.size),
+        "n_at_bound": int(taus["at_bound"].sum()),
+        **(
+            _quantiles(tau, {"q025": 0.025, "q25": 0.25, "median": 0.5, "q75": 0.75, "q975": 0.975})
+            if tau.size
+            else {}
+        ),
+    }
+    return entry
+
+
+def position_stats(data_path: str | os.PathLike | None = None) -> dict:
+    """What the partial-view 40 estimate needs from the combine file, per position.
+
+    For every position, every position group and all athletes together:
+
+    - ``ratio_10_40``, ``ratio_10_20``: number ``n`` of athletes with both times (the longer
+      one after the shorter) and the 2.5 %, 50 % and 97.5 % quantiles of 10-yard split ÷ 40-yard
+      time and 10-yard split ÷ 20-yard split (dimensionless).
+    - ``tau_s``: τ (s) of the per-athlete fits of the 10, 20 and 40-yard splits without time
+      shift (:func:`tau_fits` with ``time_shift=False``: the model starts at first movement):
+      ``n``, ``n_at_bound`` and the 2.5/25/50/75/97.5 % quantiles.
+
+    Keys: ``all``, ``positions`` (by ``POS``) and ``position_groups`` (by ``POS_GP``).
+
+    ``position_group_of`` maps each position to its most common group. ``source`` names the file
+    and its SHA-256 so that a stale statistics file can be recognised. Floats are rounded to
+    6 decimals. The result is JSON-ready and deterministic for a given file.
+    """
+    import hashlib
+
+    path = _combine_path(data_path)
+    times = load_combine(path)
+    # Without a time shift: the model starts with the clock (first movement), as the estimate
+    # uses it. With a shift, three exact parameters through three hand-timed splits scatter τ
+    # from bound to bound (2.5–97.5 %: 0.2–3.0 s); without, 0.55–0.95 s around 0.76 s.
+    taus = tau_fits(path, time_shift=False)
+    by_position = {
+        str(name): _group_entry(times[times["position"] == name], taus[taus["position"] == name])
+        for name in sorted(set(times["position"].dropna()))
+    }
+    by_group = {
+        str(name): _group_entry(
+            times[times["position_group"] == name], taus[taus["position_group"] == name]
+        )
+        for name in sorted(set(times["position_group"].dropna()))
+    }
+    group_of = {
+        str(pos): str(g["position_group"].mode().iloc[0])
+        for pos, g in times.dropna(subset=["position", "position_group"]).groupby("position")
+    }
+    return {
+        "format": STATS_FORMAT,
+        "source": {
+            "file": path.name,
+            "sha256": hashlib.sha256(path.read_bytes()).hexdigest(),
+            "rows": len(times),
+        },
+        "min_group_size": MIN_GROUP_SIZE,
+        "tau_fit": "10, 20 and 40-yard splits; v_max and tau, the model starting at first movement",
+        "position_group_of": dict(sorted(group_of.items())),
+        "all": _group_entry(times, taus),
+        "positions": by_position,
+        "position_groups": by_group,
+    }
+
+
+def write_position_stats(
+    path: str | os.PathLike, data_path: str | os.PathLike | None = None
+) -> Path:
+    """Write :func:`position_stats` as indented JSON to ``path``; returns the path."""
+    import json
+
+    out = Path(path)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    text = json.dumps(position_stats(data_path), indent=1, sort_keys=False) + "\n"
+    out.write_text(text, encoding="utf-8")
+    return out
+
+
+def packaged_stats_path() -> Path:
+    """Where the statistics file ships inside the package (``sprintlab/data/``)."""
+    return Path(__file__).resolve().parent / "data" / STATS_FILENAME
+
+
+def load_position_stats(path: str | os.PathLike | None = None) -> dict:
+    """The position statistics: ``path`` if given, else the file shipped with the package.
+
+    Raises
+    ------
+    ProfileError
+        The file is missing or not a statistics file of this format.
+    """
+    import json
+
+    if path is None:
+        from importlib import resources
+
+        try:
+            text = (resources.files("sprintlab") / "data" / STATS_FILENAME).read_text("utf-8")
+        except (FileNotFoundError, ModuleNotFoundError, OSError):
+            raise ProfileError(
+                f"The combine statistics file {STATS_FILENAME} is missing from this sprintlab "
+                "installation; reinstall sprintlab."
+            ) from None
+    else:
+        try:
+            text = Path(path).read_text("utf-8")
+        except OSError as err:
+            raise ProfileError(
+                f"The combine statistics file {path} cannot be read ({err})."
+            ) from None
+    try:
+        stats = json.loads(text)
+    except json.JSONDecodeError:
+        raise ProfileError(
+            f"The combine statistics file {path or STATS_FILENAME} is not JSON."
+        ) from None
+    if not isinstance(stats, dict) or stats.get("format") != STATS_FORMAT:
+        raise ProfileError(
+            f"The combine statistics file {path or STATS_FILENAME} is not format {STATS_FORMAT}; "
+            "regenerate it with 'python -m sprintlab.combine'."
+        )
+    return stats
+
+
+def stats_group(position: str | None, stats: dict, key: str = "ratio_10_40") -> tuple[str, dict]:
+    """The statistics ``key`` (``"ratio_10_40"``, ``"ratio_10_20"`` or ``"tau_s"``) to use for
+    ``position``: its own when the combine file has at least ``min_group_size`` athletes for it
+    there, else its position group's, else all athletes'. Returns ``(group name, statistics)``.
+
+    Raises
+    ------
+    ProfileError
+        A position the combine file does not know.
+    """
+    if position is None or not str(position).strip():
+        return "ALL", stats["all"][key]
+    pos = str(position).strip().upper()
+    positions, groups = stats["positions"], stats["position_groups"]
+    if pos not in positions and pos not in groups:
+        known = ", ".join(sorted(set(positions) | set(groups)))
+        raise ProfileError(f"Unknown position {position!r}; use one of {known} or leave it empty.")
+    enough = int(stats.get("min_group_size", MIN_GROUP_SIZE))
+    candidates = []
+    if pos in positions:
+        candidates.append((pos, positions[pos]))
+        group = stats.get("position_group_of", {}).get(pos)
+        if group in groups:
+            candidates.append((group, groups[group]))
+    elif pos in groups:
+        candidates.append((pos, groups[pos]))
+    for name, entry in candidates:
+        if entry[key]["n"] >= enough:
+            return name, entry[key]
+    return "ALL", stats["all"][key]
+
+
+# --------------------------------------------------------------------------------------------
+# 20- and 40-yard estimate from a clip that shows only the start
+# --------------------------------------------------------------------------------------------
+
+ESTIMATE_MIN_VIEW_M: float = 10 * YARD_M
+"""The hip must be seen crossing the 10-yard line: the estimate extrapolates from there."""
+
+
+@dataclass(frozen=True)
+class PartialViewEstimate:
+    """Predicted 20- and 40-yard times (s from first movement) from the start of a run.
+
+    Method
+    ------
+    The hip positions are refitted with the mono-exponential model starting at first movement
+    (``v_max`` and the resting position ``x0`` free) with τ held at the 2.5 %, 50 % and 97.5 %
+    quantiles of τ of combine athletes of the comparison group (fits of their 10/20/40-yard
+    splits with the model starting at first movement, the same convention). Early in a run the
+    trajectory fixes the starting acceleration ``v_max/τ`` well but not ``v_max`` itself, so τ
+    from the combine is what closes the extrapolation.
+
+    - ``method == "combine tau"``: the estimate is the median-τ curve's time at 20 and 40 yards.
+    - ``method == "own curve"``: when the free fit of the clip holds by itself (at least
+      :data:`sprintlab.profile.MIN_FRACTION_OF_VMAX` of its top speed in view, small residuals),
+      the clip pins τ and the estimate is that curve's time: an athlete who accelerates unlike a
+      football player (a larger τ) is then not pulled to the combine.
+
+    The band runs from the fastest to the slowest of: the two τ-quantile curves, the 10-yard
+    split divided by the group's 97.5 % and 2.5 % quantiles of the 10/20 or 10/40 ratio, and the
+    own curve when it holds. It covers the spread of τ and of how combine athletes finish from
+    the same 10-yard time, not the timing error of the clip itself.
+
+    Attributes
+    ----------
+    t20_s, t20_low_s, t20_high_s : float
+        Estimated 20-yard time and its band, s from first movement.
+    t40_s, t40_low_s, t40_high_s : float
+        Estimated 40-yard time and its band, s from first movement.
+    t10_s : float
+        The 10-yard split the ratio part used (measured in view), s.
+    t20_ratio_s, t40_ratio_s : float
+        10-yard split ÷ median 10/20 (10/40) ratio of the group, s: a check on the curve.
+    t20_curve_s, t40_curve_s : float
+        Times of the median-τ curve, s.
+    t20_own_s, t40_own_s : float
+        Times of the clip's own (free) fit when it holds, else NaN, s.
+    method : str
+        ``"combine tau"`` or ``"own curve"`` (see above).
+    tau_s, tau_low_s, tau_high_s : float
+        The τ quantiles used (50 %, 2.5 %, 97.5 %), s.
+    v_max_mps : float
+        ``v_max`` of the median-τ curve, m/s.
+    group, tau_group : str
+        Comparison group of the 10/40 ratio and of τ: the position, its position group, or
+        ``"ALL"`` (each needs :data:`MIN_GROUP_SIZE` combine athletes; few have a 20-yard split,
+        so τ falls back more often).
+    n_combine, n_combine_tau : int
+        Combine athletes behind the 10/40 ratio and behind τ.
+    view_m : float
+        Farthest hip position in view, m from the start line.
+    rmse_m : float
+        Root-mean-square position residual of the median-τ curve, m.
+    """
+
+    t20_s: float
+    t20_low_s: float
+    t20_high_s: float
+    t40_s: float
+    t40_low_s: float
+    t40_high_s: float
+    t10_s: float
+    t20_ratio_s: float
+    t40_ratio_s: float
+    t20_curve_s: float
+    t40_curve_s: float
+    t20_own_s: float
+    t40_own_s: float
+    method: str
+    tau_s: float
+    tau_low_s: float
+    tau_high_s: float
+    v_max_mps: float
+    group: str
+    tau_group: str
+    n_combine: int
+    n_combine_tau: int
+    view_m: float
+    rmse_m: float
+
+    def __post_init__(self) -> None:
+        for lo, mid, hi in (
+            (self.t20_low_s, self.t20_s, self.t20_high_s),
+            (self.t40_low_s, self.t40_s, self.t40_high_s),
+        ):
+            if not (math.isfinite(mid) and lo <= mid <= hi):
+                raise ValueError("an estimate must be finite and inside its band")
+        if not self.t20_s < self.t40_s:
+            raise ValueError("the 20-yard estimate must come before the 40")
+
+    def to_dict(self) -> dict:
+        """JSON-ready dict of the fields (NaN becomes None)."""
+        from dataclasses import asdict
+
+        out = {}
+        for key, value in asdict(self).items():
+            if isinstance(value, float):
+                out[key] = value if math.isfinite(value) else None
+            else:
+                out[key] = value
+        return out
+
+
+def _fixed_tau_fit(
+    t: np.ndarray, x: np.ndarray, tau_s: float, t0_s: float, start: np.ndarray
+) -> tuple[np.ndarray, float]:
+    """Least-squares ``(v_max, x0)`` of the position model with τ and the start ``t0`` fixed;
+    returns the parameters and the rmse (m)."""
+    from scipy.optimize import least_squares
+
+    from .profile import V_MAX_BOUNDS_MPS, model_position_m
+
+    tp = np.maximum(t - t0_s, 0.0)
+    shape = tp + tau_s * np.expm1(-tp / tau_s)  # x − x0 = v_max · shape: linear in both
+
+    def fun(p: np.ndarray) -> np.ndarray:
+        return model_position_m(t, p[0], tau_s, t0_s, p[1]) - x
+
+    def jac(p: np.ndarray) -> np.ndarray:
+        return np.column_stack([shape, np.ones_like(shape)])
+
+    lower = np.array([V_MAX_BOUNDS_MPS[0], x.min() - 2.0])
+    upper = np.array([V_MAX_BOUNDS_MPS[1], x.max()])
+    x0 = np.clip(start, lower + 1e-6, upper - 1e-6)
+    res = least_squares(fun, x0, jac=jac, bounds=(lower, upper), method="trf", max_nfev=200)
+    return res.x, float(np.sqrt(np.mean(res.fun**2)))
+
+
+def estimate_from_partial_view(
+    t_s: np.ndarray,
+    hip_x_m: np.ndarray,
+    first_movement_s: float,
+    fit: Any,
+    *,
+    split_10yd_s: float,
+    position: str | None = None,
+    stats: dict | None = None,
+) -> PartialViewEstimate:
+    """Predict the 20- and 40-yard times of a run from the part a clip shows.
+
+    See :class:`PartialViewEstimate` for the method and the band.
+
+    Parameters
+    ----------
+    t_s, hip_x_m : ndarray
+        Hip-mid position (m from the start line, +x forward; NaN where missing) at clip times
+        (s), as given to :func:`sprintlab.profile.fit_velocity_curve`.
+    first_movement_s : float
+        First movement on the same clock; the times returned are from it.
+    fit : VelocityFit
+        The free four-parameter fit of the same data; its quality decides whether the data
+        follow the model at all.
+    split_10yd_s : float
+        The 10-yard split measured in view, s from first movement.
+    position : str, optional
+        Football position or position group (all athletes when None or unknown to the file).
+    stats : dict, optional
+        :func:`position_stats` output (default: the file shipped with the package).
+
+    Raises
+    ------
+    ProfileError
+        The 10-yard line is not in view, the 10-yard split is outside 1.2–3.0 s, the free fit
+        misses the data or ends on a bound of its parameters, or the first movement is unknown;
+        the message says which, in one sentence.
+    """
+    from .profile import MAX_RMSE_POSITION_M, MIN_R2, _run_time_s
+
+    if first_movement_s is None or not math.isfinite(first_movement_s):
+        raise ProfileError("No first movement was found, so there is no clock for an estimate.")
+    t = np.asarray(t_s, dtype=float)
+    x = np.asarray(hip_x_m, dtype=float)
+    ok = np.isfinite(t) & np.isfinite(x) & (t >= first_movement_s - 0.5)
+    t, x = t[ok], x[ok]
+    view_m = float(x.max()) if x.size else math.nan
+    if not (math.isfinite(view_m) and view_m >= ESTIMATE_MIN_VIEW_M) or not (
+        split_10yd_s is not None and math.isfinite(split_10yd_s)
+    ):
+        shown = f"{view_m:.1f} m" if math.isfinite(view_m) else "no distance"
+        raise ProfileError(
+            f"The clip shows the hip only to {shown}; a 20/40-yard estimate needs the 10-yard "
+            f"line ({ESTIMATE_MIN_VIEW_M:.2f} m) in view."
+        )
+    if not 1.2 <= split_10yd_s <= 3.0:
+        raise ProfileError(
+            f"No 20/40-yard estimate: a 10-yard split of {split_10yd_s:.2f} s is outside "
+            "1.2–3.0 s, so the hip track or the calibration is wrong; check the overlay."
+        )
+    if fit is None:
+        raise ProfileError("There is no velocity fit of the hip to extrapolate from.")
+    problems = []
+    if fit.at_bound:
+        problems.append(
+            f"ends on a limit of the fit (τ {fit.tau_s:.2f} s, v_max {fit.v_max_mps:.2f} m/s), "
+            "so the hip does not move like an accelerating sprinter"
+        )
+    if math.isfinite(fit.rmse_m) and fit.rmse_m > MAX_RMSE_POSITION_M:
+        problems.append(f"misses the hip positions by {fit.rmse_m:.2f} m on average")
+    if math.isfinite(fit.r2) and fit.r2 < MIN_R2:
+        problems.append(f"explains too little of them (r² = {fit.r2:.3f})")
+    if problems:
+        raise ProfileError(
+            "No 20/40-yard estimate: the velocity curve " + " and ".join(problems) + "."
+        )
+    stats = stats if stats is not None else load_position_stats()
+    chosen = {}
+    for key in ("ratio_10_40", "ratio_10_20", "tau_s"):
+        try:
+            chosen[key] = stats_group(position, stats, key)
+        except ProfileError:  # a position the combine does not know: compare with everyone
+            chosen[key] = ("ALL", stats["all"][key])
+    group, r40 = chosen["ratio_10_40"]
+    r20 = chosen["ratio_10_20"][1]
+    tau_group, tau = chosen["tau_s"]
+    dist = np.array([20.0, 40.0]) * YARD_M
+    curves = {}
+    for name in ("median", "q025", "q975"):
+        tau_q = float(tau[name])
+        start = np.array([fit.max_acceleration_mps2 * tau_q, fit.x0_m])
+        (v_max, x0), rmse = _fixed_tau_fit(t, x, tau_q, float(first_movement_s), start)
+        curves[name] = (_run_time_s(dist - x0, v_max, tau_q), v_max, rmse)
+    t10 = float(split_10yd_s)
+    ratio = {
+        "t20": (t10 / r20["median"], t10 / r20["q975"], t10 / r20["q025"]),
+        "t40": (t10 / r40["median"], t10 / r40["q975"], t10 / r40["q025"]),
+    }
+    own = np.full(2, math.nan)
+    if fit.reliable:
+        own = fit.t0_s + _run_time_s(dist - fit.x0_m, fit.v_max_mps, fit.tau_s) - first_movement_s
+    method = "own curve" if bool(np.all(np.isfinite(own))) else "combine tau"
+    est = {}
+    for i, key in enumerate(("t20", "t40")):
+        curve = float(curves["median"][0][i])
+        mid = float(own[i]) if method == "own curve" else curve
+        candidates = [mid, curve, curves["q025"][0][i], curves["q975"][0][i], *ratio[key][1:]]
+        est[key] = (mid, float(min(candidates)), float(max(candidates)))
+    return PartialViewEstimate(
+        t20_s=est["t20"][0],
+        t20_low_s=est["t20"][1],
+        t20_high_s=est["t20"][2],
+        t40_s=est["t40"][0],
+        t40_low_s=est["t40"][1],
+        t40_high_s=est["t40"][2],
+        t10_s=t10,
+        t20_ratio_s=float(ratio["t20"][0]),
+        t40_ratio_s=float(ratio["t40"][0]),
+        t20_curve_s=float(curves["median"][0][0]),
+        t40_curve_s=float(curves["median"][0][1]),
+        t20_own_s=float(own[0]),
+        t40_own_s=float(own[1]),
+        method=method,
+        tau_s=float(tau["median"]),
+        tau_low_s=float(tau["q025"]),
+        tau_high_s=float(tau["q975"]),
+        v_max_mps=float(curves["median"][1]),
+        group=group,
+        tau_group=tau_group,
+        n_combine=int(r40["n"]),
+        n_combine_tau=int(tau["n"]),
+        view_m=view_m,
+        rmse_m=float(curves["median"][2]),
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m sprintlab.combine [--data CSV] [--out JSON]``: regenerate the statistics file
+    shipped with the package from the combine CSV."""
+    import argparse
+
+    parser = argparse.ArgumentParser(
+        prog="python -m sprintlab.combine",
+        description="Regenerate the combine position statistics shipped with sprintlab.",
+    )
+    parser.add_argument("--data", help="combine CSV or its folder (default: the shared data)")
+    parser.add_argument("--out", help=f"output JSON (default: the package's {STATS_FILENAME})")
+    args = parser.parse_args(argv)
+    try:
+        out = write_position_stats(args.out or packaged_stats_path(), args.data)
+    except ProfileError as err:
+        print(f"error: {err}")
+        return 1
+    print(f"written: {out}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

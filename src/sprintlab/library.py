@@ -27,6 +27,9 @@ by :data:`MIGRATIONS` when an older file is opened):
 - ``steps``: one row per step of an ``ok`` rep with every field of
   :data:`sprintlab.steps.STEP_FIELDS`.
 - ``batch_runs`` (v2): one row per batch run with its counts, wall time and messages.
+- v3 adds to ``reps`` the acceleration-profile status (``fit_reliable``, ``fit_reason``) and the
+  20/40-yard estimate from the visible part of the run with its band (``est_20yd_*``,
+  ``est_40yd_*``, ``est_group``); rows written before v3 get the fit status from their rep.json.
 
 Every write of a rep (its row and all its steps) is one transaction, and every SQL statement is
 parameterised. A batch is the only writer (one process); readers such as the dashboard open their
@@ -56,7 +59,7 @@ import pandas as pd
 from .errors import SprintlabError
 from .steps import STEP_FIELDS
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 DB_FILENAME = "library.sqlite"
 REPS_DIRNAME = "reps"
 LOCK_FILENAME = ".batch.lock"
@@ -333,6 +336,15 @@ REP_METRIC_COLUMNS: tuple[str, ...] = (
     "f0_n_per_kg",
     "v0_mps",
     "pmax_w_per_kg",
+    "fit_reliable",
+    "fit_reason",
+    "est_20yd_s",
+    "est_20yd_low_s",
+    "est_20yd_high_s",
+    "est_40yd_s",
+    "est_40yd_low_s",
+    "est_40yd_high_s",
+    "est_group",
     "calibration_method",
     "calibration_rms_m",
     "calibration_confidence",
@@ -369,6 +381,11 @@ def rep_metrics(doc: dict[str, Any]) -> dict[str, Any]:
     shin_angle_td_1_deg : ``shin_angle_td_deg`` of step 1 (degrees from the forward horizontal).
     v_max_mps, tau_s : the velocity-curve fit when it holds (None otherwise).
     f0_n_per_kg, v0_mps, pmax_w_per_kg : the force–velocity profile when there is one.
+    fit_reliable : 1 when the velocity-curve fit holds, 0 when it does not, None when there is
+        no fit; fit_reason : why not (or a note), else None.
+    est_20yd_s, est_40yd_s (and ``_low_s``/``_high_s``) : the 20/40-yard estimate from the
+        visible part of the run and its band, s from first movement; est_group : the combine
+        group it was compared with. None when the rep has no estimate (its rep.json says why).
     Missing values are None (SQL NULL), never 0.
     """
     steps = {int(s["number"]): s for s in doc.get("steps") or [] if s.get("number") is not None}
@@ -379,6 +396,7 @@ def rep_metrics(doc: dict[str, Any]) -> dict[str, Any]:
     fit = profile.get("velocity_fit") or {}
     fit_ok = bool(fit.get("reliable"))
     fv = profile.get("force_velocity") or {}
+    est = profile.get("estimate") or {}
     calib = doc.get("calibration") or {}
     athlete = doc.get("athlete") or {}
     warnings = list(doc.get("warnings") or [])
@@ -401,6 +419,14 @@ def rep_metrics(doc: dict[str, Any]) -> dict[str, Any]:
         "f0_n_per_kg": _num(fv.get("F0_n_per_kg")),
         "v0_mps": _num(fv.get("V0_mps")),
         "pmax_w_per_kg": _num(fv.get("Pmax_w_per_kg")),
+        **_fit_status(profile),
+        "est_20yd_s": _num(est.get("t20_s")),
+        "est_20yd_low_s": _num(est.get("t20_low_s")),
+        "est_20yd_high_s": _num(est.get("t20_high_s")),
+        "est_40yd_s": _num(est.get("t40_s")),
+        "est_40yd_low_s": _num(est.get("t40_low_s")),
+        "est_40yd_high_s": _num(est.get("t40_high_s")),
+        "est_group": est.get("group") if isinstance(est.get("group"), str) else None,
         "calibration_method": calib.get("method"),
         "calibration_rms_m": _num(calib.get("rms_residual_m")),
         "calibration_confidence": calib.get("confidence"),
@@ -409,6 +435,15 @@ def rep_metrics(doc: dict[str, Any]) -> dict[str, Any]:
         "n_warnings": len(warnings),
         "warnings_json": json.dumps(warnings, ensure_ascii=False),
     }
+
+
+def _fit_status(profile: dict[str, Any]) -> dict[str, Any]:
+    """``fit_reliable`` (1/0/None) and ``fit_reason`` of a rep.json ``profile`` object."""
+    fit = profile.get("velocity_fit")
+    if not isinstance(fit, dict):
+        notes = [str(n) for n in profile.get("notes") or []]
+        return {"fit_reliable": None, "fit_reason": "; ".join(notes) or None}
+    return {"fit_reliable": int(bool(fit.get("reliable"))), "fit_reason": fit.get("reason") or None}
 
 
 # --------------------------------------------------------------------------------------------
@@ -542,7 +577,43 @@ def _script(sql: str) -> Callable[[sqlite3.Connection], None]:
     return apply
 
 
-MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (_script(_V1), _script(_V2))
+_V3 = """
+ALTER TABLE reps ADD COLUMN fit_reliable INTEGER
+    CHECK (fit_reliable IS NULL OR fit_reliable IN (0, 1));
+ALTER TABLE reps ADD COLUMN fit_reason TEXT;
+ALTER TABLE reps ADD COLUMN est_20yd_s REAL;
+ALTER TABLE reps ADD COLUMN est_20yd_low_s REAL;
+ALTER TABLE reps ADD COLUMN est_20yd_high_s REAL;
+ALTER TABLE reps ADD COLUMN est_40yd_s REAL;
+ALTER TABLE reps ADD COLUMN est_40yd_low_s REAL;
+ALTER TABLE reps ADD COLUMN est_40yd_high_s REAL;
+ALTER TABLE reps ADD COLUMN est_group TEXT
+"""
+
+
+def _migrate_v3(conn: sqlite3.Connection) -> None:
+    _script(_V3)(conn)
+    # Analysed reps already carry their fit in rep.json: fill its status in. (Frozen with the
+    # release of v3, like the SQL above; estimates did not exist before v3, so they stay NULL.)
+    rows = conn.execute("SELECT rep_pk, rep_json FROM reps WHERE rep_json IS NOT NULL").fetchall()
+    for pk, text in rows:
+        try:
+            profile = (json.loads(text) or {}).get("profile") or {}
+        except (json.JSONDecodeError, AttributeError):
+            continue
+        fit = profile.get("velocity_fit")
+        if isinstance(fit, dict):
+            conn.execute(
+                "UPDATE reps SET fit_reliable = ?, fit_reason = ? WHERE rep_pk = ?",
+                (int(bool(fit.get("reliable"))), fit.get("reason") or None, pk),
+            )
+
+
+MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (
+    _script(_V1),
+    _script(_V2),
+    _migrate_v3,
+)
 """``MIGRATIONS[i]`` moves a library from schema version ``i`` to ``i + 1``."""
 
 assert len(MIGRATIONS) == SCHEMA_VERSION

@@ -191,17 +191,31 @@ def acceleration_profile(
     *,
     mass_kg: float | None,
     height_m: float | None,
+    split_10yd_s: float = math.nan,
+    position: str | None = None,
 ) -> dict[str, Any]:
     """Velocity-curve fit of the hip and, when it holds and mass is known, the F–v profile.
 
     Returns the rep.json ``profile`` object: ``velocity_fit`` (or null), ``force_velocity`` (or
-    null) and ``notes`` saying why a part is missing.
+    null), ``estimate`` (the predicted 20- and 40-yard times with their band from
+    :func:`sprintlab.combine.estimate_from_partial_view`, or null), ``estimate_reason`` (why the
+    estimate is null; empty when there is one), ``position`` (the football position the estimate
+    was compared with, null when not given) and ``notes`` saying why a part is missing.
     """
+    from .combine import estimate_from_partial_view
+
     notes: list[str] = []
     try:
         fit = fit_velocity_curve(t_s, hip_x_m, first_movement_s=first_movement_s)
     except ProfileError as err:
-        return {"velocity_fit": None, "force_velocity": None, "notes": [str(err)]}
+        return {
+            "velocity_fit": None,
+            "force_velocity": None,
+            "estimate": None,
+            "estimate_reason": f"No 20/40-yard estimate: {err}",
+            "position": position,
+            "notes": [str(err)],
+        }
     fv = None
     if not fit.reliable:
         notes.append(f"no force–velocity profile: {fit.reason}")
@@ -212,7 +226,21 @@ def acceleration_profile(
             fv = force_velocity_profile(fit, mass_kg=mass_kg, height_m=height_m).to_dict()
         except ProfileError as err:
             notes.append(f"no force–velocity profile: {err}")
-    return {"velocity_fit": fit.to_dict(), "force_velocity": fv, "notes": notes}
+    estimate, estimate_reason = None, ""
+    try:
+        estimate = estimate_from_partial_view(
+            t_s, hip_x_m, first_movement_s, fit, split_10yd_s=split_10yd_s, position=position
+        ).to_dict()
+    except ProfileError as err:
+        estimate_reason = str(err)
+    return {
+        "velocity_fit": fit.to_dict(),
+        "force_velocity": fv,
+        "estimate": estimate,
+        "estimate_reason": estimate_reason,
+        "position": position,
+        "notes": notes,
+    }
 
 
 def analyze_track(
@@ -225,6 +253,7 @@ def analyze_track(
     mass_kg: float | None = None,
     settings: AnalysisSettings | None = None,
     warnings: list[str] | None = None,
+    position: str | None = None,
 ) -> RepResult:
     """Everything after the pose model: clean, calibrate, detect events, build steps and splits.
 
@@ -244,6 +273,8 @@ def analyze_track(
     settings : AnalysisSettings, optional
     warnings : list of str, optional
         Warnings from earlier stages (video probe, tracking) to carry into the result.
+    position : str, optional
+        Football position, choosing the combine group of the 20/40-yard estimate.
     """
     s = settings or AnalysisSettings()
     warns = list(warnings or []) + list(calib.warnings)
@@ -286,6 +317,8 @@ def analyze_track(
         fm.time_s,
         mass_kg=mass_kg,
         height_m=stature_m if height_known else None,
+        split_10yd_s=splits.get("10yd_s", math.nan),
+        position=position,
     )
     extra = {
         "athlete": {"stature_m": stature_m, "stature_source": stature_source, "mass_kg": mass_kg},
@@ -354,6 +387,7 @@ class ClipOptions:
     mass_kg: float | None = None
     overlay: bool = True
     rep_id: str | None = None
+    position: str | None = None
 
 
 def _video_block(meta: Any) -> dict[str, Any]:
@@ -457,6 +491,7 @@ def analyze_clip(
         mass_kg=opts.mass_kg,
         settings=settings,
         warnings=[*meta.warnings, *athlete.warnings],
+        position=opts.position,
     )
     result.extra["calibration_input"] = _calibration_input_dict(calib_input, opts.athlete_height_m)
     result.extra["input_warnings"] = [*meta.warnings, *athlete.warnings]
@@ -523,6 +558,7 @@ def reanalyze_rep(
         mass_kg=(doc.get("athlete") or {}).get("mass_kg"),
         settings=settings,
         warnings=input_warnings,
+        position=(doc.get("profile") or {}).get("position"),
     )
     result.extra["calibration_input"] = ci
     result.extra["input_warnings"] = input_warnings

@@ -1,12 +1,14 @@
 """Team outputs of a session: ``session_summary.csv``, ``steps.csv`` and an HTML report.
 
 - ``session_summary.csv``: one row per rep of the session (analysed and failed), with the rep
-  metrics of :func:`sprintlab.library.rep_metrics` and the 40-yard estimate from the 10-yard split.
+  metrics of :func:`sprintlab.library.rep_metrics`: splits, step metrics, the acceleration
+  profile (τ, F0, V0, Pmax, fit status) and the 20/40-yard estimate from the visible part of the
+  run with its band (:func:`sprintlab.combine.estimate_from_partial_view`, made at analysis time).
 - ``steps.csv``: every step of every analysed rep, long format (one row per step).
 - ``report.html``: opens offline (plotly.js is embedded): leaderboards (10-yard split, first-step
-  length, mean contact time over steps 1–4, shin angle at step 1), each athlete's best rep, each
-  athlete's reps, where each athlete's 10-yard split and 40 stand against NFL combine results of
-  the same position, and the clips that failed.
+  length, mean contact time over steps 1–4, shin angle at step 1), each athlete's best rep, the
+  acceleration profile of each best rep, each athlete's reps, where each athlete's 10-yard split
+  and 40 stand against NFL combine results of the same position, and the clips that failed.
 
 Definitions
 -----------
@@ -18,8 +20,8 @@ Combine standing : ``faster_than_pct`` is the percentage of combine athletes of 
     group whose time is strictly slower (greater). The group is the athlete's position when the
     combine file has at least :data:`sprintlab.combine.MIN_GROUP_SIZE` 10/40 pairs for it, else
     its position group, else all athletes (as :func:`sprintlab.combine.ratio_10_40` chooses). The
-    40 is the measured 40-yard split when the clip covered it, else :func:`estimate_40` from the
-    10-yard split (with its central-95 % band).
+    40 is the measured 40-yard split when the clip covered it, else the rep's estimate from the
+    visible part of the run (with its band).
 """
 
 from __future__ import annotations
@@ -50,10 +52,14 @@ class Leaderboard:
     lower_is_better: bool
     digits: int
     note: str = ""
+    valid_range: tuple[float, float] | None = None
+    """Values outside it are physically impossible (a broken track or calibration): not ranked."""
 
 
 LEADERBOARDS: tuple[Leaderboard, ...] = (
-    Leaderboard("split_10yd_s", "10-yard split", "s", True, 2, "from first movement"),
+    Leaderboard(
+        "split_10yd_s", "10-yard split", "s", True, 2, "from first movement", valid_range=(1.2, 3.0)
+    ),
     Leaderboard("first_step_length_m", "First-step length", "m", False, 2, "longest first"),
     Leaderboard(
         "mean_contact_1_4_s",
@@ -88,9 +94,13 @@ SUMMARY_COLUMNS: tuple[str, ...] = (
     "split_10yd_s",
     "split_20yd_s",
     "split_40yd_s",
+    "est_20yd_s",
+    "est_20yd_low_s",
+    "est_20yd_high_s",
     "est_40yd_s",
     "est_40yd_low_s",
     "est_40yd_high_s",
+    "est_group",
     "peak_hip_velocity_mps",
     "n_steps",
     "first_step_length_m",
@@ -101,6 +111,8 @@ SUMMARY_COLUMNS: tuple[str, ...] = (
     "f0_n_per_kg",
     "v0_mps",
     "pmax_w_per_kg",
+    "fit_reliable",
+    "fit_reason",
     "calibration_method",
     "calibration_rms_m",
     "stature_m",
@@ -116,37 +128,18 @@ def _position(value: Any) -> str | None:
     return value.strip() or None if isinstance(value, str) else None
 
 
-def _estimate(t10: float, position: Any, data_path: Any) -> tuple[float, float, float]:
-    from .combine import estimate_40
-
-    if t10 is None or not np.isfinite(t10):
-        return (math.nan,) * 3
-    for pos in (_position(position), None):
-        try:
-            return estimate_40(float(t10), pos or None, data_path=data_path)
-        except ProfileError:
-            continue  # unknown position: fall back to all athletes; bad split: no estimate
-    return (math.nan,) * 3
-
-
 def session_summary(
     lib: Library, session_id: int, *, combine_path: str | os.PathLike | None = None
 ) -> pd.DataFrame:
     """One row per rep of the session (columns :data:`SUMMARY_COLUMNS`).
 
-    ``est_40yd_*`` are NaN when the combine file is not found or the rep has no 10-yard split.
+    ``est_*`` are the estimate stored with each rep (NaN when the rep has none: its rep.json
+    ``profile.estimate_reason`` says why). ``combine_path`` is accepted for symmetry with
+    :func:`build_report_html` and not needed here.
     """
+    del combine_path  # the estimate was made at analysis time from the packaged statistics
     reps = lib.reps_frame(session_id=session_id)
     reps["clip"] = [Path(p).name for p in reps["clip_path"]]
-    est = [
-        _estimate(t, pos, combine_path) if status == "ok" else (math.nan,) * 3
-        for t, pos, status in zip(
-            reps["split_10yd_s"], reps["position"], reps["status"], strict=True
-        )
-    ]
-    reps["est_40yd_s"] = [e[0] for e in est]
-    reps["est_40yd_low_s"] = [e[1] for e in est]
-    reps["est_40yd_high_s"] = [e[2] for e in est]
     return reps.reindex(columns=list(SUMMARY_COLUMNS))
 
 
@@ -163,6 +156,9 @@ def leaderboard(summary: pd.DataFrame, board: Leaderboard) -> pd.DataFrame:
     """
     ok = summary[(summary["status"] == "ok") & summary[board.column].notna()]
     ok = ok[np.isfinite(ok[board.column].astype(float))]
+    if board.valid_range is not None:
+        lo, hi = board.valid_range
+        ok = ok[ok[board.column].astype(float).between(lo, hi)]
     if ok.empty:
         return pd.DataFrame(columns=["rank", "athlete", "position", "rep_number", "value"])
     order = ok.sort_values(
@@ -248,8 +244,11 @@ def combine_standing(
         if measured40 is not None and pd.notna(measured40):
             t40, lo, hi, source = float(measured40), math.nan, math.nan, "measured"
         else:
-            t40, lo, hi = _estimate(t10, rep["position"], combine_path)
-            source = "estimated from the 10-yard split" if np.isfinite(t40) else ""
+            t40, lo, hi = (
+                float(rep[c]) if pd.notna(rep.get(c)) else math.nan
+                for c in ("est_40yd_s", "est_40yd_low_s", "est_40yd_high_s")
+            )
+            source = "estimated from the visible run" if np.isfinite(t40) else ""
         rows.append(
             {
                 "athlete": rep["athlete"],
@@ -304,8 +303,42 @@ table{border-collapse:collapse;margin:.6rem 0;font-size:.92rem}
 th,td{border:1px solid #ddd;padding:.25rem .55rem;text-align:right}
 th{background:#f4f4f4} td:nth-child(-n+2){text-align:left}
 .note{color:#666;font-size:.9rem} .fail td{background:#fff4f4}
-.grid{display:flex;flex-wrap:wrap;gap:1.5rem} .grid>div{flex:1 1 28rem}
+.grid{display:grid;grid-template-columns:repeat(auto-fill,minmax(28rem,1fr));gap:1.5rem}
+.grid>div{min-width:0}
+td.text{text-align:left;max-width:32rem;font-size:.82rem;color:#444}
 """
+
+
+# Plots are drawn while the page is still being read, before their neighbours exist; once it is
+# laid out, fit every plot to its box.
+_RESIZE_SCRIPT = (
+    "<script>window.addEventListener('load',function(){document.querySelectorAll("
+    "'.js-plotly-plot').forEach(function(g){Plotly.Plots.resize(g);});});</script>"
+)
+
+
+def _band(low: Any, high: Any, digits: int = 2) -> str:
+    """``"low–high"`` of an estimate's band, or NaN when there is none."""
+    if low is None or high is None or not (pd.notna(low) and pd.notna(high)):
+        return math.nan  # type: ignore[return-value]
+    return f"{float(low):.{digits}f}–{float(high):.{digits}f}"
+
+
+def _with_bands(df: pd.DataFrame) -> pd.DataFrame:
+    """``df`` with ``est_20yd_band`` and ``est_40yd_band`` text columns for the tables."""
+    out = df.copy()
+    for d in ("20", "40"):
+        low, high = f"est_{d}yd_low_s", f"est_{d}yd_high_s"
+        if low in out and high in out:
+            out[f"est_{d}yd_band"] = [_band(a, b) for a, b in zip(out[low], out[high], strict=True)]
+    return out
+
+
+def _fit_label(value: Any) -> str:
+    """The velocity fit's status for a table: holds / not reliable / no fit."""
+    if value is None or not pd.notna(value):
+        return "no fit"
+    return "holds" if int(value) == 1 else "not reliable"
 
 
 def _fmt(value: Any, digits: int) -> str:
@@ -318,19 +351,37 @@ def _fmt(value: Any, digits: int) -> str:
     return str(value)
 
 
-def _table(df: pd.DataFrame, columns: list[tuple[str, str, int]], *, row_class: str = "") -> str:
-    """An escaped HTML table of ``(column, header, digits)``."""
+def _table(
+    df: pd.DataFrame,
+    columns: list[tuple[str, str, int]],
+    *,
+    row_class: str = "",
+    left_from: int | None = None,
+) -> str:
+    """An escaped HTML table of ``(column, header, digits)``; columns from index ``left_from``
+    on are left-aligned text (long notes)."""
     head = "".join(f"<th>{html.escape(h)}</th>" for _, h, _ in columns)
     body = []
     for _, row in df.iterrows():
-        cells = "".join(f"<td>{html.escape(_fmt(row.get(c), d))}</td>" for c, _, d in columns)
+        cells = "".join(
+            ("<td class='text'>" if left_from is not None and i >= left_from else "<td>")
+            + f"{html.escape(_fmt(row.get(c), d))}</td>"
+            for i, (c, _, d) in enumerate(columns)
+        )
         cls = f' class="{row_class}"' if row_class else ""
         body.append(f"<tr{cls}>{cells}</tr>")
     return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
 
 
 def _fig_html(fig: Any) -> str:
-    return fig.to_html(full_html=False, include_plotlyjs=False, config={"displaylogo": False})
+    # Responsive and 100 % wide: a fixed 700-px figure overflows its half of the page and the
+    # chart beside it covers its right part.
+    return fig.to_html(
+        full_html=False,
+        include_plotlyjs=False,
+        default_width="100%",
+        config={"displaylogo": False, "responsive": True},
+    )
 
 
 def _leaderboard_figure(board: Leaderboard, table: pd.DataFrame) -> Any:
@@ -387,9 +438,9 @@ def _combine_figure(standing: pd.DataFrame, combine: pd.DataFrame, which: str) -
                     hovertemplate="%{text}: %{y:.2f} s<extra></extra>",
                 )
             )
-    label = "10-yard split" if which == "10" else "40-yard time (measured or estimated)"
+    label = "10-yard split" if which == "10" else "40 yd, measured or estimated"
     fig.update_layout(
-        title=f"{label} against the NFL combine (s, lower is faster)",
+        title=f"{label} vs NFL combine (s)",
         height=460,
         showlegend=False,
         margin={"l": 10, "r": 10, "t": 50, "b": 40},
@@ -430,7 +481,17 @@ def build_report_html(
     parts.append("<h2>Leaderboards</h2><div class='grid'>")
     for board in LEADERBOARDS:
         table = leaderboard(summary, board)
-        parts.append(f"<div><h3>{esc(board.title)}</h3><p class='note'>{esc(board.note)}</p>")
+        note = board.note
+        if board.valid_range is not None:
+            lo, hi = board.valid_range
+            values = summary.loc[summary["status"] == "ok", board.column].astype(float)
+            bad = int((values.notna() & ~values.between(lo, hi)).sum())
+            if bad:
+                note += (
+                    f"; {bad} value(s) outside {lo:g}–{hi:g} {board.unit} left out: check those "
+                    "clips' overlays and calibration"
+                )
+        parts.append(f"<div><h3>{esc(board.title)}</h3><p class='note'>{esc(note)}</p>")
         if table.empty:
             parts.append("<p class='note'>No values in this session.</p></div>")
             continue
@@ -454,8 +515,8 @@ def build_report_html(
     parts.append("<h2>Best rep of each athlete</h2>")
     parts.append(
         "<p class='note'>Best = fastest 10-yard split (else 5-yard split, else peak hip "
-        "velocity). Est. 40 = 10-yard split ÷ the combine 10/40 ratio of the position, with the "
-        "band holding 95 % of combine athletes.</p>"
+        "velocity). Est. 40 = predicted from the part of the run in view (see Acceleration "
+        "profile).</p>"
     )
     rep_cols = [
         ("athlete", "athlete", 0),
@@ -466,8 +527,7 @@ def build_report_html(
         ("split_20yd_s", "20 yd s", 2),
         ("split_40yd_s", "40 yd s", 2),
         ("est_40yd_s", "est. 40 s", 2),
-        ("est_40yd_low_s", "est. low", 2),
-        ("est_40yd_high_s", "est. high", 2),
+        ("est_40yd_band", "est. 40 band s", 2),
         ("first_step_length_m", "step 1 m", 2),
         ("mean_contact_1_4_s", "contact 1–4 s", 3),
         ("shin_angle_td_1_deg", "shin 1 °", 0),
@@ -477,7 +537,44 @@ def build_report_html(
         ("pmax_w_per_kg", "Pmax W/kg", 1),
         ("n_warnings", "warnings", 0),
     ]
+    best = _with_bands(best)
     parts.append(_table(best, rep_cols) if len(best) else "<p class='note'>No analysed reps.</p>")
+
+    parts.append("<h2>Acceleration profile</h2>")
+    parts.append(
+        "<p class='note'>From the hip's velocity curve v(t) = v<sub>max</sub>·(1 − e<sup>−t/τ"
+        "</sup>) fitted to the best rep. F0, V0 and Pmax (horizontal force–velocity profile, "
+        "Samozino's method) need body mass and height and a fit that holds: a clip that ends "
+        "before the athlete nears top speed gives no profile. The 20/40-yard estimate "
+        "extrapolates the visible run with τ of combine athletes of the same position; its band "
+        "covers 95 % of their τ and of their 10/20 and 10/40 ratios.</p>"
+    )
+    prof = best.copy()
+    prof["fit_status"] = [_fit_label(v) for v in prof.get("fit_reliable", pd.Series(dtype=float))]
+    if len(prof):
+        parts.append(
+            _table(
+                prof,
+                [
+                    ("athlete", "athlete", 0),
+                    ("position", "pos", 0),
+                    ("rep_number", "rep", 0),
+                    ("fit_status", "velocity fit", 0),
+                    ("tau_s", "τ s", 2),
+                    ("v_max_mps", "v max m/s", 2),
+                    ("f0_n_per_kg", "F0 N/kg", 2),
+                    ("v0_mps", "V0 m/s", 2),
+                    ("pmax_w_per_kg", "Pmax W/kg", 1),
+                    ("est_20yd_s", "est. 20 s", 2),
+                    ("est_20yd_band", "est. 20 band s", 2),
+                    ("est_40yd_s", "est. 40 s", 2),
+                    ("est_40yd_band", "est. 40 band s", 2),
+                    ("est_group", "vs combine", 0),
+                    ("fit_reason", "why", 0),
+                ],
+                left_from=14,
+            )
+        )
 
     parts.append("<h2>NFL combine comparison</h2>")
     try:
@@ -520,7 +617,7 @@ def build_report_html(
         pos = reps["position"].iloc[0]
         label = f"{athlete} ({pos})" if isinstance(pos, str) and pos else str(athlete)
         parts.append(f"<h3>{esc(label)}</h3>")
-        parts.append(_table(reps.sort_values("rep_number"), rep_cols[2:]))
+        parts.append(_table(_with_bands(reps.sort_values("rep_number")), rep_cols[2:]))
 
     if len(failed):
         parts.append("<h2>Clips that failed</h2>")
@@ -529,6 +626,7 @@ def build_report_html(
                 failed,
                 [("clip", "clip", 0), ("athlete", "athlete", 0), ("error", "what to do", 0)],
                 row_class="fail",
+                left_from=2,
             )
         )
 
@@ -537,6 +635,7 @@ def build_report_html(
         f"<title>{esc(title)}</title><style>{_CSS}</style>"
         f"<script type='text/javascript'>{get_plotlyjs()}</script></head><body>"
         + "\n".join(parts)
+        + _RESIZE_SCRIPT
         + "</body></html>"
     )
 

@@ -8,7 +8,6 @@ import math
 import sqlite3
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 import pytest
 
@@ -180,12 +179,50 @@ def test_forward_migration_keeps_the_data(tmp_path):
     )
     conn.close()
     with Library.open(db) as lib:
-        assert lib.schema_version() == 2
+        assert lib.schema_version() == SCHEMA_VERSION
         reps = lib.reps_frame()
         assert list(reps["athlete"]) == ["Ann Lee"] and list(reps["error"]) == ["bad clip"]
         cols = [r[1] for r in lib.conn.execute("PRAGMA table_info(reps)")]
-        assert cols[-1] == "run_id"
+        assert "run_id" in cols and cols[-1] == "est_group"
         assert lib.runs_frame().empty
+
+
+def test_migration_to_v3_fills_the_fit_status_from_rep_json(tmp_path):
+    db = tmp_path / "v2" / "library.sqlite"
+    db.parent.mkdir()
+    conn = sqlite3.connect(db, isolation_level=None)
+    assert migrate(conn, target=2) == 2  # a library written before the profile columns
+    conn.execute(
+        "INSERT INTO athletes (name, name_key, slug, created_utc, updated_utc) "
+        "VALUES ('Ann Lee', 'ann lee', 'ann-lee', 't', 't')"
+    )
+    conn.execute("INSERT INTO sessions (name, date, created_utc) VALUES ('S', '2025-01-02', 't')")
+    partial = rep_doc("r1", [step(1)])
+    partial["profile"] = {
+        "velocity_fit": {"v_max_mps": 11.0, "reliable": False, "reason": "Too short."},
+        "force_velocity": None,
+        "notes": [],
+    }
+    for pk, doc in ((1, rep_doc("r0", [step(1)])), (2, partial)):
+        conn.execute(
+            "INSERT INTO reps (session_id, athlete_id, clip_path, clip_sha256, status, "
+            "artefact_dir, analysed_utc, rep_json) VALUES (1, 1, ?, ?, 'ok', ?, 't', ?)",
+            (f"/c{pk}.mp4", SHA_A, f"reps/ann-lee/r{pk}", json.dumps(doc)),
+        )
+    conn.execute(
+        "INSERT INTO reps (session_id, athlete_id, clip_path, status, error, analysed_utc) "
+        "VALUES (1, 1, '/bad.mp4', 'failed', 'bad clip', 't')"
+    )
+    conn.close()
+    with Library.open(db) as lib:
+        assert lib.schema_version() == 3
+        reps = lib.reps_frame().set_index("clip_path")
+    assert reps.loc["/c1.mp4", "fit_reliable"] == 1 and pd.isna(reps.loc["/c1.mp4", "fit_reason"])
+    assert reps.loc["/c2.mp4", "fit_reliable"] == 0
+    assert reps.loc["/c2.mp4", "fit_reason"] == "Too short."
+    assert pd.isna(reps.loc["/bad.mp4", "fit_reliable"])
+    # Estimates did not exist before v3: NULL, never invented.
+    assert reps[["est_20yd_s", "est_40yd_s", "est_group"]].isna().all().all()
 
 
 def test_newer_or_foreign_files_are_refused(tmp_path):
@@ -266,6 +303,22 @@ def test_rep_metrics_exact():
     assert rep_metrics(unreliable)["v_max_mps"] is None
     nan_split = rep_doc("r", steps, splits={"10yd_s": math.nan})
     assert rep_metrics(nan_split)["split_10yd_s"] is None  # missing is NULL, never 0
+    assert (m["fit_reliable"], m["fit_reason"], m["est_40yd_s"]) == (1, None, None)
+    assert (rep_metrics(unreliable)["fit_reliable"], rep_metrics(unreliable)["tau_s"]) == (0, None)
+    estimated = rep_doc("r", steps)
+    estimated["profile"]["estimate"] = {
+        "t20_s": 2.71, "t20_low_s": 2.62, "t20_high_s": 2.80,
+        "t40_s": 4.62, "t40_low_s": 4.45, "t40_high_s": 4.83, "group": "WR",
+    }  # fmt: skip
+    e = rep_metrics(estimated)
+    assert (e["est_20yd_s"], e["est_20yd_low_s"], e["est_20yd_high_s"]) == (2.71, 2.62, 2.80)
+    assert (e["est_40yd_s"], e["est_40yd_low_s"], e["est_40yd_high_s"]) == (4.62, 4.45, 4.83)
+    assert e["est_group"] == "WR"
+    no_fit = rep_doc("r", steps, profile={"velocity_fit": None, "notes": ["Too few frames."]})
+    assert (rep_metrics(no_fit)["fit_reliable"], rep_metrics(no_fit)["fit_reason"]) == (
+        None,
+        "Too few frames.",
+    )
 
 
 def test_rep_write_replace_and_failure_rules(lib):
@@ -499,18 +552,20 @@ def test_plan_needs_a_manifest_or_a_pattern(tmp_path):
 
 def summary_frame() -> pd.DataFrame:
     rows = [
-        # athlete, position, rep, status, 10yd, 5yd, step1 length, contact, shin, peak v, 40yd
-        ("Ann", "WR", 1, "ok", 1.70, 1.05, 1.10, 0.17, 50.0, 8.9, None),
-        ("Ann", "WR", 2, "ok", 1.66, 1.02, 1.05, 0.18, 47.0, 9.0, None),
-        ("Bo", "RB", 1, "ok", 1.66, 1.01, 1.20, None, 52.0, 8.7, 4.60),
-        ("Cy", "CB", 1, "ok", None, 1.10, None, 0.16, None, 8.1, None),
-        ("Cy", "CB", 2, "failed", None, None, None, None, None, None, None),
-        ("Di", None, 1, "ok", None, None, None, None, None, 7.5, None),
+        # athlete, position, rep, status, 10yd, 5yd, step1 length, contact, shin, peak v, 40yd,
+        # est. 40 and its band
+        ("Ann", "WR", 1, "ok", 1.70, 1.05, 1.10, 0.17, 50.0, 8.9, None, 4.85, 4.70, 5.01),
+        ("Ann", "WR", 2, "ok", 1.66, 1.02, 1.05, 0.18, 47.0, 9.0, None, 4.74, 4.60, 4.90),
+        ("Bo", "RB", 1, "ok", 1.66, 1.01, 1.20, None, 52.0, 8.7, 4.60, 4.70, 4.55, 4.85),
+        ("Cy", "CB", 1, "ok", None, 1.10, None, 0.16, None, 8.1, None, None, None, None),
+        ("Cy", "CB", 2, "failed", None, None, None, None, None, None, None, None, None, None),
+        ("Di", None, 1, "ok", None, None, None, None, None, 7.5, None, None, None, None),
     ]
     cols = [
         "athlete", "position", "rep_number", "status", "split_10yd_s", "split_5yd_s",
         "first_step_length_m", "mean_contact_1_4_s", "shin_angle_td_1_deg",
-        "peak_hip_velocity_mps", "split_40yd_s",
+        "peak_hip_velocity_mps", "split_40yd_s", "est_40yd_s", "est_40yd_low_s",
+        "est_40yd_high_s",
     ]  # fmt: skip
     return pd.DataFrame(rows, columns=cols)
 
@@ -532,6 +587,14 @@ def test_leaderboards_rank_best_values():
     ]
     shin = leaderboard(s, boards["shin_angle_td_1_deg"])
     assert shin["athlete"].tolist() == ["Ann", "Bo"] and shin["value"].tolist() == [47.0, 52.0]
+
+
+def test_impossible_10_yard_splits_are_not_ranked():
+    summary = summary_frame()
+    summary.loc[0, "split_10yd_s"] = 0.04  # Ann's rep 1: a broken hip track
+    board = next(b for b in LEADERBOARDS if b.column == "split_10yd_s")
+    table = leaderboard(summary, board)
+    assert list(table["athlete"]) == ["Ann", "Bo"] and list(table["value"]) == [1.66, 1.66]
 
 
 def test_best_rep_falls_back_from_10_to_5_yards_to_peak_velocity():
@@ -557,10 +620,15 @@ def test_combine_standing_exact(tmp_path):
     # Ann: 1.66 s; WR splits 1.67..1.74 (8 of 25) are slower.
     assert st.loc["Ann", "group"] == "WR" and st.loc["Ann", "n_combine_10"] == 25
     assert st.loc["Ann", "faster_than_10_pct"] == pytest.approx(100 * 8 / 25)
-    # Her 40 is estimated: 10-yard split / the median WR 10/40 ratio.
-    ratios = np.array([round(1.50 + i / 100, 2) / round(4.30 + i / 100, 2) for i in range(25)])
-    assert st.loc["Ann", "t40_s"] == pytest.approx(1.66 / np.median(ratios))
-    assert st.loc["Ann", "t40_source"] == "estimated from the 10-yard split"
+    # Her 40 is not in view: the estimate stored with her best rep (rep 2), with its band.
+    assert (st.loc["Ann", "t40_s"], st.loc["Ann", "t40_low_s"], st.loc["Ann", "t40_high_s"]) == (
+        4.74,
+        4.60,
+        4.90,
+    )
+    assert st.loc["Ann", "t40_source"] == "estimated from the visible run"
+    # WR 40s 4.30..4.54 are all faster than 4.74.
+    assert st.loc["Ann", "faster_than_40_pct"] == 0.0
     # Bo ran the full 40 in view (4.60 s): measured, against RB 40s 4.40..4.64 (4 slower).
     assert st.loc["Bo", "t40_source"] == "measured" and st.loc["Bo", "t40_s"] == 4.60
     assert st.loc["Bo", "faster_than_40_pct"] == pytest.approx(100 * 4 / 25)
