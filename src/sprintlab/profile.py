@@ -41,6 +41,7 @@ from scipy.optimize import least_squares
 from scipy.special import lambertw
 
 from .errors import AnalysisError
+from .jsonutil import json_ready
 from .units import G_MPS2, YARD_M
 
 SPLIT_DISTANCES_M: dict[str, float] = {
@@ -163,20 +164,6 @@ def _run_time_s(distance_m: np.ndarray, v_max_mps: float, tau_s: float) -> np.nd
 # --------------------------------------------------------------------------------------------
 
 
-def _json_ready(d: dict) -> dict:
-    """Floats (numpy or not) as Python floats, NaN and inf as None."""
-    out = {}
-    for key, value in d.items():
-        if isinstance(value, bool | str) or value is None:
-            out[key] = value
-        elif isinstance(value, int | np.integer):
-            out[key] = int(value)
-        else:
-            f = float(value)
-            out[key] = f if math.isfinite(f) else None
-    return out
-
-
 @dataclass(frozen=True)
 class VelocityFit:
     """A fitted mono-exponential velocity curve (see the module docstring for the model).
@@ -274,7 +261,7 @@ class VelocityFit:
         d = asdict(self)
         d["max_acceleration_mps2"] = self.max_acceleration_mps2
         d["at_bound"] = self.at_bound
-        return _json_ready(d)
+        return json_ready(d)
 
 
 def _r2(measured: np.ndarray, residual: np.ndarray) -> float:
@@ -903,7 +890,7 @@ class FVProfile:
 
     def to_dict(self) -> dict:
         """JSON-ready dict of the fields; NaN becomes None."""
-        return _json_ready(asdict(self))
+        return json_ready(asdict(self))
 
 
 def force_velocity_profile(

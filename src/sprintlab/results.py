@@ -15,7 +15,6 @@ half-written rep.
 from __future__ import annotations
 
 import json
-import math
 import os
 import shutil
 import tempfile
@@ -27,26 +26,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .jsonutil import json_ready
 from .steps import STEP_FIELDS, Step
 from .track import KeypointTrack
 
 SCHEMA_VERSION = 1
-
-
-def _clean(value: Any) -> Any:
-    """JSON-ready copy: NaN/inf -> None, numpy scalars -> Python, tuples -> lists."""
-    if isinstance(value, dict):
-        return {str(k): _clean(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_clean(v) for v in value]
-    if isinstance(value, np.ndarray):
-        return _clean(value.tolist())
-    if isinstance(value, np.integer):
-        return int(value)
-    if isinstance(value, float | np.floating):
-        v = float(value)
-        return v if math.isfinite(v) else None
-    return value
 
 
 @dataclass(frozen=True)
@@ -92,7 +76,7 @@ class RepResult:
 
     def to_json_dict(self) -> dict[str, Any]:
         """The rep.json document (see module docstring)."""
-        return _clean(
+        return json_ready(
             {
                 "schema_version": SCHEMA_VERSION,
                 "rep_id": self.rep_id,
