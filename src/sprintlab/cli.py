@@ -82,6 +82,17 @@ def print_profile(profile: dict | None) -> None:
             f"V0 {_fmt(fv.get('V0_mps'), 2)} m/s, Pmax {_fmt(fv.get('Pmax_w_per_kg'), 1)} W/kg, "
             f"RFmax {_fmt(fv.get('RF_max'), 2)}, DRF {_fmt(fv.get('DRF'), 3)}"
         )
+    est = profile.get("estimate")
+    if est:
+        out_console.print(
+            f"estimated 20 yd {_fmt(est.get('t20_s'), 2)} s "
+            f"({_fmt(est.get('t20_low_s'), 2)}–{_fmt(est.get('t20_high_s'), 2)}), "
+            f"40 yd {_fmt(est.get('t40_s'), 2)} s "
+            f"({_fmt(est.get('t40_low_s'), 2)}–{_fmt(est.get('t40_high_s'), 2)}) "
+            f"from the run in view ({est.get('method')}, combine group {est.get('group')})"
+        )
+    elif profile.get("estimate_reason"):
+        out_console.print(f"[yellow]no 20/40 estimate:[/yellow] {profile['estimate_reason']}")
     for note in profile.get("notes", []):
         out_console.print(f"[yellow]note:[/yellow] {note}")
 
