@@ -69,7 +69,9 @@ def truth_track(truth_json: Path, fps: float) -> KeypointTrack:
     )
 
 
-def analyse_rendered(clip: Path, out_dir: Path, rep_id: str, stature_m: float) -> Path:
+def analyse_rendered(
+    clip: Path, out_dir: Path, rep_id: str, stature_m: float, mass_kg: float | None = None
+) -> Path:
     """Analyse a rendered clip from its truth keypoints and write its rep folder."""
     side = load_sidecar(clip.with_suffix(".toml"))
     meta = probe(clip, capture_fps=FPS)
@@ -87,7 +89,9 @@ def analyse_rendered(clip: Path, out_dir: Path, rep_id: str, stature_m: float) -
         "width_px": meta.width_px,
         "height_px": meta.height_px,
     }
-    result = analyze_track(raw, calib, rep_id=rep_id, video=video, stature_m=stature_m)
+    result = analyze_track(
+        raw, calib, rep_id=rep_id, video=video, stature_m=stature_m, mass_kg=mass_kg
+    )
     return write_rep_folder(result, out_dir, write_media=_overlay_writer(meta, result, calib))
 
 
@@ -120,7 +124,11 @@ def build_library(root: Path) -> Path:
             sha = file_sha256(clip)
             slug = lib.get_athlete(name)["slug"]
             rep_dir = analyse_rendered(
-                clip, lib.athlete_reps_dir(slug), rep_id_for(clip, sha), params.stature_m
+                clip,
+                lib.athlete_reps_dir(slug),
+                rep_id_for(clip, sha),
+                params.stature_m,
+                params.mass_kg,
             )
             doc = json.loads((rep_dir / "rep.json").read_text())
             lib.record_rep(

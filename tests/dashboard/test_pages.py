@@ -82,16 +82,22 @@ def test_rep_page_shows_video_table_charts_and_kinogram(library):
     table = at.dataframe[0].value
     assert len(table) == len(rep.steps) == 8
     assert table["step_length_m"].tolist() == pytest.approx(rep.steps["step_length_m"].tolist())
-    # Hip velocity plus four per-step charts, every axis titled with a unit.
+    # Hip velocity, the velocity fit and the force–velocity line (the fixture athletes have a
+    # body mass and height) and four per-step charts, every axis titled with a unit.
     specs = plotly_specs(at)
-    assert len(specs) == 5
+    assert len(specs) == 7
+    titles = [spec["layout"]["title"]["text"] for spec in specs]
+    assert any(t.startswith("Velocity curve") for t in titles)
+    assert any(t.startswith("Force–velocity profile") for t in titles)
     for spec in specs:
         for name, axis in spec["layout"].items():
             if name.startswith("yaxis") and "title" in axis:
                 assert axis["title"]["text"].endswith(")"), axis["title"]["text"]
             if name.startswith("xaxis") and "title" in axis:
                 text = axis["title"]["text"]
-                assert text == "Step number" or text.endswith("(s)"), text
+                assert text in ("Step number", "Horizontal velocity (m/s)") or text.endswith(
+                    "(s)"
+                ), text
     assert len(at.get("video")) == 1
     assert len(at.get("image")) == 1  # the kinogram
     labels = {b.label for b in at.get("download_button")}

@@ -93,6 +93,8 @@ def show_rep(rep: data.RepView) -> None:
         st.subheader("Velocity")
         common.plot(figures.hip_velocity_figure([rep.figure_input()]), key=f"vel_{rep.rep_pk}")
 
+    show_profile(rep)
+
     st.subheader("Steps")
     cols = [c for c in data.STEP_TABLE_FIELDS if c in rep.steps.columns]
     if rep.steps.empty:
@@ -136,3 +138,34 @@ def show_rep(rep: data.RepView) -> None:
         )
     if st.button("Compare this rep with others"):
         common.go_to("compare", reps=str(rep.rep_pk))
+
+
+def show_profile(rep: data.RepView) -> None:
+    """The velocity fit, the force–velocity line and the 20/40-yard estimate of one rep."""
+    profile = rep.doc.get("profile") or {}
+    st.subheader("Acceleration profile")
+    vel = figures.velocity_fit_figure(rep.series, profile, rep.first_movement_s)
+    fv = figures.force_velocity_figure(profile)
+    if vel is None and fv is None:
+        st.info("No velocity fit for this rep. " + " ".join(profile.get("notes") or []))
+        return
+    c1, c2 = st.columns(2)
+    with c1:
+        if vel is not None:
+            common.plot(vel, key=f"vfit_{rep.rep_pk}")
+    with c2:
+        if fv is not None:
+            common.plot(fv, key=f"fv_{rep.rep_pk}")
+        else:
+            st.info(" ".join(profile.get("notes") or ["No force–velocity profile."]))
+    est = profile.get("estimate")
+    if est:
+        st.caption(
+            f"Estimated from the run in view ({est.get('method')}, combine group "
+            f"{est.get('group')}): 20 yd {_fmt(est.get('t20_s'), 's')} "
+            f"({_fmt(est.get('t20_low_s'), 's')}–{_fmt(est.get('t20_high_s'), 's')}), "
+            f"40 yd {_fmt(est.get('t40_s'), 's')} "
+            f"({_fmt(est.get('t40_low_s'), 's')}–{_fmt(est.get('t40_high_s'), 's')})."
+        )
+    elif profile.get("estimate_reason"):
+        st.caption(f"No 20/40-yard estimate: {profile['estimate_reason']}")

@@ -399,3 +399,101 @@ def session_trend_figure(
         pad = 0.08 * (hi - lo) if hi > lo else 0.05 * abs(hi) or 0.1
         fig.update_yaxes(range=[lo - pad, hi + pad])
     return _layout(fig, label_of(metric, with_unit=False), height_px=340)
+
+
+def velocity_fit_figure(series: pd.DataFrame, profile: dict | None, first_movement_s: float):
+    """Measured hip velocity with the fitted model v = v_max·(1 − e^(−(t − t0)/τ)) over it.
+
+    Time is from first movement. Returns None when the rep has no velocity fit.
+    """
+    fit = (profile or {}).get("velocity_fit")
+    if not fit or not _finite(fit.get("v_max_mps")) or not _finite(fit.get("tau_s")):
+        return None
+    from ..profile import model_velocity_mps
+
+    fm = first_movement_s if _finite(first_movement_s) else 0.0
+    fig = go.Figure()
+    if not series.empty and {"t_s", "hip_vx_mps"} <= set(series.columns):
+        fig.add_trace(
+            go.Scatter(
+                x=series["t_s"].to_numpy(float) - fm,
+                y=series["hip_vx_mps"],
+                mode="lines",
+                name="measured (hip)",
+                line={"color": "#9aa5b1", "width": 2},
+                hovertemplate="t = %{x:.3f} s<br>v = %{y:.2f} m/s<extra>measured</extra>",
+            )
+        )
+        t_end = float(series["t_s"].max()) - fm
+    else:
+        t_end = 3.0
+    t0 = float(fit.get("t0_s") or fm)
+    t = np.linspace(t0 - fm, max(t_end, t0 - fm + 0.5), 200)
+    v = model_velocity_mps(t + fm, float(fit["v_max_mps"]), float(fit["tau_s"]), t0)
+    status = "" if fit.get("reliable") else " (not reliable)"
+    fig.add_trace(
+        go.Scatter(
+            x=t,
+            y=v,
+            mode="lines",
+            name=(
+                f"fit: v_max {float(fit['v_max_mps']):.2f} m/s, "
+                f"τ {float(fit['tau_s']):.2f} s{status}"
+            ),
+            line={"color": REP_COLOURS[0], "width": 3, "dash": "dash"},
+            hovertemplate="t = %{x:.3f} s<br>model v = %{y:.2f} m/s<extra>fit</extra>",
+        )
+    )
+    fig.add_hline(
+        y=float(fit["v_max_mps"]), line={"color": "grey", "dash": "dot"}, annotation_text="v_max"
+    )
+    fig.update_xaxes(title_text="Time from first movement (s)")
+    fig.update_yaxes(title_text="Hip horizontal velocity (m/s)", rangemode="tozero")
+    return _layout(fig, "Velocity curve and its mono-exponential fit")
+
+
+def force_velocity_figure(profile: dict | None):
+    """The horizontal force–velocity line F(v) = F0·(1 − v/V0), per kg, with F0, V0 and the
+    velocity of maximal power (V0/2, where P = Pmax) marked. None without a profile."""
+    fv = (profile or {}).get("force_velocity")
+    if not fv or not _finite(fv.get("F0_n_per_kg")) or not _finite(fv.get("V0_mps")):
+        return None
+    f0, v0 = float(fv["F0_n_per_kg"]), float(fv["V0_mps"])
+    pmax = float(fv.get("Pmax_w_per_kg") or f0 * v0 / 4)
+    v = np.linspace(0.0, v0, 100)
+    fig = go.Figure()
+    fig.add_trace(
+        go.Scatter(
+            x=v,
+            y=f0 * (1 - v / v0),
+            mode="lines",
+            name="force (N/kg)",
+            line={"color": REP_COLOURS[0], "width": 3},
+            hovertemplate="v = %{x:.2f} m/s<br>F = %{y:.2f} N/kg<extra></extra>",
+        )
+    )
+    fig.add_trace(
+        go.Scatter(
+            x=v,
+            y=f0 * v * (1 - v / v0),
+            mode="lines",
+            name="power (W/kg)",
+            line={"color": REP_COLOURS[1 % len(REP_COLOURS)], "width": 2, "dash": "dot"},
+            hovertemplate="v = %{x:.2f} m/s<br>P = %{y:.1f} W/kg<extra></extra>",
+        )
+    )
+    fig.add_trace(
+        go.Scatter(
+            x=[0.0, v0, v0 / 2],
+            y=[f0, 0.0, pmax],
+            mode="markers+text",
+            text=[f"F0 {f0:.2f} N/kg", f"V0 {v0:.2f} m/s", f"Pmax {pmax:.1f} W/kg"],
+            textposition=["middle right", "top left", "top center"],
+            marker={"size": 10, "color": "black"},
+            showlegend=False,
+            hoverinfo="text",
+        )
+    )
+    fig.update_xaxes(title_text="Horizontal velocity (m/s)", rangemode="tozero")
+    fig.update_yaxes(title_text="Horizontal force (N/kg) · power (W/kg)", rangemode="tozero")
+    return _layout(fig, "Force–velocity profile (Samozino's method)")
