@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DEMO_OUT ?= demo_output
 
-.PHONY: demo test test-fast lint format accuracy accuracy-tracks clean app browser
+.PHONY: demo test test-fast lint format accuracy accuracy-tracks clean app browser bench
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -49,6 +49,10 @@ clean:
 
 accuracy: $(STAMP)
 	$(BIN)/sprintlab validate --out accuracy_output
+
+# Decode, the naive ultralytics loop and sprintlab's analyze on a rendered 1080p 240 fps clip.
+bench: $(STAMP)
+	$(BIN)/sprintlab bench
 
 accuracy-tracks: $(STAMP)
 	$(BIN)/sprintlab validate --tracks-only --out accuracy_output

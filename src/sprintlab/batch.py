@@ -630,41 +630,14 @@ def analyzer_name(spec: Callable[..., Any] | str) -> str:
     return f"{module}:{qual}"
 
 
-_ESTIMATORS: dict[str, Any] = {}
-
-
-class _CachedEstimator:
-    """The pose model of a weights file, loaded on first use and kept for the worker's life.
-
-    Loading is deferred so that a clip failing before the pose stage (unreadable file, bad
-    calibration) costs no model load. The estimator is stateless between clips (tracking state
-    lives in ``track_athlete``), so one instance per process is safe.
-    """
-
-    def __init__(self, model_path: Path) -> None:
-        self.model_path = Path(model_path)
-
-    def _get(self) -> Any:
-        key = str(self.model_path.resolve())
-        if key not in _ESTIMATORS:
-            from .pose.yolo import YoloPoseEstimator
-
-            _ESTIMATORS[key] = YoloPoseEstimator(self.model_path)
-        return _ESTIMATORS[key]
-
-    def predict(self, image_bgr: Any, *, imgsz: int, conf: float) -> Any:
-        return self._get().predict(image_bgr, imgsz=imgsz, conf=conf)
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._get(), name)
-
-
 def analyze_clip_cached(clip: Path, out_dir: Path, options: Any, *, settings: Any = None) -> Any:
     """:func:`sprintlab.pipeline.analyze_clip` with the pose model loaded once per worker process
     (and only when a clip reaches the pose stage)."""
     from .pipeline import analyze_clip, default_model_path
+    from .pose.backends import SharedEstimator
 
-    estimator = _CachedEstimator(Path(options.model_path or default_model_path()))
+    model_path = Path(options.model_path or default_model_path())
+    estimator = SharedEstimator(model_path, getattr(options, "backend", None))
     return analyze_clip(clip, out_dir, options, settings=settings, estimator=estimator)
 
 
@@ -884,6 +857,13 @@ def run_batch(
             "--model with the weights file."
         )
     msgs = list(messages)
+    if analyzer is analyze_clip_cached:
+        from .pose.backends import choose_backend
+
+        # Export the weights for the fast engine once, here, not in every worker at once.
+        engine_note = choose_backend(model_path).note
+        if engine_note:
+            msgs.append(engine_note)
     plans = [_Plan(job=j, index=i, problem=j.problem) for i, j in enumerate(jobs)]
     outcomes: dict[int, ClipOutcome] = {}
 

@@ -128,6 +128,13 @@ def analyze(
         Path | None,
         typer.Option(help="Truth file of a rendered clip (NAME.truth.json): print the errors."),
     ] = None,
+    backend: Annotated[
+        str | None,
+        typer.Option(
+            help="Pose engine: auto (default; OpenVINO on a CPU, the GPU when there is one), "
+            "openvino, onnx or pytorch. Also $SPRINTLAB_BACKEND."
+        ),
+    ] = None,
 ) -> None:
     """Analyse one clip: writes OUT/<rep_id>/ (rep.json, steps.csv, series.csv, keypoints.npz,
     overlay.mp4) and prints the step table."""
@@ -143,7 +150,14 @@ def analyze(
         mass_kg=mass_kg,
         model_path=model,
         overlay=overlay,
+        backend=backend,
     )
+    try:
+        from .pose.backends import requested_backend
+
+        requested_backend(backend)
+    except ValueError as err:
+        _fail(str(err))
     try:
         with Progress(
             TextColumn("{task.description}"),
@@ -160,7 +174,11 @@ def analyze(
             _, rep_dir = analyze_clip(clip, out, opts, progress=progress)
     except SprintlabError as err:
         _fail(err)
-    print_step_table(load_rep_json(rep_dir))
+    rep = load_rep_json(rep_dir)
+    print_step_table(rep)
+    engine = rep.get("pose_engine") or {}
+    if engine.get("note"):
+        err_console.print(engine["note"])
     out_console.print(f"rep folder: {rep_dir}")
     if truth is not None:
         from .validate import format_table, score_rep_dir
@@ -387,6 +405,65 @@ def render(
     out_console.print(f"clip:     {clip.video_path}")
     out_console.print(f"sidecar:  {clip.sidecar_path}")
     out_console.print(f"truth:    {clip.truth_path}")
+
+
+@app.command()
+def bench(
+    clip: Annotated[
+        Path | None,
+        typer.Option(help="Clip to time (default: a rendered 1080p 240 fps clip, made once)."),
+    ] = None,
+    duration_s: Annotated[
+        float, typer.Option(help="Length of the rendered clip when no --clip is given, s.")
+    ] = 5.0,
+    runs: Annotated[int, typer.Option(help="Runs per stage (medians are reported).")] = 3,
+    baseline_frames: Annotated[
+        int, typer.Option(help="Frames the slow baseline runs on (0: all).")
+    ] = 240,
+    skip_baseline: Annotated[bool, typer.Option(help="Leave the baseline out.")] = False,
+    backend: Annotated[
+        str | None, typer.Option(help="sprintlab's pose engine (default: automatic).")
+    ] = None,
+    model: Annotated[Path | None, typer.Option(help="PyTorch pose weights.")] = None,
+    cache: Annotated[Path, typer.Option(help="Folder for the rendered clip.")] = Path(
+        "bench_cache"
+    ),
+    out: Annotated[Path, typer.Option(help="Where to write bench.json.")] = Path("bench.json"),
+) -> None:
+    """Time decoding, the naive ultralytics loop and sprintlab's analyze on one clip."""
+    import json
+
+    from .bench import format_report, render_bench_clip, run_bench
+    from .jsonutil import json_ready
+    from .pipeline import default_model_path
+    from .pose.backends import requested_backend
+
+    try:
+        requested_backend(backend)
+    except ValueError as err:
+        _fail(str(err))
+    weights = model or default_model_path()
+    if not Path(weights).exists():
+        _fail(f"Pose weights not found at {weights}: see models/README.md or pass --model.")
+    if clip is None:
+        cache.mkdir(parents=True, exist_ok=True)
+        err_console.print(f"rendering the benchmark clip into {cache} (once)...")
+        clip = render_bench_clip(cache, duration_s)
+    try:
+        report = run_bench(
+            clip,
+            Path(weights),
+            runs=runs,
+            baseline_frames=baseline_frames or None,
+            backend=backend,
+            skip_baseline=skip_baseline,
+            on_stage=lambda name, run: err_console.print(f"{name}: run {run} of {runs}"),
+        )
+    except SprintlabError as err:
+        _fail(err)
+    out_console.print(format_report(report), highlight=False)
+    out.write_text(json.dumps(json_ready(report.to_dict()), indent=2))
+    out_console.print(f"\nwritten: {out}")
 
 
 def _register_library_commands() -> None:

@@ -388,6 +388,7 @@ class ClipOptions:
     overlay: bool = True
     rep_id: str | None = None
     position: str | None = None
+    backend: str | None = None
 
 
 def _video_block(meta: Any) -> dict[str, Any]:
@@ -457,7 +458,8 @@ def analyze_clip(
     result : RepResult
     rep_dir : Path
     """
-    from .pose.yolo import YoloPoseEstimator
+    from .pose.backends import load_pose_estimator
+    from .prefetch import prefetch
     from .tracking import track_athlete
     from .video import iter_frames, probe
 
@@ -468,15 +470,18 @@ def analyze_clip(
     meta = probe(clip, capture_fps=capture_fps)
     size = (meta.width_px, meta.height_px)
     calib = marker_calibration(calib_input, size, opts.athlete_height_m)
-    est = estimator or YoloPoseEstimator(opts.model_path or default_model_path())
+    est = estimator or load_pose_estimator(opts.model_path or default_model_path(), opts.backend)
     if progress:
         progress("pose", 0.0)
 
     def frames(step: int):
-        for f in iter_frames(meta, step=step):
+        # Decoding runs a few frames ahead in its own thread while the model works.
+        for f in prefetch(iter_frames(meta, step=step)):
             yield f.index, f.t_s, f.image
 
     athlete = track_athlete(frames, meta.n_frames, meta.capture_fps, est, progress=progress)
+    if progress:
+        progress("analysis", 0.0)
     raw = athlete.track
     if calib is None:
         calib = resolve_calibration(calib_input, raw, size, opts.athlete_height_m)
@@ -495,6 +500,11 @@ def analyze_clip(
     )
     result.extra["calibration_input"] = _calibration_input_dict(calib_input, opts.athlete_height_m)
     result.extra["input_warnings"] = [*meta.warnings, *athlete.warnings]
+    result.extra["pose_engine"] = {
+        "backend": getattr(est, "backend", None),
+        "model": Path(str(getattr(est, "model_path", ""))).name or None,
+        "note": getattr(est, "backend_note", None),
+    }
     if progress:
         progress("writing", 0.0)
     rep_dir = write_rep_folder(

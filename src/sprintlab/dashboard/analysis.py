@@ -153,8 +153,8 @@ def write_sidecar(
 def analyze_clip_reporting(clip: Path, out_dir: Path, options: Any, *, settings: Any = None) -> Any:
     """The real analysis (:func:`sprintlab.batch.analyze_clip_cached`'s model use) reporting its
     progress to the file named by ``$SPRINTLAB_PROGRESS_FILE`` as ``"<stage> <fraction>"``."""
-    from ..batch import _CachedEstimator
     from ..pipeline import analyze_clip, default_model_path
+    from ..pose.backends import SharedEstimator
 
     progress_file = os.environ.get(PROGRESS_ENV)
 
@@ -166,7 +166,8 @@ def analyze_clip_reporting(clip: Path, out_dir: Path, options: Any, *, settings:
         except OSError:
             pass  # progress is a nicety; never fail the analysis over it
 
-    estimator = _CachedEstimator(Path(options.model_path or default_model_path()))
+    model_path = Path(options.model_path or default_model_path())
+    estimator = SharedEstimator(model_path, getattr(options, "backend", None))
     return analyze_clip(
         clip, out_dir, options, settings=settings, estimator=estimator, progress=report
     )

@@ -20,7 +20,8 @@ from ..errors import ModelNotFoundError
 from .base import PoseDetections, predict_crop
 
 
-def _import_ultralytics_offline() -> type:
+def import_ultralytics_offline() -> type:
+    """ultralytics' ``YOLO`` class, imported with every online feature switched off."""
     os.environ["YOLO_OFFLINE"] = "1"
     os.environ["YOLO_AUTOINSTALL"] = "false"
     from ultralytics import YOLO
@@ -70,12 +71,20 @@ class YoloPoseEstimator:
             raise ValueError(
                 f"keypoint_conf_threshold must be in [0, 1], got {keypoint_conf_threshold}"
             )
-        yolo_cls = _import_ultralytics_offline()
+        yolo_cls = import_ultralytics_offline()
         # task="pose" so exported models (which may lack metadata) are decoded as pose models.
         self._model = yolo_cls(str(path), task="pose")
         self.model_path = path
         self.device = device
         self.keypoint_conf_threshold = float(keypoint_conf_threshold)
+        # Set by sprintlab.pose.backends.load_pose_estimator: the engine, and why it is not the
+        # one asked for when it is not.
+        self.backend = "pytorch" if path.suffix == ".pt" else "export"
+        self.backend_note: str | None = None
+
+    def warm_up(self) -> None:
+        """Run the model once on a blank image (loads the engine, compiles it, fails early)."""
+        self.predict(np.zeros((64, 64, 3), dtype=np.uint8), imgsz=64, conf=0.5)
 
     def predict(self, image_bgr: np.ndarray, *, imgsz: int, conf: float) -> PoseDetections:
         """Detect people in a BGR image; see :class:`~sprintlab.pose.base.PoseEstimator`."""
