@@ -402,10 +402,11 @@ def _video_block(meta: Any) -> dict[str, Any]:
     }
 
 
-def _overlay_writer(
+def overlay_writer(
     meta: Any, result: RepResult, calib: Calibration
 ) -> Callable[[Path], list[str]]:
     """A media callback for :func:`~sprintlab.results.write_rep_folder` drawing overlay.mp4."""
+    from .prefetch import prefetch
     from .video import iter_frames
     from .viz.overlay import StepMark, draw_frame
     from .viz.video_writer import H264Writer
@@ -426,7 +427,9 @@ def _overlay_writer(
         import cv2
 
         with H264Writer(folder / "overlay.mp4", play_fps, w, h) as writer:
-            for frame in iter_frames(meta):
+            # The decoder scales while converting (one pass, in the prefetch thread), which
+            # costs far less than converting at full size and resizing after.
+            for frame in prefetch(iter_frames(meta, max_width_px=max_w)):
                 img = frame.image
                 if img.shape[1] != w or img.shape[0] != h:
                     img = cv2.resize(img, (w, h), interpolation=cv2.INTER_AREA)
@@ -511,7 +514,7 @@ def analyze_clip(
         result,
         out_dir,
         extra_arrays={"boxes_xyxy_px": athlete.boxes_xyxy_px, "box_conf": athlete.box_conf},
-        write_media=_overlay_writer(meta, result, calib) if opts.overlay else None,
+        write_media=overlay_writer(meta, result, calib) if opts.overlay else None,
     )
     return result, rep_dir
 
@@ -575,7 +578,7 @@ def reanalyze_rep(
     clip = Path(video["path"])
     media = None
     if overlay and clip.exists():
-        media = _overlay_writer(probe(clip, capture_fps=video.get("capture_fps")), result, calib)
+        media = overlay_writer(probe(clip, capture_fps=video.get("capture_fps")), result, calib)
     out = write_rep_folder(
         result, rep_dir.parent, extra_arrays=arrays, write_media=media, keep_files_from=rep_dir
     )

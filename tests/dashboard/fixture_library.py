@@ -15,7 +15,7 @@ import numpy as np
 
 from sprintlab.calibration import Calibration, load_sidecar
 from sprintlab.library import Athlete, Library, RepRecord, SessionInfo
-from sprintlab.pipeline import _overlay_writer, analyze_track, file_sha256, rep_id_for
+from sprintlab.pipeline import analyze_track, file_sha256, overlay_writer, rep_id_for
 from sprintlab.results import write_rep_folder
 from sprintlab.synth import SprintParams
 from sprintlab.synth.render import render_clip
@@ -92,7 +92,7 @@ def analyse_rendered(
     result = analyze_track(
         raw, calib, rep_id=rep_id, video=video, stature_m=stature_m, mass_kg=mass_kg
     )
-    return write_rep_folder(result, out_dir, write_media=_overlay_writer(meta, result, calib))
+    return write_rep_folder(result, out_dir, write_media=overlay_writer(meta, result, calib))
 
 
 def render_fixture_clip(folder: Path, name: str, params: SprintParams, seed: int) -> Path:

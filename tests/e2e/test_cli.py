@@ -78,6 +78,12 @@ def test_analyze_real_clip_writes_the_rep_json_contract(demo_rep):
         assert npz["xy"].shape == (230, 17, 2)
         assert not np.any(npz["xy"] == 0.0)  # missing keypoints are NaN, never 0
     assert "first movement" in proc.stdout
+    # On this CPU the OpenVINO export runs, and the rep says so.
+    assert doc["pose_engine"] == {
+        "backend": "openvino",
+        "model": "yolo11n-pose_openvino_model",
+        "note": None,
+    }
 
 
 @pytest.mark.model
@@ -101,6 +107,35 @@ def test_reanalyze_needs_no_model_and_gives_the_same_result(demo_rep, tmp_path):
     assert after["steps"] == before["steps"]
     assert after["first_movement_s"] == before["first_movement_s"]
     assert (copy / "overlay.mp4").exists()  # kept from the first analysis
+
+
+def test_unknown_backend_is_refused_before_anything_runs(tmp_path):
+    out = tmp_path / "reps"
+    proc = run("analyze", str(SAMPLE), "--out", str(out), "--backend", "tensorrt")
+    assert_one_clear_error(proc, "unknown pose backend", "openvino")
+    assert no_rep_folder(out)
+
+
+@pytest.mark.model
+def test_bench_times_decode_baseline_and_sprintlab_on_one_clip(tmp_path):
+    out = tmp_path / "bench.json"
+    proc = run(
+        "bench", "--clip", str(SAMPLE), "--runs", "2", "--baseline-frames", "10", "--out", str(out)
+    )
+    assert proc.returncode == 0, proc.stderr
+    doc = json.loads(out.read_text())
+    stages = {s["name"]: s for s in doc["stages"]}
+    assert list(stages) == ["decode", "baseline", "sprintlab"]
+    assert stages["decode"]["frames"] == stages["sprintlab"]["frames"] == 230
+    assert stages["baseline"]["frames"] == 10
+    for s in stages.values():
+        assert len(s["seconds"]) == 2 and s["fps"] > 0 and s["peak_rss_mib"] > 0
+    assert set(stages["sprintlab"]["phases_s"]) >= {"search", "refine", "writing"}
+    ratio = doc["ratios"]["sprintlab_over_baseline"]
+    assert ratio == pytest.approx(stages["sprintlab"]["fps"] / stages["baseline"]["fps"])
+    assert doc["backend"] == "openvino"
+    for word in ("decode", "baseline", "sprintlab / baseline", "frames/s"):
+        assert word in proc.stdout
 
 
 def test_not_a_video(tmp_path):
