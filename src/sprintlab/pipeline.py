@@ -402,9 +402,7 @@ def _video_block(meta: Any) -> dict[str, Any]:
     }
 
 
-def overlay_writer(
-    meta: Any, result: RepResult, calib: Calibration
-) -> Callable[[Path], list[str]]:
+def overlay_writer(meta: Any, result: RepResult, calib: Calibration) -> Callable[[Path], list[str]]:
     """A media callback for :func:`~sprintlab.results.write_rep_folder` drawing overlay.mp4."""
     from .prefetch import prefetch
     from .video import iter_frames

@@ -174,7 +174,8 @@ def export_weights(weights: Path, fmt: str) -> Path:
 
 
 def _quietly(call: Any, **kwargs: Any) -> Any:
-    # The exporter reports every stage on ultralytics' logger; a user only needs the outcome.
+    # ultralytics reports every export stage and engine load on its logger (stdout); a user
+    # only needs the outcome.
     import logging
 
     logger = logging.getLogger("ultralytics")
@@ -259,10 +260,13 @@ def load_pose_estimator(model_path: str | Path, backend: str | None = None, **kw
     from .yolo import YoloPoseEstimator
 
     choice = choose_backend(Path(model_path), backend)
-    estimator = YoloPoseEstimator(choice.model_path, device=choice.device, **kwargs)
+    estimator = _quietly(
+        YoloPoseEstimator, model_path=choice.model_path, device=choice.device, **kwargs
+    )
     if choice.note is None:
         try:
-            estimator.warm_up()
+            # The first call loads and compiles the engine (and would announce it on stdout).
+            _quietly(estimator.warm_up)
         except Exception as err:  # an engine that loads but cannot run: PyTorch instead
             note = (
                 f"The {choice.backend} engine failed on a test image ({err}); "
