@@ -9,10 +9,14 @@ import numpy as np
 from sprintlab.events import (
     Contact,
     EventSettings,
+    FirstMovement,
     _enforce_alternation,
     _select_sequence,
     _step_counts,
 )
+from sprintlab.steps import build_steps
+from sprintlab.synth import SprintParams, simulate
+from sprintlab.synth.degrade import to_track
 
 S = EventSettings()
 STATURE = 1.85
@@ -62,6 +66,27 @@ def test_a_missed_contact_counts_as_a_step_for_numbering_and_alternation():
     assert [c.side for c in out] == ["right", "left", "left", "right"]
     assert [c.steps_since_prev for c in out] == [1, 1, 2, 1]
     assert any("not detected" in w for w in warnings)
+
+
+def test_steps_across_a_missed_contact_keep_their_numbers_and_have_no_length_or_time():
+    sprint = simulate(SprintParams(), 240.0, 3.2)
+    track = to_track(sprint)
+    contacts = [
+        _c(math.nan, 0.8, -0.35),
+        _c(0.83, 1.03, 0.50, "right"),
+        _c(1.08, 1.25, 1.75, "left"),
+        _c(1.55, 1.68, 4.84, "left"),
+        _c(1.77, 1.90, 6.56, "right"),
+    ]
+    contacts = _enforce_alternation(contacts, [], S.step_rate_hz)
+    fm = FirstMovement(time_s=0.4, frame=96, detect_time_s=0.45)
+    steps, _ = build_steps(contacts, fm, track)
+    assert [s.number for s in steps] == [1, 2, 4, 5]
+    assert math.isclose(steps[0].step_length_m, 0.85)
+    assert math.isclose(steps[1].step_length_m, 1.25)
+    assert math.isnan(steps[1].step_time_s) and math.isnan(steps[1].flight_time_s)
+    assert math.isnan(steps[2].step_length_m)
+    assert math.isclose(steps[3].step_length_m, 6.56 - 4.84)
 
 
 def test_a_contact_starting_during_the_stance_push_is_a_stance_foot():
