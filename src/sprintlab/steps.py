@@ -6,6 +6,11 @@ last.
 
 For the last step in view, when the next touchdown is not in the clip, ``step_time_s`` is
 TD(i) − TD(i−1) (the previous step's time, as metrics.md allows) and ``flight_time_s`` is null.
+
+When the event detector reports that contacts were missed between two it found
+(``Contact.steps_since_prev`` > 1), the steps keep their true numbers (the missed ones are absent),
+and the quantities that span the gap — the step length to the contact after it, the step time and
+flight time of the contact before it — are null rather than the sum of two steps.
 """
 
 from __future__ import annotations
@@ -194,17 +199,33 @@ def build_steps(
         return interp_at(t, signal(track), t_event)
 
     steps: list[Step] = []
-    for i, c in enumerate(running[:max_steps]):
+    number = 0
+    for i, c in enumerate(running):
+        number += c.steps_since_prev if i > 0 else 1
+        if number > max_steps:
+            break
         nxt = running[i + 1] if i + 1 < len(running) else None
         prev = running[i - 1] if i > 0 else None
+        # Neighbours across a gap of missed contacts are not the adjacent steps.
+        if nxt is not None and nxt.steps_since_prev > 1:
+            nxt = None
+            next_missed = True
+        else:
+            next_missed = False
+        if prev is not None and c.steps_since_prev > 1:
+            prev = None
+            prev_foot_x = np.nan
+        elif prev is not None:
+            prev_foot_x = prev.foot_x_m
+        else:
+            prev_foot_x = front.foot_x_m if front else np.nan
         td, to = c.td_s, c.to_s
         if nxt is not None:
             step_time = nxt.td_s - td
-        elif prev is not None:
+        elif prev is not None and not next_missed:
             step_time = td - prev.td_s
         else:
             step_time = math.nan
-        prev_foot_x = prev.foot_x_m if prev is not None else (front.foot_x_m if front else np.nan)
         step_length = c.foot_x_m - prev_foot_x
         contact_time = to - td if timing_ok else math.nan
         flight_time = (nxt.td_s - to) if (timing_ok and nxt is not None) else math.nan
@@ -222,7 +243,7 @@ def build_steps(
 
         steps.append(
             Step(
-                number=i + 1,
+                number=number,
                 foot=c.side,
                 touchdown_frame=c.td_frame,
                 toeoff_frame=c.to_frame,
@@ -244,7 +265,7 @@ def build_steps(
                 foot_x_m=c.foot_x_m,
             )
         )
-    if steps and len(running) <= max_steps:
+    if steps and steps[-1].touchdown_s == running[-1].td_s:
         warnings.append(
             f"step {steps[-1].number} is the last touchdown in view: its step time uses the "
             "previous step and its flight time is empty"

@@ -1,0 +1,100 @@
+"""Sequence rules of the contact detector: forward progression, missed contacts, step numbering."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from sprintlab.events import (
+    Contact,
+    EventSettings,
+    FirstMovement,
+    _enforce_alternation,
+    _select_sequence,
+    _step_counts,
+)
+from sprintlab.steps import build_steps
+from sprintlab.synth import SprintParams, simulate
+from sprintlab.synth.degrade import to_track
+
+S = EventSettings()
+STATURE = 1.85
+
+
+def _c(td, to, x, side="left", agreement=1.0):
+    return Contact(
+        td_s=td,
+        to_s=to,
+        td_frame=-1 if math.isnan(td) else round(td * 240),
+        to_frame=round(to * 240),
+        pivot_x_m=x + 0.15,
+        foot_x_m=x,
+        radius_m=0.16,
+        side=side,
+        label=side,
+        side_agreement=agreement,
+        noise_m=0.01,
+    )
+
+
+def test_fragments_behind_too_close_or_overlapping_are_left_out():
+    stance = _c(math.nan, 0.8, -0.35)
+    real = [_c(0.83, 1.03, 0.50), _c(1.08, 1.25, 1.75), _c(1.32, 1.48, 3.22)]
+    fragments = [
+        _c(0.70, 0.76, -0.30),  # the front stance foot again, not ahead of it
+        _c(1.27, 1.30, 1.90),  # 15 cm ahead of a contact: a fragment of it
+        _c(1.10, 1.15, 2.40),  # overlaps a longer contact in time
+    ]
+    warnings: list[str] = []
+    out = _select_sequence([stance, *real, *fragments], STATURE, S, warnings)
+    assert out == [stance, *real]
+    assert warnings and "3 candidate contact(s)" in warnings[0]
+
+
+def test_a_missed_contact_counts_as_a_step_for_numbering_and_alternation():
+    td = np.array([0.83, 1.08, 1.55, 1.77])  # the contact near 1.32 s was missed
+    assert _step_counts(td, S.step_rate_hz).tolist() == [1, 2, 1]
+    contacts = [
+        _c(0.83, 1.03, 0.5, "right"),
+        _c(1.08, 1.25, 1.75, "left"),
+        _c(1.55, 1.68, 4.84, "left"),  # two steps after a left contact: left again
+        _c(1.77, 1.90, 6.56, "right"),
+    ]
+    warnings: list[str] = []
+    out = _enforce_alternation(contacts, warnings, S.step_rate_hz)
+    assert [c.side for c in out] == ["right", "left", "left", "right"]
+    assert [c.steps_since_prev for c in out] == [1, 1, 2, 1]
+    assert any("not detected" in w for w in warnings)
+
+
+def test_steps_across_a_missed_contact_keep_their_numbers_and_have_no_length_or_time():
+    sprint = simulate(SprintParams(), 240.0, 3.2)
+    track = to_track(sprint)
+    contacts = [
+        _c(math.nan, 0.8, -0.35),
+        _c(0.83, 1.03, 0.50, "right"),
+        _c(1.08, 1.25, 1.75, "left"),
+        _c(1.55, 1.68, 4.84, "left"),
+        _c(1.77, 1.90, 6.56, "right"),
+    ]
+    contacts = _enforce_alternation(contacts, [], S.step_rate_hz)
+    fm = FirstMovement(time_s=0.4, frame=96, detect_time_s=0.45)
+    steps, _ = build_steps(contacts, fm, track)
+    assert [s.number for s in steps] == [1, 2, 4, 5]
+    assert math.isclose(steps[0].step_length_m, 0.85)
+    assert math.isclose(steps[1].step_length_m, 1.25)
+    assert math.isnan(steps[1].step_time_s) and math.isnan(steps[1].flight_time_s)
+    assert math.isnan(steps[2].step_length_m)
+    assert math.isclose(steps[3].step_length_m, 6.56 - 4.84)
+
+
+def test_a_contact_starting_during_the_stance_push_is_a_stance_foot():
+    from sprintlab.events import _drop_implausible
+
+    t = np.arange(0, 3.2, 1 / 240)
+    early = _c(0.50, 0.62, -0.30)  # 0.1 s after first movement: the front foot, seen late
+    step1 = _c(0.83, 1.03, 0.50)
+    out = _drop_implausible([early, step1], t, S, [], first_movement_s=0.40)
+    assert math.isnan(out[0].td_s) and out[0].foot_x_m == -0.30
+    assert out[1].td_s == 0.83
