@@ -9,7 +9,7 @@ import hashlib
 import math
 import os
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +26,7 @@ from .filtering import (
     smooth_track,
 )
 from .kinematics import hip_mid, shin_angle_deg, trunk_angle_deg, velocity
+from .legs import assign_legs
 from .profile import ProfileError, fit_velocity_curve, force_velocity_profile, split_times
 from .results import RepResult, write_rep_folder
 from .skeleton import ANKLE, HIP, KNEE, KP, SIDES
@@ -302,6 +303,14 @@ def analyze_track(
         first_movement_s=fm.time_s,
     )
     warns += w
+    # Leg identity per frame from the contacts (stance ankle on the pivot, front ankle in flight
+    # lands next), then knees and hips by segment rigidity; the track is smoothed again so that
+    # no filter mixes the two legs across a label flicker. Frames no contact anchors keep the
+    # model's own labels (the continuity repair above only serves contact detection).
+    identity = assign_legs(to_world(masked, calib), contacts)
+    world_raw = identity.track
+    world = smooth_track(world_raw, s.filter)
+    contacts = [replace(c, label=c.side) for c in contacts]
     steps, w = build_steps(contacts, fm, world, raw=world_raw, max_steps=s.max_steps)
     warns += w
     splits, w = split_times(world.t_s, hip[:, 0], fm.time_s)
@@ -326,6 +335,7 @@ def analyze_track(
         "peak_hip_velocity_mps": float(finite_v.max()) if finite_v.size else math.nan,
         "diagnostics": {
             "leg_swap_frames_repaired": int(swapped.sum()),
+            "leg_identity_anchored_share": float(np.mean(identity.anchored)),
             "contacts_found": len(contacts),
             "keypoint_coverage": float(np.mean(np.isfinite(masked.xy[:, KP.LEFT_ANKLE, 0]))),
         },
