@@ -27,6 +27,7 @@ The detector therefore
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from itertools import pairwise
 
 import numpy as np
 from scipy.optimize import least_squares
@@ -706,26 +707,52 @@ def _step_counts(td_s: np.ndarray, step_rate_hz: float) -> np.ndarray:
     return np.maximum(1, np.rint(gaps * step_rate_hz)).astype(int)
 
 
+def _ambiguous_links(td_s: np.ndarray, step_rate_hz: float) -> np.ndarray:
+    """Intervals between touchdowns whose number of steps timing cannot tell.
+
+    An interval of ``g`` typical step periods is one step for g up to 1.5, two up to 2.5, ...
+    Within a quarter period of those borders (1.25–1.75, 2.25–2.75, ... periods) a touchdown a
+    few frames early or late, or a step a little slower than typical, moves it across, so the
+    count — and with it whether the two feet differ — is left to the legs' labels.
+    """
+    g = np.diff(td_s) * step_rate_hz
+    return (g >= 1.25) & (np.abs(g - (np.floor(g) + 0.5)) < 0.25)
+
+
 def _enforce_alternation(
     contacts: list[Contact], warnings: list[str], step_rate_hz: float = 4.3
 ) -> list[Contact]:
     """Make running contacts alternate feet, keeping the labelling most contacts agree with.
 
     A gap of two step times between detected touchdowns means a contact in between was missed:
-    the feet still alternate through it, so the parity counts the missed step. Stance contacts
-    (touchdown before the clip) keep their own labels: both feet are down there.
+    the feet still alternate through it, so the parity counts the missed step. Where timing
+    cannot tell one step from two (:func:`_ambiguous_links`), the contacts on either side form
+    separate runs, each labelled by its own majority, and the count across the link is the one of
+    the two candidates that matches the feet. Stance contacts (touchdown before the clip) keep
+    their own labels: both feet are down there.
     """
     running = [i for i, c in enumerate(contacts) if np.isfinite(c.td_s)]
     if len(running) < 2:
         return contacts
-    counts = _step_counts(np.array([contacts[i].td_s for i in running]), step_rate_hz)
+    td = np.array([contacts[i].td_s for i in running])
+    counts = _step_counts(td, step_rate_hz)
+    ambiguous = _ambiguous_links(td, step_rate_hz)
     order = np.concatenate([[0], np.cumsum(counts)])
     labels = np.array([1 if contacts[i].side == "right" else 0 for i in running])
     weights = np.array([contacts[i].side_agreement for i in running])
     parity = order % 2
-    score_a = np.sum(weights * (labels == parity))  # pattern left, right, left, ...
-    score_b = np.sum(weights * (labels != parity))
-    pattern = parity if score_a >= score_b else 1 - parity
+    pattern = np.empty_like(labels)
+    bounds = [0, *(np.flatnonzero(ambiguous) + 1).tolist(), len(running)]
+    for a, b in pairwise(bounds):
+        par, lab, w = parity[a:b], labels[a:b], weights[a:b]
+        score_a = np.sum(w * (lab == par))  # pattern left, right, left, ...
+        score_b = np.sum(w * (lab != par))
+        pattern[a:b] = par if score_a >= score_b else 1 - par
+    g = np.diff(td) * step_rate_hz
+    for k in np.flatnonzero(ambiguous):
+        low = max(1, int(np.floor(g[k])))
+        differ = pattern[k] != pattern[k + 1]
+        counts[k] = low if (low % 2 == 1) == differ else low + 1
     changed = int(np.sum(pattern != labels))
     if changed:
         warnings.append(

@@ -98,3 +98,22 @@ def test_a_contact_starting_during_the_stance_push_is_a_stance_foot():
     out = _drop_implausible([early, step1], t, S, [], first_movement_s=0.40)
     assert math.isnan(out[0].td_s) and out[0].foot_x_m == -0.30
     assert out[1].td_s == 0.83
+
+
+def test_an_interval_timing_cannot_count_is_counted_by_the_feet_on_either_side():
+    # 0.35 s is 1.5 step periods at 4.3 Hz: one slow step or two quick ones with one missed.
+    one = [
+        _c(0.83, 1.03, 0.50, "right"),
+        _c(1.08, 1.25, 1.75, "left"),
+        _c(1.43, 1.60, 3.20, "right"),
+        _c(1.68, 1.82, 4.60, "left"),
+    ]
+    warnings: list[str] = []
+    out = _enforce_alternation(one, warnings, S.step_rate_hz)
+    assert [c.side for c in out] == ["right", "left", "right", "left"]
+    assert [c.steps_since_prev for c in out] == [1, 1, 1, 1]
+    assert not warnings
+    two = [*one[:2], _c(1.43, 1.60, 4.60, "left"), _c(1.68, 1.82, 6.00, "right")]
+    out = _enforce_alternation(two, [], S.step_rate_hz)
+    assert [c.side for c in out] == ["right", "left", "left", "right"]
+    assert [c.steps_since_prev for c in out] == [1, 1, 2, 1]
