@@ -38,6 +38,9 @@ Progress = Callable[[str, float], None]
 LEG_TO_STATURE = 0.491
 """Thigh + shank length as a fraction of stature (Drillis & Contini)."""
 
+SHANK_TO_STATURE = 0.246
+"""Knee-to-ankle length as a fraction of stature (Drillis & Contini: 0.285 − 0.039)."""
+
 ANKLE_HEIGHT_TO_STATURE = 0.039
 """Ankle joint height above the ground as a fraction of stature (Drillis & Contini)."""
 
@@ -311,7 +314,14 @@ def analyze_track(
     world_raw = identity.track
     world = smooth_track(world_raw, s.filter)
     contacts = [replace(c, label=c.side) for c in contacts]
-    steps, w = build_steps(contacts, fm, world, raw=world_raw, max_steps=s.max_steps)
+    steps, w = build_steps(
+        contacts,
+        fm,
+        world,
+        raw=world_raw,
+        max_steps=s.max_steps,
+        shank_length_m=SHANK_TO_STATURE * stature_m,
+    )
     warns += w
     splits, w = split_times(world.t_s, hip[:, 0], fm.time_s)
     if calib.method == "athlete_height":
