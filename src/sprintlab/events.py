@@ -558,6 +558,7 @@ def detect_contacts(
     contacts = _drop_implausible(contacts, t_s, s, warnings, first_movement_s)
     contacts = _select_sequence(contacts, stature_m, s, warnings)
     contacts = _enforce_alternation(contacts, warnings, s.step_rate_hz)
+    contacts = _stance_sides(contacts, s)
     return contacts, warnings
 
 
@@ -768,6 +769,33 @@ def _enforce_alternation(
     for k, (i, lab) in enumerate(zip(running, pattern, strict=True)):
         since = int(counts[k - 1]) if k > 0 else 1
         out[i] = replace(out[i], side=SIDES[int(lab)], steps_since_prev=since)
+    return out
+
+
+def _stance_sides(contacts: list[Contact], s: EventSettings) -> list[Contact]:
+    """Sides of the set-stance contacts from step 1: the rear foot of the stance takes step 1.
+
+    In block, 3-point and standing starts the rear leg swings through first while the front leg
+    pushes longest, so the rear stance foot is step 1's side and the front one the other side.
+    Stance contacts within ``merge_dist_m`` of the rearmost are that foot (seen in pieces); the
+    others are the front foot. Applied only when the first running contact is step 1 for sure:
+    it lands within 1.5 typical step periods of the last stance toe-off (a later one may be step
+    2 after a missed step 1). Otherwise the stance contacts keep the pose model's labels.
+    """
+    stance = [i for i, c in enumerate(contacts) if not np.isfinite(c.td_s)]
+    running = [c for c in contacts if np.isfinite(c.td_s)]
+    if not stance or not running:
+        return contacts
+    first = min(running, key=lambda c: c.td_s)
+    last_to = max((contacts[i].to_s for i in stance), default=np.nan)
+    if not np.isfinite(last_to) or first.td_s > last_to + 1.5 / s.step_rate_hz:
+        return contacts
+    rear_x = min(contacts[i].pivot_x_m for i in stance)
+    other = "left" if first.side == "right" else "right"
+    out = list(contacts)
+    for i in stance:
+        rear = contacts[i].pivot_x_m - rear_x < s.merge_dist_m
+        out[i] = replace(contacts[i], side=first.side if rear else other)
     return out
 
 

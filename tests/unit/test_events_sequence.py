@@ -117,3 +117,18 @@ def test_an_interval_timing_cannot_count_is_counted_by_the_feet_on_either_side()
     out = _enforce_alternation(two, [], S.step_rate_hz)
     assert [c.side for c in out] == ["right", "left", "left", "right"]
     assert [c.steps_since_prev for c in out] == [1, 1, 2, 1]
+
+
+def test_the_rear_stance_foot_takes_step_1():
+    from sprintlab.events import _stance_sides
+
+    rear = _c(math.nan, 0.52, -0.90, "left")
+    rear_again = _c(math.nan, 0.45, -0.70, "right")  # the same foot, seen in a second piece
+    front = _c(math.nan, 0.80, -0.35, "right")
+    step1 = _c(0.83, 1.03, 0.50, "right")
+    out = _stance_sides([rear, rear_again, front, step1], S)
+    assert [c.side for c in out] == ["right", "right", "left", "right"]
+    # When the first running contact may be step 2 (step 1 missed), the labels stay.
+    late = _c(1.30, 1.45, 1.75, "left")
+    out = _stance_sides([rear, front, late], S)
+    assert [c.side for c in out] == ["left", "right", "left"]
