@@ -28,6 +28,7 @@ import json
 import os
 import shutil
 import tempfile
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
@@ -182,7 +183,11 @@ def _quietly(call: Any, **kwargs: Any) -> Any:
     level = logger.level
     logger.setLevel(logging.ERROR)
     try:
-        return call(**kwargs)
+        # torch's tracer warns about its own deprecations while exporting: nothing to act on.
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", FutureWarning)
+            warnings.simplefilter("ignore", DeprecationWarning)
+            return call(**kwargs)
     finally:
         logger.setLevel(level)
 
