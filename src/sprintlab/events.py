@@ -556,7 +556,7 @@ def detect_contacts(
             )
         )
     contacts = _drop_implausible(contacts, t_s, s, warnings, first_movement_s)
-    contacts = _select_sequence(contacts, stature_m, s, warnings)
+    contacts = _select_sequence(contacts, stature_m, s, warnings, end_s=float(t_s[-1]))
     contacts = _enforce_alternation(contacts, warnings, s.step_rate_hz)
     contacts = _stance_sides(contacts, s)
     return contacts, warnings
@@ -637,7 +637,11 @@ def _drop_implausible(
 
 
 def _select_sequence(
-    contacts: list[Contact], stature_m: float, s: EventSettings, warnings: list[str]
+    contacts: list[Contact],
+    stature_m: float,
+    s: EventSettings,
+    warnings: list[str],
+    end_s: float = -np.inf,
 ) -> list[Contact]:
     """Keep the running contacts that form the most plausible sequence of sprint steps.
 
@@ -649,6 +653,7 @@ def _select_sequence(
     obey these rules, the one with the longest total ground contact is kept (weighted interval
     scheduling by dynamic programming): a fragment can only enter the chain by displacing the
     contact it is part of, which is longer. Stance contacts (down before first movement) are kept.
+    A contact still down at the end of the data (``end_s``, s) counts until then.
     """
     stance = [c for c in contacts if not np.isfinite(c.td_s)]
     running = sorted((c for c in contacts if np.isfinite(c.td_s)), key=lambda c: c.td_s)
@@ -656,7 +661,9 @@ def _select_sequence(
         return contacts
     min_step = s.min_step_frac * stature_m
     front_x = max((c.foot_x_m for c in stance), default=-np.inf)
-    end = max(c.td_s for c in running)
+    # A foot still down when the clip ends is in contact until then: with the end at its own
+    # touchdown it would weigh nothing and lose every tie to the chain without it.
+    end = max(end_s, max(c.td_s for c in running))
 
     def duration(c: Contact) -> float:
         return (c.to_s if np.isfinite(c.to_s) else end) - c.td_s

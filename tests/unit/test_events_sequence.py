@@ -27,7 +27,7 @@ def _c(td, to, x, side="left", agreement=1.0):
         td_s=td,
         to_s=to,
         td_frame=-1 if math.isnan(td) else round(td * 240),
-        to_frame=round(to * 240),
+        to_frame=-1 if math.isnan(to) else round(to * 240),
         pivot_x_m=x + 0.15,
         foot_x_m=x,
         radius_m=0.16,
@@ -50,6 +50,15 @@ def test_fragments_behind_too_close_or_overlapping_are_left_out():
     out = _select_sequence([stance, *real, *fragments], STATURE, S, warnings)
     assert out == [stance, *real]
     assert warnings and "3 candidate contact(s)" in warnings[0]
+
+
+def test_a_foot_still_down_when_the_clip_ends_stays_in_the_sequence():
+    real = [_c(0.83, 1.03, 0.50), _c(1.08, 1.25, 1.75)]
+    last = _c(1.32, math.nan, 3.22)  # no toe-off: the clip ends during this contact
+    warnings: list[str] = []
+    out = _select_sequence([*real, last], STATURE, S, warnings, end_s=1.40)
+    assert out == [*real, last]
+    assert warnings == []
 
 
 def test_a_missed_contact_counts_as_a_step_for_numbering_and_alternation():
