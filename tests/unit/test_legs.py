@@ -5,27 +5,17 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from sprintlab.events import detect_contacts, detect_first_movement
-from sprintlab.kinematics import hip_mid
 from sprintlab.legs import assign_legs, segment_length
-from sprintlab.skeleton import ANKLE, HIP, KNEE, KP, SIDES
-from sprintlab.synth import SprintParams, simulate
-from sprintlab.synth.degrade import swap_legs, to_track
+from sprintlab.skeleton import ANKLE, HIP, KNEE, KP
+from sprintlab.synth import SprintParams
+from sprintlab.synth.degrade import swap_legs
 
 PARAMS = SprintParams()
 
 
 @pytest.fixture(scope="module")
-def exact():
-    sprint = simulate(PARAMS, 240.0, 3.2)
-    track = to_track(sprint)
-    hip = hip_mid(track)
-    fm = detect_first_movement(track.t_s, hip[:, 0], track.fps)
-    ankles = {s: np.asarray(track.point(ANKLE[s])) for s in SIDES}
-    contacts, _ = detect_contacts(
-        track.t_s, ankles, hip[:, 0], track.fps, PARAMS.stature_m, first_movement_s=fm.time_s
-    )
-    return track, contacts
+def exact(exact_sprint):
+    return exact_sprint.track, exact_sprint.contacts
 
 
 def _wrong(track, truth, pair):

@@ -7,12 +7,9 @@ import math
 import numpy as np
 import pytest
 
-from sprintlab.events import detect_contacts, detect_first_movement
-from sprintlab.kinematics import hip_mid
-from sprintlab.skeleton import ANKLE, KP, SIDES
+from sprintlab.skeleton import KP
 from sprintlab.steps import build_steps, rigid_shin_angle_deg
-from sprintlab.synth import SprintParams, simulate
-from sprintlab.synth.degrade import to_track
+from sprintlab.synth import SprintParams
 
 PARAMS = SprintParams()
 SHANK = 0.246 * PARAMS.stature_m
@@ -27,17 +24,11 @@ def test_rigid_shin_angle():
     assert math.isnan(rigid_shin_angle_deg(0.1, math.nan))
 
 
-def test_a_landing_ankle_placed_too_high_does_not_bend_the_shin_angle_at_touchdown():
+def test_a_landing_ankle_placed_too_high_does_not_bend_the_shin_angle_at_touchdown(exact_sprint):
     """Pose models pull the landing ankle up towards the other foot at touchdown; the angle read
     from the knee's horizontal offset and the shank length does not depend on the ankle height."""
-    sprint = simulate(PARAMS, 240.0, 3.2)
-    track = to_track(sprint)
-    hip = hip_mid(track)
-    fm = detect_first_movement(track.t_s, hip[:, 0], track.fps)
-    ankles = {s: np.asarray(track.point(ANKLE[s])) for s in SIDES}
-    contacts, _ = detect_contacts(
-        track.t_s, ankles, hip[:, 0], track.fps, PARAMS.stature_m, first_movement_s=fm.time_s
-    )
+    sprint, track = exact_sprint.sprint, exact_sprint.track
+    fm, contacts = exact_sprint.first_movement, exact_sprint.contacts
     xy = track.xy.copy()
     for t in sprint.truth.steps:
         i = round(t["touchdown_s"] * 240)
