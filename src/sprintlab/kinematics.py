@@ -46,6 +46,44 @@ def shoulder_mid(track: KeypointTrack) -> np.ndarray:
     return _nanmean_pair(both)
 
 
+# Keypoints that move with the trunk as a whole: hips, shoulders and head. Limbs swing on their own.
+BODY_KEYPOINTS: tuple[int, ...] = (
+    KP.LEFT_HIP,
+    KP.RIGHT_HIP,
+    KP.LEFT_SHOULDER,
+    KP.RIGHT_SHOULDER,
+    KP.NOSE,
+    KP.LEFT_EYE,
+    KP.RIGHT_EYE,
+    KP.LEFT_EAR,
+    KP.RIGHT_EAR,
+)
+
+
+def body_forward_x(track: KeypointTrack) -> np.ndarray:
+    """Forward position of the body as a whole, from the consensus of its trunk and head points.
+
+    Per frame, the forward displacement of the body is the median of the displacements of the
+    :data:`BODY_KEYPOINTS` seen in both frames, and the position is their running sum, starting at
+    the hip-mid's first known x (only changes of it are meaningful). On exact keypoints it moves
+    like the hip-mid; on a pose model's keypoints it is robust to one or two points drifting on
+    their own (the model's hip point slides as the athlete rises out of the crouch). Frames with
+    no point seen in both take the interpolated displacement of their neighbours. Shape (T,), m.
+    """
+    x = np.asarray(track.xy)[:, list(BODY_KEYPOINTS), 0]
+    dx = np.diff(x, axis=0)
+    seen = np.isfinite(dx).any(axis=1)
+    step = np.zeros(len(dx))
+    if seen.any():
+        step[seen] = np.nanmedian(dx[seen], axis=1)
+        idx = np.arange(len(dx))
+        step[~seen] = np.interp(idx[~seen], idx[seen], step[seen])
+    hip_x = hip_mid(track)[:, 0]
+    known = np.flatnonzero(np.isfinite(hip_x))
+    x0 = float(hip_x[known[0]]) if known.size else 0.0
+    return x0 + np.concatenate([[0.0], np.cumsum(step)])
+
+
 def trunk_angle_deg(track: KeypointTrack) -> np.ndarray:
     """Trunk angle: hip-mid -> shoulder-mid from the forward horizontal (90 = upright), (T,)."""
     return segment_angle_deg(hip_mid(track), shoulder_mid(track))

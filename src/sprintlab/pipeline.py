@@ -25,7 +25,7 @@ from .filtering import (
     repair_leg_swaps,
     smooth_track,
 )
-from .kinematics import hip_mid, shin_angle_deg, trunk_angle_deg, velocity
+from .kinematics import body_forward_x, hip_mid, shin_angle_deg, trunk_angle_deg, velocity
 from .legs import assign_legs
 from .profile import ProfileError, fit_velocity_curve, force_velocity_profile, split_times
 from .results import RepResult, write_rep_folder
@@ -292,7 +292,9 @@ def analyze_track(
         stature_source = "estimated from the leg segments"
     hip = hip_mid(world)
     fps = raw_px.fps
-    fm = detect_first_movement(world.t_s, hip[:, 0], fps, s.events)
+    # First movement from the body's consensus motion, not the hip point alone: the pose model's
+    # hip point slides as the athlete rises out of the crouch.
+    fm = detect_first_movement(world.t_s, body_forward_x(world), fps, s.events)
     ankles = {side: np.asarray(world.point(ANKLE[side])) for side in SIDES}
     ankles_raw = {side: np.asarray(world_raw.point(ANKLE[side])) for side in SIDES}
     contacts, w = detect_contacts(

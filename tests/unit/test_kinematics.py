@@ -2,6 +2,8 @@ import numpy as np
 import pytest
 
 from sprintlab.kinematics import (
+    BODY_KEYPOINTS,
+    body_forward_x,
     hip_angle_deg,
     interior_angle_deg,
     knee_angle_deg,
@@ -67,3 +69,33 @@ def test_velocity_of_known_motion():
     x = 3.0 * t + 0.5 * 2.0 * t**2
     v = velocity(x, fps)
     np.testing.assert_allclose(v[1:-1], 3.0 + 2.0 * t[1:-1], atol=1e-9)
+
+
+def _moving_body(n: int = 200, fps: float = 100.0) -> KeypointTrack:
+    """Every keypoint still for 1 s, then moving forward at 2 m/s."""
+    t = np.arange(n) / fps
+    x = np.where(t < 1.0, 0.0, 2.0 * (t - 1.0))
+    xy = np.zeros((n, 17, 2))
+    xy[:, :, 0] = x[:, None]
+    xy[:, :, 1] = 1.0
+    return KeypointTrack(t_s=t, xy=xy, conf=np.ones((n, 17)), fps=fps, space="world")
+
+
+def test_body_forward_x_follows_the_body_when_one_point_drifts_and_others_drop_out():
+    track = _moving_body()
+    xy = track.xy.copy()
+    xy[:, KP.LEFT_HIP, 0] += np.linspace(0.0, -0.3, len(xy))  # the hip point slides back
+    xy[50:60, KP.NOSE] = np.nan
+    xy[120:125, list(BODY_KEYPOINTS)] = np.nan  # the whole body missing for 5 frames
+    x = body_forward_x(track.with_xy(xy))
+    truth = track.xy[:, KP.RIGHT_HIP, 0]
+    shift = x[0] - truth[0]  # starts at the hip-mid's first x
+    assert shift == pytest.approx(xy[0, [KP.LEFT_HIP, KP.RIGHT_HIP], 0].mean())
+    np.testing.assert_allclose(x - shift, truth, atol=1e-9)
+    assert np.all(np.isfinite(x))
+
+
+def test_body_forward_x_is_flat_when_nothing_is_seen():
+    track = _moving_body(20)
+    x = body_forward_x(track.with_xy(np.full_like(track.xy, np.nan)))
+    np.testing.assert_array_equal(x, np.zeros(20))
