@@ -18,14 +18,18 @@ sprintlab
     :func:`sprintlab.pipeline.analyze_clip`, end to end: pose model (search and refine passes),
     analysis, rep folder and overlay video, with the engine :mod:`sprintlab.pose.backends` picks.
 peak memory
-    Largest resident set size of this process while a stage runs (sampled every 20 ms), MiB.
+    Largest resident set size while a stage runs (sampled every 20 ms), MiB. Each stage runs in
+    a fresh Python process of its own, so its figure holds its own imports, model and frames
+    and nothing a previous stage left behind (PyTorch, loaded by the baseline, stays resident).
 """
 
 from __future__ import annotations
 
 import itertools
+import multiprocessing
 import os
 import platform
+import queue
 import shutil
 import tempfile
 import threading
@@ -55,7 +59,7 @@ class StageResult:
     fps : float
         ``frames / median(seconds)``, frames per second.
     peak_rss_mib : float
-        Largest resident memory of the process seen during any run, MiB.
+        Largest resident memory of the stage's own process seen during any run, MiB.
     phases_s : dict
         Median seconds per phase of the run (sprintlab only: load, search, refine, analysis,
         writing).
@@ -289,6 +293,88 @@ def machine_facts() -> dict[str, Any]:
     return facts
 
 
+def _stage_body(name: str, args: tuple) -> tuple[Callable[[], tuple[int, dict]], str]:
+    """The timed body of stage ``name`` and the engine it uses (set up outside the timing)."""
+    if name == "decode":
+        (clip,) = args
+        return (lambda: decode_run(Path(clip))), "pyav"
+    if name == "baseline":
+        clip, weights, max_frames = args
+        return (lambda: baseline_run(Path(clip), Path(weights), max_frames)), "pytorch"
+    if name == "sprintlab":
+        from .pose.backends import load_pose_estimator
+
+        clip, weights, backend = args
+        # The engine is loaded (and exported, the first time) once, outside the timed runs, as
+        # in a batch where one worker analyses many clips.
+        estimator = load_pose_estimator(Path(weights), backend)
+        engine = str(getattr(estimator, "backend", "pytorch"))
+        return (lambda: sprintlab_run(Path(clip), Path(weights), backend, estimator)), engine
+    raise ValueError(f"unknown benchmark stage {name!r}")
+
+
+def _stage_child(name: str, runs: int, args: tuple, messages: Any) -> None:
+    # Runs in the stage's own process; everything goes back through the queue.
+    try:
+        body, engine = _stage_body(name, args)
+        result = _timed_runs(name, runs, body, lambda n, r: messages.put(("run", n, r)))
+        messages.put(("done", result, engine))
+    except Exception as exc:  # reported to the parent, which raises it as one sentence
+        messages.put(("error", str(exc) or type(exc).__name__))
+
+
+def run_isolated(
+    name: str,
+    runs: int,
+    args: tuple,
+    on_stage: Callable[[str, int], None] | None = None,
+) -> tuple[StageResult, str]:
+    """Run benchmark stage ``name`` in a fresh Python process; returns its result and engine.
+
+    Parameters
+    ----------
+    name : {"decode", "baseline", "sprintlab"}
+    runs : int
+    args : tuple
+        ``(clip,)`` for decode, ``(clip, weights, max_frames)`` for the baseline and
+        ``(clip, weights, backend)`` for sprintlab (paths as strings).
+    on_stage : callable, optional
+        Called as ``on_stage(name, run)`` before each run.
+
+    Raises
+    ------
+    SprintlabError
+        If the stage fails (its message says why) or its process dies.
+    """
+    from .errors import SprintlabError
+
+    ctx = multiprocessing.get_context("spawn")
+    messages = ctx.Queue()
+    child = ctx.Process(target=_stage_child, args=(name, runs, args, messages), daemon=True)
+    child.start()
+    try:
+        while True:
+            try:
+                msg = messages.get(timeout=1.0)
+            except queue.Empty:
+                if not child.is_alive():
+                    raise SprintlabError(
+                        f"The {name} benchmark stopped (exit code {child.exitcode})."
+                    ) from None
+                continue
+            if msg[0] == "run":
+                if on_stage is not None:
+                    on_stage(msg[1], msg[2])
+            elif msg[0] == "error":
+                raise SprintlabError(f"The {name} benchmark failed: {msg[1]}")
+            else:
+                return msg[1], msg[2]
+    finally:
+        child.join(timeout=30)
+        if child.is_alive():
+            child.terminate()
+
+
 def run_bench(
     clip: Path,
     weights: Path,
@@ -317,33 +403,25 @@ def run_bench(
     on_stage : callable, optional
         Called as ``on_stage(name, run)`` before each run, for progress display.
     """
-    from .pose.backends import load_pose_estimator
     from .video import probe
 
     if runs < 1:
         raise ValueError(f"runs must be >= 1, got {runs}")
     meta = probe(Path(clip))
-    stages = [_timed_runs("decode", runs, lambda: decode_run(clip), on_stage)]
+    stages = [run_isolated("decode", runs, (str(clip),), on_stage)[0]]
     if not skip_baseline:
-        baseline = _timed_runs(
-            "baseline", runs, lambda: baseline_run(clip, weights, baseline_frames), on_stage
-        )
-        stages.append(baseline)
-    # The engine is loaded (and exported, the first time) once, outside the timed runs, as in a
-    # batch where one worker analyses many clips.
-    estimator = load_pose_estimator(weights, backend)
-    stages.append(
-        _timed_runs(
-            "sprintlab", runs, lambda: sprintlab_run(clip, weights, backend, estimator), on_stage
-        )
-    )
+        args = (str(clip), str(weights), baseline_frames)
+        stages.append(run_isolated("baseline", runs, args, on_stage)[0])
+    args = (str(clip), str(weights), backend)
+    sprintlab, engine = run_isolated("sprintlab", runs, args, on_stage)
+    stages.append(sprintlab)
     return BenchReport(
         clip=str(clip),
         n_frames=meta.n_frames,
         width_px=meta.width_px,
         height_px=meta.height_px,
         capture_fps=meta.capture_fps,
-        backend=str(getattr(estimator, "backend", "pytorch")),
+        backend=engine,
         stages=tuple(stages),
         machine=machine_facts(),
     )

@@ -1,4 +1,4 @@
-"""The benchmark's arithmetic, its memory sampler and its decode stage on the sample clip."""
+"""The benchmark's arithmetic, its memory sampler, its stage processes and its decode stage."""
 
 from __future__ import annotations
 
@@ -7,15 +7,19 @@ import time
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from sprintlab.bench import (
     BenchReport,
     StageResult,
     _PeakMemory,
+    _rss_mib,
     _timed_runs,
     decode_run,
     format_report,
+    run_isolated,
 )
+from sprintlab.errors import SprintlabError
 
 ROOT = Path(__file__).resolve().parents[2]
 CLIP = ROOT / "sample_clips" / "synthetic_240fps.mp4"
@@ -96,3 +100,22 @@ def test_peak_memory_sees_a_short_lived_allocation():
 def test_decode_stage_decodes_every_frame_of_the_sample_clip():
     frames, phases = decode_run(CLIP)
     assert frames == 768 and phases == {}
+
+
+def test_a_stage_runs_in_its_own_process_and_counts_only_its_own_memory():
+    # 600 MiB held here must not show in the stage's figure: it runs in a fresh process.
+    held = np.ones(600 * 2**20 // 8)
+    held += 1
+    seen = []
+    stage, engine = run_isolated("decode", 2, (str(CLIP),), lambda n, r: seen.append((n, r)))
+    assert engine == "pyav" and seen == [("decode", 1), ("decode", 2)]
+    assert stage.frames == 768 and len(stage.seconds) == 2
+    assert 0 < stage.peak_rss_mib < _rss_mib() - 400
+    del held
+
+
+def test_a_failing_stage_is_one_clear_error(tmp_path):
+    bad = tmp_path / "notes.mp4"
+    bad.write_text("not a video\n")
+    with pytest.raises(SprintlabError, match="decode benchmark failed"):
+        run_isolated("decode", 1, (str(bad),))
