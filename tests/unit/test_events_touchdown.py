@@ -1,11 +1,11 @@
-"""Touchdown timed by the landing foot's stop (``foot_stop_time``), on controlled ankle paths."""
+"""Touchdown and foot place from the landing foot's stop (``foot_stop``) on controlled paths."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from sprintlab.events import EventSettings, foot_stop_time
+from sprintlab.events import EventSettings, foot_stop, foot_stop_time
 
 FPS = 240.0
 STATURE_M = 1.85
@@ -67,3 +67,21 @@ def test_no_usable_ankle_gives_nan():
     t, ankles = _landing(0.5)
     empty = {side: np.full_like(a, np.nan) for side, a in ankles.items()}
     assert np.isnan(foot_stop_time(t, empty, FOOT_X_M, TD_S, FPS, STATURE_M, EventSettings()))
+
+
+@pytest.mark.parametrize("seed_error_m", [-0.12, 0.0, 0.08])
+def test_the_foot_place_is_where_the_ankle_comes_to_rest_not_the_seed(seed_error_m):
+    # The circle's foot place (the seed) can be off by a foot length when the model garbles
+    # the stance; the stop's plateau is read off the ankle itself.
+    t, ankles = _landing(0.5, lift_m=0.12, noise_m=0.005, seed=1)
+    seed_x = FOOT_X_M + seed_error_m
+    td, x = foot_stop(t, ankles, seed_x, TD_S + 8 / FPS, FPS, STATURE_M, EventSettings())
+    assert abs(x - FOOT_X_M) < 0.01
+    assert abs(td - TD_S) * FPS <= 2.5
+
+
+def test_no_usable_ankle_gives_no_place_either():
+    t, ankles = _landing(0.5)
+    empty = {side: np.full_like(a, np.nan) for side, a in ankles.items()}
+    td, x = foot_stop(t, empty, FOOT_X_M, TD_S, FPS, STATURE_M, EventSettings())
+    assert np.isnan(td) and np.isnan(x)
