@@ -414,6 +414,11 @@ class Calibration:
         Sentences for the user about weaknesses of this calibration.
     n_markers : int
         Number of markers the mapping was fitted to (0 for "athlete_height").
+    camera_m : tuple of float, optional
+        The camera's centre ``(x, y, distance)`` in metres: ``x`` along the lane and ``y`` up in
+        the world frame, ``distance`` from the athlete plane (> 0). Known for "plane" only (a
+        pinhole camera is fitted); None otherwise. Needed to place points that lie off the
+        athlete plane (:meth:`to_offset_plane`).
     """
 
     image_to_world: np.ndarray
@@ -422,6 +427,7 @@ class Calibration:
     confidence: str = "high"
     warnings: tuple[str, ...] = ()
     n_markers: int = 0
+    camera_m: tuple[float, float, float] | None = None
     world_to_image: np.ndarray = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -442,6 +448,11 @@ class Calibration:
             raise ValueError("warnings must be strings")
         if int(self.n_markers) < 0:
             raise ValueError("n_markers must be >= 0")
+        if self.camera_m is not None:
+            cam = tuple(float(v) for v in self.camera_m)
+            if len(cam) != 3 or not all(math.isfinite(v) for v in cam) or cam[2] <= 0:
+                raise ValueError("camera_m must be three finite numbers with a distance > 0")
+            object.__setattr__(self, "camera_m", cam)
         inv = np.linalg.inv(h)
         h.setflags(write=False)
         inv.setflags(write=False)
@@ -484,6 +495,24 @@ class Calibration:
         with np.errstate(divide="ignore"):
             return 1.0 / np.sqrt(np.abs(j00 * j11 - j01 * j10))
 
+    def to_offset_plane(self, xy_m: np.ndarray, offset_m: float) -> np.ndarray:
+        """Where points mapped onto the athlete plane really are when they lie ``offset_m``
+        nearer the camera (negative: farther), in world metres ``(..., 2)``.
+
+        The athlete plane holds the lane's centre line, but each leg moves in its own plane
+        about half a hip width to the side: the near leg looks bigger and the far leg smaller
+        than the athlete plane, by ``offset / distance`` about the camera's foot point (at 11 m
+        and 9 cm, 0.8%: 4 cm on a foot 5 m from the camera's axis). Along the camera's ray,
+        ``p = c + (p0 - c) · (D - offset) / D`` with ``c`` the camera's ``(x, y)`` and ``D`` its
+        distance. Without a camera (:attr:`camera_m` None) the points are returned unchanged.
+        """
+        pts = np.array(xy_m, dtype=float)
+        if self.camera_m is None or offset_m == 0:
+            return pts
+        cx, cy, dist = self.camera_m
+        centre = np.array([cx, cy])
+        return centre + (pts - centre) * ((dist - float(offset_m)) / dist)
+
     @property
     def run_direction(self) -> str:
         """ "left_to_right" or "right_to_left": which way +x points in the image at the origin."""
@@ -501,6 +530,7 @@ class Calibration:
             "confidence": self.confidence,
             "warnings": list(self.warnings),
             "n_markers": self.n_markers,
+            "camera_m": None if self.camera_m is None else list(self.camera_m),
         }
 
     @classmethod
@@ -514,6 +544,7 @@ class Calibration:
             confidence=data.get("confidence", "high"),
             warnings=tuple(data.get("warnings", ())),
             n_markers=int(data.get("n_markers", 0)),
+            camera_m=None if data.get("camera_m") is None else tuple(data["camera_m"]),
         )
 
     # ---- constructors --------------------------------------------------------------------------
@@ -936,4 +967,12 @@ def _fit_plane(
         confidence="low" if low else "high",
         warnings=tuple(warnings),
         n_markers=len(markers),
+        # Object frame: (track, lateral, ±up); the athlete plane is lateral 0.
+        camera_m=(
+            float(camera_centre[0]),
+            float(up_sign * camera_centre[2]),
+            float(abs(camera_centre[1])),
+        )
+        if abs(camera_centre[1]) > 0.1
+        else None,
     )

@@ -26,6 +26,12 @@ from .filtering import (
     smooth_track,
 )
 from .kinematics import body_forward_x, hip_mid, shin_angle_deg, trunk_angle_deg, velocity
+from .legplanes import (
+    LEG_PLANE_OFFSET_TO_STATURE,
+    leg_plane_offsets_m,
+    place_contacts,
+    to_leg_planes,
+)
 from .legs import assign_legs
 from .profile import ProfileError, fit_velocity_curve, force_velocity_profile, split_times
 from .results import RepResult, write_rep_folder
@@ -53,6 +59,9 @@ class AnalysisSettings:
     events: EventSettings = field(default_factory=EventSettings)
     max_steps: int = 10
     hip_velocity_cutoff_hz: float = 6.0
+    # Each leg's plane sits this fraction of stature to its side of the athlete plane (0: off);
+    # used only when the calibration knows the camera (see sprintlab.legplanes).
+    leg_plane_offset_to_stature: float = LEG_PLANE_OFFSET_TO_STATURE
 
 
 def file_sha256(path: Path, chunk: int = 1 << 20) -> str:
@@ -313,9 +322,11 @@ def analyze_track(
     # no filter mixes the two legs across a label flicker. Frames no contact anchors keep the
     # model's own labels (the continuity repair above only serves contact detection).
     identity = assign_legs(to_world(masked, calib), contacts)
-    world_raw = identity.track
+    # With the legs identified, each is moved into its own plane beside the athlete plane.
+    offsets = leg_plane_offsets_m(calib, stature_m, s.leg_plane_offset_to_stature)
+    world_raw = to_leg_planes(identity.track, calib, offsets)
     world = smooth_track(world_raw, s.filter)
-    contacts = [replace(c, label=c.side) for c in contacts]
+    contacts = place_contacts([replace(c, label=c.side) for c in contacts], calib, offsets)
     steps, w = build_steps(
         contacts,
         fm,
