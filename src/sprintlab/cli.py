@@ -285,6 +285,14 @@ def validate(
             "cached in OUT, and score again (no rendering, no model).",
         ),
     ] = False,
+    exact_keypoints: Annotated[
+        bool,
+        typer.Option(
+            "--exact-keypoints",
+            help="Score the analysis on the renderer's exact keypoints instead of the pose "
+            "model's (renders the scenarios that OUT does not hold yet; no model).",
+        ),
+    ] = False,
 ) -> None:
     """Accuracy harness: render known sprints, analyse them with the real model, score vs truth.
 
@@ -312,6 +320,7 @@ def validate(
             render=None if rescore else render_scenario,
             analyze=None if rescore else analyze,
             progress=err_console.print,
+            exact_keypoints=exact_keypoints,
         )
     for name, sc in report["scenarios"].items():
         out_console.print(sc.get("_table", f"{name}: {sc.get('error')}"), highlight=False)

@@ -128,6 +128,43 @@ def _rescore(folder: Path, truth_path: Path) -> Path:
     return reanalyze_rep(reps[-1].parent, overlay=False)[1]
 
 
+def score_exact_keypoints(clip: Path, truth_path: Path) -> tuple[dict[str, Agreement], dict]:
+    """Score the analysis alone on a rendered clip's exact 2D keypoints (no pose model).
+
+    The renderer's projection of the athlete's joints replaces the pose model's output; the
+    calibration comes from the clip's sidecar as in :func:`sprintlab.pipeline.analyze_clip`, so
+    perspective, the camera's angle and the legs beside the athlete plane are all in play. What
+    this leaves is the error of the analysis itself; the gap to the full run is the pose model's.
+    """
+    import numpy as np
+
+    from .pipeline import analyze_track, load_calibration_input, marker_calibration
+    from .track import KeypointTrack
+
+    doc = json.loads(Path(truth_path).read_text())
+    fps = float(doc["fps"])
+    kp = np.asarray(doc["keypoints_px"], dtype=float).reshape(len(doc["keypoints_px"]), -1, 2)
+    n = kp.shape[0]
+    track = KeypointTrack(
+        t_s=np.arange(n) / fps,
+        xy=kp,
+        conf=np.where(np.isfinite(kp[..., 0]), 1.0, 0.0),
+        fps=fps,
+    )
+    calib_input = load_calibration_input(Path(clip), None)
+    size = (int(doc["camera"]["width_px"]), int(doc["camera"]["height_px"]))
+    height = calib_input.athlete_height_m if calib_input else None
+    calib = marker_calibration(calib_input, size, height)
+    if calib is None:
+        raise ValueError(f"{clip} has no usable calibration sidecar")
+    result = analyze_track(
+        track, calib, rep_id=Path(clip).stem, video={"capture_fps": fps}, stature_m=height
+    )
+    rep = result.to_json_dict()
+    truth = truth_in_view(doc)
+    return score(rep, truth, fps), differences(rep, truth, fps)
+
+
 def truth_in_view(truth_file: dict[str, Any]) -> dict[str, Any]:
     """The truth document limited to the steps whose toe-off is within the rendered frames."""
     truth = dict(truth_file.get("truth", truth_file))
@@ -145,6 +182,7 @@ def run_scenarios(
     render: Callable[[Scenario, Path], tuple[Path, Path]] | None,
     analyze: Callable[[Path, Path], Path] | None,
     progress: Callable[[str], None] | None = None,
+    exact_keypoints: bool = False,
 ) -> dict[str, Any]:
     """Render, analyse and score each scenario; returns the ``accuracy.json`` document.
 
@@ -156,6 +194,10 @@ def run_scenarios(
         only the analysis after the pose model on its cached keypoints (seconds, no model).
     analyze : callable or None
         ``analyze(clip_path, out_dir) -> rep_dir``; ignored when rescoring.
+    exact_keypoints : bool
+        Score the analysis on the renderer's exact keypoints instead of the pose model's
+        (:func:`score_exact_keypoints`); ``analyze`` is not used. The clip is rendered unless
+        ``work_dir/<scenario>/`` already holds it.
     """
     report: dict[str, Any] = {"scenarios": {}, "pooled": {}}
     raw: list[dict[str, tuple[list[float], int]]] = []
@@ -165,18 +207,26 @@ def run_scenarios(
         folder = Path(work_dir) / sc.name
         folder.mkdir(parents=True, exist_ok=True)
         try:
-            if render is None or analyze is None:
-                truth_path = folder / f"{sc.name}.truth.json"
-                rep_dir = _rescore(folder, truth_path)
+            if exact_keypoints:
+                clip, truth_path = folder / f"{sc.name}.mp4", folder / f"{sc.name}.truth.json"
+                if not (clip.is_file() and truth_path.is_file()):
+                    if render is None:
+                        raise FileNotFoundError(f"no rendered clip in {folder}")
+                    clip, truth_path = render(sc, folder)
+                scores, diffs = score_exact_keypoints(clip, truth_path)
             else:
-                clip, truth_path = render(sc, folder)
-                if progress:
-                    progress(f"{sc.name}: analysing")
-                rep_dir = analyze(clip, folder / "reps")
+                if render is None or analyze is None:
+                    truth_path = folder / f"{sc.name}.truth.json"
+                    rep_dir = _rescore(folder, truth_path)
+                else:
+                    clip, truth_path = render(sc, folder)
+                    if progress:
+                        progress(f"{sc.name}: analysing")
+                    rep_dir = analyze(clip, folder / "reps")
+                scores, diffs = score_rep_dir(rep_dir, truth_path)
         except Exception as err:  # a failed scenario is a result, reported as such
             report["scenarios"][sc.name] = {"error": f"{type(err).__name__}: {err}"}
             continue
-        scores, diffs = score_rep_dir(rep_dir, truth_path)
         raw.append(diffs)
         report["scenarios"][sc.name] = {k: v.to_dict() for k, v in scores.items()}
         report["scenarios"][sc.name]["_table"] = format_table(sc.name, scores)
