@@ -239,6 +239,11 @@ def sprintlab_run(
     return int(result.video.get("n_frames") or 0), phases
 
 
+def bench_clip_path(folder: Path, duration_s: float = 5.0) -> Path:
+    """Where :func:`render_bench_clip` keeps the benchmark clip of ``duration_s`` seconds."""
+    return Path(folder) / f"bench_1080p_240fps_{duration_s:g}s.mp4"
+
+
 def render_bench_clip(folder: Path, duration_s: float = 5.0) -> Path:
     """Render (once) the benchmark clip: 1080p, 240 fps, ``duration_s`` long, a coach standing by.
 
@@ -248,8 +253,8 @@ def render_bench_clip(folder: Path, duration_s: float = 5.0) -> Path:
     from .synth import SprintParams
     from .synth.render import render_clip
 
-    name = f"bench_1080p_240fps_{duration_s:g}s"
-    clip = folder / f"{name}.mp4"
+    clip = bench_clip_path(folder, duration_s)
+    name = clip.stem
     if clip.is_file():
         return clip
     # Enough steps that the motion lasts the whole clip; the athlete leaves the picture.

@@ -442,7 +442,7 @@ def bench(
     """Time decoding, the naive ultralytics loop and sprintlab's analyze on one clip."""
     import json
 
-    from .bench import format_report, render_bench_clip, run_bench
+    from .bench import bench_clip_path, format_report, render_bench_clip, run_bench
     from .jsonutil import json_ready
     from .pipeline import default_model_path
     from .pose.backends import requested_backend
@@ -456,7 +456,8 @@ def bench(
         _fail(f"Pose weights not found at {weights}: see models/README.md or pass --model.")
     if clip is None:
         cache.mkdir(parents=True, exist_ok=True)
-        err_console.print(f"rendering the benchmark clip into {cache} (once)...")
+        if not bench_clip_path(cache, duration_s).is_file():
+            err_console.print(f"rendering the benchmark clip into {cache} (once)...")
         clip = render_bench_clip(cache, duration_s)
     try:
         report = run_bench(
