@@ -54,9 +54,11 @@ def print_step_table(doc: dict) -> None:
     out_console.print(table)
     splits = ", ".join(f"{k[:-2]} {_fmt(v, 2)} s" for k, v in doc["splits"].items())
     cal = doc["calibration"]
+    camera = cal.get("camera_m")
+    seen_from = f", camera {camera[2]:.1f} m from the lane" if camera else ""
     out_console.print(
         f"splits from first movement: {splits}   "
-        f"calibration: {cal['method']} (rms {_fmt(cal.get('rms_residual_m'), 3)} m)"
+        f"calibration: {cal['method']} (rms {_fmt(cal.get('rms_residual_m'), 3)} m{seen_from})"
     )
     print_profile(doc.get("profile"))
     for w in doc.get("warnings", []):

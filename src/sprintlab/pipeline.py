@@ -370,6 +370,10 @@ def analyze_track(
             "method": calib.method,
             "rms_residual_m": calib.rms_residual_m,
             "confidence": calib.confidence,
+            # The fitted camera (x along the lane, height, distance from the lane's centre
+            # line) and how far each leg's plane was put beside it; null / 0 without a camera.
+            "camera_m": None if calib.camera_m is None else list(calib.camera_m),
+            "leg_plane_offset_m": max(abs(v) for v in offsets.values()),
         },
         first_movement_s=fm.time_s,
         steps=steps,

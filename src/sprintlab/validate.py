@@ -136,6 +136,15 @@ def score_exact_keypoints(clip: Path, truth_path: Path) -> tuple[dict[str, Agree
     perspective, the camera's angle and the legs beside the athlete plane are all in play. What
     this leaves is the error of the analysis itself; the gap to the full run is the pose model's.
     """
+    doc = json.loads(Path(truth_path).read_text())
+    rep = analyze_exact_keypoints(clip, truth_path).to_json_dict()
+    fps = float(doc["fps"])
+    truth = truth_in_view(doc)
+    return score(rep, truth, fps), differences(rep, truth, fps)
+
+
+def analyze_exact_keypoints(clip: Path, truth_path: Path) -> Any:
+    """The :class:`~sprintlab.results.RepResult` of a rendered clip's exact 2D keypoints."""
     import numpy as np
 
     from .pipeline import analyze_track, load_calibration_input, marker_calibration
@@ -157,12 +166,9 @@ def score_exact_keypoints(clip: Path, truth_path: Path) -> tuple[dict[str, Agree
     calib = marker_calibration(calib_input, size, height)
     if calib is None:
         raise ValueError(f"{clip} has no usable calibration sidecar")
-    result = analyze_track(
+    return analyze_track(
         track, calib, rep_id=Path(clip).stem, video={"capture_fps": fps}, stature_m=height
     )
-    rep = result.to_json_dict()
-    truth = truth_in_view(doc)
-    return score(rep, truth, fps), differences(rep, truth, fps)
 
 
 def truth_in_view(truth_file: dict[str, Any]) -> dict[str, Any]:

@@ -65,6 +65,8 @@ def test_analyze_real_clip_writes_the_rep_json_contract(demo_rep):
     assert video["n_frames"] == 230
     assert doc["calibration"]["method"] == "athlete_height"
     assert doc["calibration"]["rms_residual_m"] is None  # not measurable without markers
+    assert doc["calibration"]["camera_m"] is None  # no camera: the legs stay on the plane
+    assert doc["calibration"]["leg_plane_offset_m"] == 0.0
     assert isinstance(doc["first_movement_s"], float)
     assert 0 <= doc["first_movement_s"] <= 230 / 30
     assert set(doc["splits"]) >= {"5yd_s", "10yd_s"}

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from sprintlab.validate import score_exact_keypoints
+from sprintlab.validate import analyze_exact_keypoints, score_exact_keypoints
 
 ROOT = Path(__file__).resolve().parents[2]
 CLIP = ROOT / "sample_clips" / "synthetic_240fps.mp4"
@@ -55,3 +55,11 @@ def test_limits_of_agreement_within_the_targets(scores, metric, limit):
 def test_mean_absolute_error_within_the_targets(scores, metric, bound):
     assert scores[metric].n >= 1
     assert scores[metric].mae <= bound, (metric, scores[metric].mae)
+
+
+def test_the_rep_records_the_fitted_camera_and_the_leg_planes():
+    cal = analyze_exact_keypoints(CLIP, TRUTH).to_json_dict()["calibration"]
+    assert cal["method"] == "plane"
+    # The renderer's camera: 7.9 m along the lane, 1.2 m up, 11 m from the lane's centre line.
+    assert cal["camera_m"] == pytest.approx([7.9, 1.2, 11.0], abs=0.01)
+    assert cal["leg_plane_offset_m"] == pytest.approx(0.05 * 1.85)
