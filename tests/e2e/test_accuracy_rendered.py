@@ -30,7 +30,7 @@ MAE_BOUNDS = {
     "touchdown_distance_m": 25.0,
     "trunk_angle_td_deg": 6.0,
     "shin_angle_to_deg": 9.0,
-    "10yd_s": 100.0,
+    "10yd_s": 70.0,
 }
 MIN_SHARE_FOUND = 0.7  # of the true steps in view, for touchdown and toe-off
 
