@@ -101,7 +101,7 @@ class EventSettings:
         interval of about two step times) from a slow step.
     td_approach_s, td_settle_s : float
         Touchdown is re-timed on the landing foot's forward motion over this much approach before
-        and this much stance after it (see :func:`foot_stop_time`).
+        and this much stance after it (see :func:`foot_stop`).
     td_search_before_s, td_search_after_s : float
         How far before and after the circle's touchdown the stop is searched.
     td_robust_m : float
@@ -212,7 +212,13 @@ class Contact:
 def detect_first_movement(
     t_s: np.ndarray, hip_x_m: np.ndarray, fps: float, settings: EventSettings | None = None
 ) -> FirstMovement:
-    """Find when the hip-mid starts moving forward out of the stance.
+    """Find when the body starts moving forward out of the stance.
+
+    ``hip_x_m`` is the body's forward position (m): the hip-mid's x, or the consensus of the
+    trunk and head points (:func:`sprintlab.kinematics.body_forward_x`). The sprint is the
+    sustained run of forward speed above ``fm_speed_mps`` that reaches the highest speed; its
+    onset is where a quadratic fitted to its early rise reaches zero speed, or, when that fit
+    has no root, where the rise passed half the threshold.
 
     Raises
     ------
@@ -482,22 +488,6 @@ def _edge_time(
             return t
     j = min(max(edge + direction, 0), len(t_s) - 1)
     return 0.5 * float(t_s[edge] + t_s[j])
-
-
-def foot_stop_time(
-    t_s: np.ndarray,
-    ankles: dict[str, np.ndarray],
-    foot_x_m: float,
-    guess_s: float,
-    fps: float,
-    stature_m: float,
-    s: EventSettings,
-) -> float:
-    """Touchdown as the instant the landing foot stops moving forward (s; NaN when not found).
-
-    The time of :func:`foot_stop`.
-    """
-    return foot_stop(t_s, ankles, foot_x_m, guess_s, fps, stature_m, s)[0]
 
 
 def foot_stop(

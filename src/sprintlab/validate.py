@@ -137,7 +137,7 @@ def score_exact_keypoints(clip: Path, truth_path: Path) -> tuple[dict[str, Agree
     this leaves is the error of the analysis itself; the gap to the full run is the pose model's.
     """
     doc = json.loads(Path(truth_path).read_text())
-    rep = analyze_exact_keypoints(clip, truth_path).to_json_dict()
+    rep = _analyze_exact(Path(clip), doc).to_json_dict()
     fps = float(doc["fps"])
     truth = truth_in_view(doc)
     return score(rep, truth, fps), differences(rep, truth, fps)
@@ -145,12 +145,15 @@ def score_exact_keypoints(clip: Path, truth_path: Path) -> tuple[dict[str, Agree
 
 def analyze_exact_keypoints(clip: Path, truth_path: Path) -> Any:
     """The :class:`~sprintlab.results.RepResult` of a rendered clip's exact 2D keypoints."""
+    return _analyze_exact(Path(clip), json.loads(Path(truth_path).read_text()))
+
+
+def _analyze_exact(clip: Path, doc: dict[str, Any]) -> Any:
     import numpy as np
 
     from .pipeline import analyze_track, load_calibration_input, marker_calibration
     from .track import KeypointTrack
 
-    doc = json.loads(Path(truth_path).read_text())
     fps = float(doc["fps"])
     kp = np.asarray(doc["keypoints_px"], dtype=float).reshape(len(doc["keypoints_px"]), -1, 2)
     n = kp.shape[0]
@@ -209,7 +212,8 @@ def run_scenarios(
     raw: list[dict[str, tuple[list[float], int]]] = []
     for sc in scenarios:
         if progress:
-            progress(f"{sc.name}: {'rescoring' if render is None else 'rendering'}")
+            doing = "rescoring" if render is None else "rendering"
+            progress(f"{sc.name}: {'exact keypoints' if exact_keypoints else doing}")
         folder = Path(work_dir) / sc.name
         folder.mkdir(parents=True, exist_ok=True)
         try:

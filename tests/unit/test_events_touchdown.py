@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from sprintlab.events import EventSettings, foot_stop, foot_stop_time
+from sprintlab.events import EventSettings, foot_stop
 
 FPS = 240.0
 STATURE_M = 1.85
@@ -44,13 +44,13 @@ def test_stop_is_within_two_frames_whatever_the_landing_speed(landing_speed_mps)
     # 1.5 m/s.
     t, ankles = _landing(landing_speed_mps)
     guess = TD_S + 8 / FPS  # the circle's touchdown, late
-    td = foot_stop_time(t, ankles, FOOT_X_M, guess, FPS, STATURE_M, EventSettings())
+    td = foot_stop(t, ankles, FOOT_X_M, guess, FPS, STATURE_M, EventSettings())[0]
     assert abs(td - TD_S) * FPS <= 2.0
 
 
 def test_a_lifted_ankle_in_early_contact_does_not_delay_the_stop():
     t, ankles = _landing(0.5, lift_m=0.12)
-    td = foot_stop_time(t, ankles, FOOT_X_M, TD_S + 12 / FPS, FPS, STATURE_M, EventSettings())
+    td = foot_stop(t, ankles, FOOT_X_M, TD_S + 12 / FPS, FPS, STATURE_M, EventSettings())[0]
     assert abs(td - TD_S) * FPS <= 1.0
 
 
@@ -59,14 +59,14 @@ def test_noisy_keypoints_and_a_swapped_label_stay_close():
     # one frame where the model put the landing ankle on the other foot
     k = int(TD_S * FPS) - 5
     ankles["left"][k], ankles["right"][k] = ankles["right"][k].copy(), ankles["left"][k].copy()
-    td = foot_stop_time(t, ankles, FOOT_X_M, TD_S + 6 / FPS, FPS, STATURE_M, EventSettings())
+    td = foot_stop(t, ankles, FOOT_X_M, TD_S + 6 / FPS, FPS, STATURE_M, EventSettings())[0]
     assert abs(td - TD_S) * FPS <= 3.5  # 1 cm noise alone moves it up to 3 frames
 
 
 def test_no_usable_ankle_gives_nan():
     t, ankles = _landing(0.5)
     empty = {side: np.full_like(a, np.nan) for side, a in ankles.items()}
-    assert np.isnan(foot_stop_time(t, empty, FOOT_X_M, TD_S, FPS, STATURE_M, EventSettings()))
+    assert np.isnan(foot_stop(t, empty, FOOT_X_M, TD_S, FPS, STATURE_M, EventSettings())[0])
 
 
 @pytest.mark.parametrize("seed_error_m", [-0.12, 0.0, 0.08])
