@@ -292,7 +292,7 @@ def validate(
         typer.Option(
             "--exact-keypoints",
             help="Score the analysis on the renderer's exact keypoints instead of the pose "
-            "model's (renders the scenarios that OUT does not hold yet; no model).",
+            "model's (renders the scenarios OUT holds no current render of; no model).",
         ),
     ] = False,
 ) -> None:

@@ -8,10 +8,11 @@ scenarios. Nothing here is tuned to the scenarios: they are fixed, seeded, and s
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -65,6 +66,55 @@ SCENARIOS: tuple[Scenario, ...] = (
 
 SMALL_SCENARIO = Scenario("ci_small_240fps_720p", width_px=1280, height_px=720, duration_s=2.4)
 """The scenario CI runs on every commit (a shorter, smaller clip of the fixed set-up)."""
+
+
+RENDER_KEY_FILE = ".render-key"
+"""Written next to a rendered scenario: the key of the scenario and renderer that made it."""
+
+
+def render_key(scenario: Scenario) -> str:
+    """Hash of a scenario's parameters and the synthetic sprinter's and renderer's source code.
+
+    A rendered clip is reused only under the same key, so a change to the scenario, the motion
+    model or the renderer renders it again.
+    """
+    h = hashlib.sha256(json.dumps(asdict(scenario), sort_keys=True, default=str).encode())
+    for source in sorted((Path(__file__).parent / "synth").glob("*.py")):
+        h.update(source.name.encode())
+        h.update(source.read_bytes())
+    return h.hexdigest()
+
+
+def _rendered_files(scenario: Scenario, folder: Path) -> tuple[Path, Path]:
+    return folder / f"{scenario.name}.mp4", folder / f"{scenario.name}.truth.json"
+
+
+def cached_render(scenario: Scenario, folder: Path) -> tuple[Path, Path] | None:
+    """The (clip, truth) an earlier run rendered for this very scenario and renderer, or None."""
+    clip, truth = _rendered_files(scenario, folder)
+    stamp = folder / RENDER_KEY_FILE
+    if not (clip.is_file() and truth.is_file() and stamp.is_file()):
+        return None
+    return (clip, truth) if stamp.read_text().strip() == render_key(scenario) else None
+
+
+def _render_or_reuse(
+    scenario: Scenario,
+    folder: Path,
+    render: Callable[[Scenario, Path], tuple[Path, Path]],
+    progress: Callable[[str], None] | None,
+) -> tuple[Path, Path]:
+    cached = cached_render(scenario, folder)
+    if cached is not None:
+        if progress:
+            progress(f"{scenario.name}: reusing the clip rendered earlier")
+        return cached
+    if progress:
+        progress(f"{scenario.name}: rendering")
+    (folder / RENDER_KEY_FILE).unlink(missing_ok=True)
+    clip, truth = render(scenario, folder)
+    (folder / RENDER_KEY_FILE).write_text(render_key(scenario) + "\n")
+    return clip, truth
 
 
 def _pooled(per_rep: list[dict[str, tuple[list[float], int]]]) -> dict[str, Agreement]:
@@ -198,38 +248,40 @@ def run_scenarios(
     Parameters
     ----------
     render : callable or None
-        ``render(scenario, folder) -> (clip_path, truth_path)``. None: rescore, i.e. use the
-        clip, truth and rep folder an earlier run left in ``work_dir/<scenario>/`` and re-run
-        only the analysis after the pose model on its cached keypoints (seconds, no model).
+        ``render(scenario, folder) -> (clip_path, truth_path)``. A clip rendered earlier for the
+        same scenario by the same renderer (:func:`render_key`) is reused instead. None:
+        rescore, i.e. use the clip, truth and rep folder an earlier run left in
+        ``work_dir/<scenario>/`` and re-run only the analysis after the pose model on its cached
+        keypoints (seconds, no model).
     analyze : callable or None
         ``analyze(clip_path, out_dir) -> rep_dir``; ignored when rescoring.
     exact_keypoints : bool
         Score the analysis on the renderer's exact keypoints instead of the pose model's
-        (:func:`score_exact_keypoints`); ``analyze`` is not used. The clip is rendered unless
-        ``work_dir/<scenario>/`` already holds it.
+        (:func:`score_exact_keypoints`); ``analyze`` is not used. Without ``render``, the clip
+        ``work_dir/<scenario>/`` holds is used whatever made it.
     """
     report: dict[str, Any] = {"scenarios": {}, "pooled": {}}
     raw: list[dict[str, tuple[list[float], int]]] = []
     for sc in scenarios:
-        if progress:
-            doing = "rescoring" if render is None else "rendering"
-            progress(f"{sc.name}: {'exact keypoints' if exact_keypoints else doing}")
+        if progress and (render is None or exact_keypoints):
+            progress(f"{sc.name}: {'exact keypoints' if exact_keypoints else 'rescoring'}")
         folder = Path(work_dir) / sc.name
         folder.mkdir(parents=True, exist_ok=True)
         try:
             if exact_keypoints:
-                clip, truth_path = folder / f"{sc.name}.mp4", folder / f"{sc.name}.truth.json"
-                if not (clip.is_file() and truth_path.is_file()):
-                    if render is None:
+                if render is not None:
+                    clip, truth_path = _render_or_reuse(sc, folder, render, progress)
+                else:
+                    clip, truth_path = _rendered_files(sc, folder)
+                    if not (clip.is_file() and truth_path.is_file()):
                         raise FileNotFoundError(f"no rendered clip in {folder}")
-                    clip, truth_path = render(sc, folder)
                 scores, diffs = score_exact_keypoints(clip, truth_path)
             else:
                 if render is None or analyze is None:
                     truth_path = folder / f"{sc.name}.truth.json"
                     rep_dir = _rescore(folder, truth_path)
                 else:
-                    clip, truth_path = render(sc, folder)
+                    clip, truth_path = _render_or_reuse(sc, folder, render, progress)
                     if progress:
                         progress(f"{sc.name}: analysing")
                     rep_dir = analyze(clip, folder / "reps")
