@@ -278,7 +278,7 @@ def run_scenarios(
                 scores, diffs = score_exact_keypoints(clip, truth_path)
             else:
                 if render is None or analyze is None:
-                    truth_path = folder / f"{sc.name}.truth.json"
+                    truth_path = _rendered_files(sc, folder)[1]
                     rep_dir = _rescore(folder, truth_path)
                 else:
                     clip, truth_path = _render_or_reuse(sc, folder, render, progress)
