@@ -295,6 +295,14 @@ def validate(
             "model's (renders the scenarios OUT holds no current render of; no model).",
         ),
     ] = False,
+    model: Annotated[
+        Path | None,
+        typer.Option(help="Ultralytics pose weights (default: models/yolo11n-pose.pt)."),
+    ] = None,
+    backend: Annotated[
+        str | None,
+        typer.Option(help="Pose engine: auto (default), openvino, onnx or pytorch."),
+    ] = None,
 ) -> None:
     """Accuracy harness: render known sprints, analyse them with the real model, score vs truth.
 
@@ -304,7 +312,16 @@ def validate(
     import json
 
     from . import validate as v
+    from .pipeline import default_model_path
+    from .pose.backends import requested_backend
 
+    try:
+        requested_backend(backend)
+    except ValueError as err:
+        _fail(str(err))
+    weights = model or default_model_path()
+    if model is not None and not model.exists():
+        _fail(f"Pose weights not found at {model}.")
     out.mkdir(parents=True, exist_ok=True)
     if tracks_only:
         report = v.run_track_scenarios()
@@ -312,8 +329,10 @@ def validate(
         from .pipeline import ClipOptions, analyze_clip
         from .synth.render import render_scenario
 
+        options = ClipOptions(overlay=False, model_path=model, backend=backend)
+
         def analyze(clip: Path, reps: Path) -> Path:
-            return analyze_clip(clip, reps, ClipOptions(overlay=False))[1]
+            return analyze_clip(clip, reps, options)[1]
 
         scenarios = (v.SMALL_SCENARIO,) if small else v.SCENARIOS
         report = v.run_scenarios(
@@ -324,6 +343,14 @@ def validate(
             progress=err_console.print,
             exact_keypoints=exact_keypoints,
         )
+    if not (tracks_only or rescore or exact_keypoints) and Path(weights).exists():
+        from .pose.backends import choose_backend
+
+        # The figures belong to the weights and engine that made the keypoints (the export is
+        # cached by now, so this only looks it up).
+        choice = choose_backend(Path(weights), backend)
+        report["pose"] = {"model": str(weights), "backend": choice.backend, "device": choice.device}
+        out_console.print(f"pose model: {weights} on {choice.backend} ({choice.device})")
     for name, sc in report["scenarios"].items():
         out_console.print(sc.get("_table", f"{name}: {sc.get('error')}"), highlight=False)
         out_console.print()

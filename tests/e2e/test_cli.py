@@ -118,6 +118,15 @@ def test_unknown_backend_is_refused_before_anything_runs(tmp_path):
     assert no_rep_folder(out)
 
 
+def test_validate_refuses_an_unknown_engine_or_missing_weights_before_rendering(tmp_path):
+    out = tmp_path / "acc"
+    proc = run("validate", "--small", "--out", str(out), "--backend", "tensorrt")
+    assert_one_clear_error(proc, "unknown pose backend")
+    proc = run("validate", "--small", "--out", str(out), "--model", str(tmp_path / "none.pt"))
+    assert_one_clear_error(proc, "not found", "none.pt")
+    assert not out.exists()
+
+
 @pytest.mark.model
 def test_bench_times_decode_baseline_and_sprintlab_on_one_clip(tmp_path):
     out = tmp_path / "bench.json"
