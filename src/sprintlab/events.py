@@ -116,6 +116,9 @@ class EventSettings:
         and this much stance after it (see :func:`foot_stop`).
     td_search_before_s, td_search_after_s : float
         How far before and after the circle's touchdown the stop is searched.
+    place_window_s, place_stance_frac : float
+        The foot's place is the ankle's robust mean position over this long after touchdown,
+        and at most this fraction of the contact (see :func:`foot_place`).
     td_robust_m : float
         Scale of the robust (Huber) loss of the stop fit: ankle positions further than this from
         the fitted path count less (a keypoint put on the other foot for a frame).
@@ -155,6 +158,8 @@ class EventSettings:
     td_max_height_frac: float = 0.2
     td_agree_s: float = 0.008
     jitter_tol_factor: float = 2.0
+    place_window_s: float = 0.06
+    place_stance_frac: float = 0.5
     bridge_off_s: float = 0.05
     bridge_on_s: float = 0.02
 
@@ -191,9 +196,10 @@ class Contact:
     pivot_x_m : float
         Position along the lane of the ball of the foot (the pivot of the roll-over), metres.
     foot_x_m : float
-        Ankle x at touchdown (metrics.md's foot position), metres: where the landing ankle
-        comes to rest in the first frames of stance (:func:`foot_stop`), or, when that fit
-        fails, the ankle's place on the pivot circle at the touchdown height.
+        Ankle x at touchdown (metrics.md's foot position), metres: the ankle's robust mean
+        place through the early stance (:func:`foot_place`); when too few frames show it, where
+        the landing ankle comes to rest in the first frames of stance (:func:`foot_stop`), or
+        the ankle's place on the pivot circle at the touchdown height.
     radius_m : float
         Fitted ankle-to-ball distance.
     side : str
@@ -542,19 +548,11 @@ def foot_stop(
     """
     dt = 1.0 / fps
     sel = np.flatnonzero((t_s >= guess_s - s.td_approach_s) & (t_s <= guess_s + s.td_settle_s))
-    if sel.size == 0:
-        return np.nan
-    x = np.stack([ankles[side][sel, 0] for side in SIDES])
-    y = np.stack([ankles[side][sel, 1] for side in SIDES])
-    with np.errstate(invalid="ignore"):
-        usable = np.isfinite(x) & (y < s.td_max_height_frac * stature_m)
-    dist = np.where(usable, np.abs(x - foot_x_m), np.inf)
-    pick = np.argmin(dist, axis=0)
-    found = np.isfinite(dist[pick, np.arange(sel.size)])
+    found, x = _landing_ankle_x(ankles, sel, foot_x_m, stature_m, s)
     if found.sum() < 6:
         return np.nan, np.nan
     tt = t_s[sel][found]
-    d = foot_x_m - x[pick, np.arange(sel.size)][found]
+    d = foot_x_m - x[found]
     grid = np.arange(guess_s - s.td_search_before_s, guess_s + s.td_search_after_s, 0.1 * dt)
     times, levels = [], []
     for powers in ((1, 2), (2, 3)):
@@ -576,6 +574,80 @@ def foot_stop(
         levels.append(best_c)
     # NaN when either shape found no fit; the plateau is d = c, i.e. x = foot_x - c.
     return float(np.mean(times)), foot_x_m - float(np.mean(levels))
+
+
+def _landing_ankle_x(
+    ankles: dict[str, np.ndarray],
+    sel: np.ndarray,
+    near_x_m: float,
+    stature_m: float,
+    s: EventSettings,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Per frame of ``sel``: the x of the ankle (either label, since the model swaps legs)
+    nearest ``near_x_m`` among those lower than ``td_max_height_frac`` × stature.
+
+    Returns ``(found, x)``: whether a frame had such an ankle, and its x (NaN where not).
+    """
+    if sel.size == 0:
+        return np.zeros(0, dtype=bool), np.zeros(0)
+    x = np.stack([ankles[side][sel, 0] for side in SIDES])
+    y = np.stack([ankles[side][sel, 1] for side in SIDES])
+    with np.errstate(invalid="ignore"):
+        usable = np.isfinite(x) & (y < s.td_max_height_frac * stature_m)
+    dist = np.where(usable, np.abs(x - near_x_m), np.inf)
+    cols = np.arange(sel.size)
+    pick = np.argmin(dist, axis=0)
+    found = np.isfinite(dist[pick, cols])
+    return found, np.where(found, x[pick, cols], np.nan)
+
+
+def foot_place(
+    t_s: np.ndarray,
+    ankles: dict[str, np.ndarray],
+    near_x_m: float,
+    td_s: float,
+    to_s: float,
+    stature_m: float,
+    s: EventSettings,
+) -> float:
+    """Where the foot is on the ground: ankle x through the early stance (m, NaN if unseen).
+
+    The robust (Huber, scale ``td_robust_m``) mean of the landing ankle's forward position over
+    ``place_window_s`` from touchdown, and at most ``place_stance_frac`` of the contact, before
+    the heel lifts and the ankle rolls forward over the ball of the foot. Per frame the low
+    ankle nearest ``near_x_m`` is used (see :func:`_landing_ankle_x`). A pose model scatters the
+    stance ankle by several cm from frame to frame and pulls it onto the swing foot when that
+    passes; averaging the whole early stance beats fitting the few frames after touchdown.
+    When touchdown was placed early, the first frames are still the approach, more than
+    ``td_robust_m`` behind the place: the window then starts where the ankle has arrived.
+    """
+
+    def place_from(start_s: float) -> tuple[float, np.ndarray, np.ndarray]:
+        end = start_s + s.place_window_s
+        if np.isfinite(to_s):
+            end = min(end, start_s + s.place_stance_frac * (to_s - start_s))
+        sel = np.flatnonzero((t_s >= start_s) & (t_s <= end))
+        found, x = _landing_ankle_x(ankles, sel, near_x_m, stature_m, s)
+        if found.sum() < 3:
+            return np.nan, np.zeros(0), np.zeros(0)
+        return _huber_mean(x[found], s.td_robust_m), t_s[sel][found], x[found]
+
+    place, tt, xs = place_from(td_s)
+    if not np.isfinite(place) or xs[0] >= place - s.td_robust_m:
+        return place
+    arrived = np.flatnonzero(xs >= place - s.td_robust_m)
+    later, _, _ = place_from(float(tt[arrived[0]])) if arrived.size else (np.nan, None, None)
+    return later if np.isfinite(later) else place
+
+
+def _huber_mean(x: np.ndarray, scale: float) -> float:
+    """Robust mean of ``x``: iteratively reweighted for the Huber loss, from the median."""
+    m = float(np.median(x))
+    for _ in range(10):
+        r = np.abs(x - m)
+        w = np.where(r < scale, 1.0, scale / np.maximum(r, 1e-12))
+        m = float(np.sum(w * x) / np.sum(w))
+    return m
 
 
 def detect_contacts(
@@ -688,6 +760,11 @@ def detect_contacts(
                 and (not np.isfinite(to_s) or td_stop < to_s - s.min_contact_s)
             ):
                 td_s = td_stop
+            # The foot's place from its whole early stance (foot place MAE over the rendered
+            # scenarios: near 5.7 -> 3.1 cm, far 8.0 -> 4.4 cm).
+            place = foot_place(t_s, ankles_raw or ankles, foot_x, td_s, to_s, stature_m, s)
+            if np.isfinite(place):
+                foot_x = place
         td_frame = int(np.searchsorted(t_s, td_s - 1e-9)) if np.isfinite(td_s) else -1
         contacts.append(
             Contact(

@@ -4,10 +4,12 @@ CI renders the harness's small scenario (720p, 240 fps, 2.4 s: the set position 
 seven steps; the athlete about 130 px tall) and scores the rep against the renderer's truth. The
 bounds are the floor the pipeline holds today with a margin, so that a regression cannot land
 silently; they are far from the targets, which `make accuracy` measures on the full scenario set.
-Today's figures on this clip (events in frames at 240 fps): 7 of 7 steps found, touchdown MAE
-7.7 frames, toe-off MAE 6.5 frames, contact time MAE 30 ms, step length MAE 15 cm, foot-to-hip
-distance at touchdown MAE 10 cm, trunk angle MAE 3.5 deg, 10-yard split 39 ms off (the pose
-model's trunk points lag in the crouched set position, so first movement is found late).
+Today's figures on this clip (events in frames at 240 fps, OpenVINO bf16): 7 of 7 steps found,
+touchdown MAE 7.7 frames, toe-off MAE 6.5 frames, contact time MAE 30 ms, step length MAE 7 cm,
+foot-to-hip distance at touchdown MAE 13 cm, trunk angle MAE 3.5 deg, 10-yard split 39 ms off
+(the pose model's trunk points lag in the crouched set position, so first movement is found
+late). Through the PyTorch engine (float32) the same clip gives 6 of 7 steps, step length 9 cm,
+foot-to-hip distance 9 cm.
 Tighten the bounds as the pipeline improves; never loosen them to let a change through.
 """
 
@@ -26,7 +28,7 @@ MAE_BOUNDS = {
     "touchdown_s": 12.0,
     "toeoff_s": 8.0,
     "contact_time_s": 50.0,
-    "step_length_m": 20.0,
+    "step_length_m": 14.0,
     "touchdown_distance_m": 15.0,
     "trunk_angle_td_deg": 6.0,
     "shin_angle_to_deg": 9.0,
