@@ -635,8 +635,9 @@ def foot_place(
     place, tt, xs = place_from(td_s)
     if not np.isfinite(place) or xs[0] >= place - s.td_robust_m:
         return place
+    # Some sample is at or ahead of a (weighted) mean of the samples, so one has arrived.
     arrived = np.flatnonzero(xs >= place - s.td_robust_m)
-    later, _, _ = place_from(float(tt[arrived[0]])) if arrived.size else (np.nan, None, None)
+    later = place_from(float(tt[arrived[0]]))[0]
     return later if np.isfinite(later) else place
 
 
