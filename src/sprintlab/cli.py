@@ -104,6 +104,20 @@ def _fail(err: object) -> None:
     raise typer.Exit(code=1)
 
 
+# Options shared by the commands that run the pose model.
+ModelOption = Annotated[
+    Path | None,
+    typer.Option(help="Ultralytics pose weights (default: models/yolo11n-pose.pt)."),
+]
+BackendOption = Annotated[
+    str | None,
+    typer.Option(
+        help="Pose engine: auto (default; OpenVINO on a CPU, the GPU when there is one), "
+        "openvino, onnx or pytorch. Also $SPRINTLAB_BACKEND."
+    ),
+]
+
+
 @app.command()
 def analyze(
     clip: Annotated[Path, typer.Argument(help="Side-view sprint clip (mp4/mov).")],
@@ -121,22 +135,13 @@ def analyze(
     mass_kg: Annotated[
         float | None, typer.Option(help="Body mass in kg (for the force–velocity profile).")
     ] = None,
-    model: Annotated[
-        Path | None,
-        typer.Option(help="Ultralytics pose weights (default: models/yolo11n-pose.pt)."),
-    ] = None,
+    model: ModelOption = None,
     overlay: Annotated[bool, typer.Option(help="Write overlay.mp4.")] = True,
     truth: Annotated[
         Path | None,
         typer.Option(help="Truth file of a rendered clip (NAME.truth.json): print the errors."),
     ] = None,
-    backend: Annotated[
-        str | None,
-        typer.Option(
-            help="Pose engine: auto (default; OpenVINO on a CPU, the GPU when there is one), "
-            "openvino, onnx or pytorch. Also $SPRINTLAB_BACKEND."
-        ),
-    ] = None,
+    backend: BackendOption = None,
 ) -> None:
     """Analyse one clip: writes OUT/<rep_id>/ (rep.json, steps.csv, series.csv, keypoints.npz,
     overlay.mp4) and prints the step table."""
@@ -295,14 +300,8 @@ def validate(
             "model's (renders the scenarios OUT holds no current render of; no model).",
         ),
     ] = False,
-    model: Annotated[
-        Path | None,
-        typer.Option(help="Ultralytics pose weights (default: models/yolo11n-pose.pt)."),
-    ] = None,
-    backend: Annotated[
-        str | None,
-        typer.Option(help="Pose engine: auto (default), openvino, onnx or pytorch."),
-    ] = None,
+    model: ModelOption = None,
+    backend: BackendOption = None,
 ) -> None:
     """Accuracy harness: render known sprints, analyse them with the real model, score vs truth.
 
