@@ -139,15 +139,40 @@ def rigid_shin_angle_deg(dx_m: float, shank_length_m: float) -> float:
     return float(np.degrees(np.arccos(dx_m / shank_length_m)))
 
 
-def _front_stance_contact(contacts: list[Contact], fm: FirstMovement) -> Contact | None:
-    """The pushing foot of the stance: the front-most contact already down before first movement."""
+def _front_stance_contact(
+    contacts: list[Contact], fm: FirstMovement, step1_side: str
+) -> tuple[Contact | None, str | None]:
+    """The pushing foot of the stance, or why it is not known.
+
+    Step 1 is taken by the rear foot of the stance, so the pushing (front) foot is a stance
+    contact (down before first movement) of the other side, in front of any stance contact of
+    step 1's side. Pose models often put both ankles on the rear foot while the athlete is
+    crouched over the front one (rendered 3-point stances: 4 of 6 clips); the front-most stance
+    contact is then the rear foot, and step 1 measured from it is 35-45 cm too long. Such a
+    step 1 has no length rather than a wrong one.
+
+    Returns
+    -------
+    contact : Contact or None
+    reason : str or None
+        The warning to give when the contact is None.
+    """
     stance = [
         c
         for c in contacts
         if (not np.isfinite(c.td_s) or c.td_s <= fm.time_s)
         and (not np.isfinite(c.to_s) or c.to_s > fm.time_s)
     ]
-    return max(stance, key=lambda c: c.pivot_x_m) if stance else None
+    if not stance:
+        return None, "the stance foot is not in view, so the first step's length cannot be measured"
+    rear_x = max((c.pivot_x_m for c in stance if c.side == step1_side), default=-np.inf)
+    front = [c for c in stance if c.side != step1_side and c.pivot_x_m > rear_x]
+    if not front:
+        return None, (
+            "the front (pushing) foot of the stance was not found apart from the rear foot, so "
+            "the first step's length is left empty"
+        )
+    return max(front, key=lambda c: c.pivot_x_m), None
 
 
 def build_steps(
@@ -203,11 +228,9 @@ def build_steps(
     if not running:
         warnings.append("no touchdown after first movement was found in view")
         return [], warnings
-    front = _front_stance_contact(contacts, fm)
-    if front is None:
-        warnings.append(
-            "the stance foot is not in view, so the first step's length cannot be measured"
-        )
+    front, no_front = _front_stance_contact(contacts, fm, running[0].side)
+    if no_front:
+        warnings.append(no_front)
     half_w = max(event_window_s, 2.0 / fps)
     sources = [raw, track] if raw is not None else [track]
 

@@ -141,3 +141,38 @@ def test_the_rear_stance_foot_takes_step_1():
     late = _c(1.30, 1.45, 1.75, "left")
     out = _stance_sides([rear, front, late], S)
     assert [c.side for c in out] == ["left", "right", "left"]
+
+
+def _first_step(stance):
+    sprint = simulate(SprintParams(), 240.0, 3.2)
+    contacts = [*stance, _c(0.83, 1.03, 0.50, "right"), _c(1.08, 1.25, 1.75, "left")]
+    fm = FirstMovement(time_s=0.4, frame=96, detect_time_s=0.45)
+    steps, warnings = build_steps(contacts, fm, to_track(sprint))
+    return steps[0], warnings
+
+
+def test_step_one_is_measured_from_the_front_foot_of_the_stance():
+    rear, front = _c(math.nan, 0.52, -0.90, "right"), _c(math.nan, 0.80, -0.35, "left")
+    step, warnings = _first_step([rear, front])
+    assert math.isclose(step.step_length_m, 0.85)
+    assert not any("stance" in w for w in warnings)
+
+
+def test_step_one_has_no_length_when_only_the_rear_stance_foot_was_found():
+    # The pose model put both ankles on the rear foot: two pieces of it, 16 cm apart, both the
+    # side that takes step 1. Measuring from the front-most would make step 1 ~45 cm too long.
+    pieces = [_c(math.nan, 0.59, -0.98, "right"), _c(math.nan, 0.57, -0.82, "right")]
+    step, warnings = _first_step(pieces)
+    assert math.isnan(step.step_length_m)
+    assert any("front (pushing) foot of the stance was not found" in w for w in warnings)
+    assert math.isfinite(step.contact_time_s)  # the rest of step 1 is still measured
+
+
+def test_a_stance_contact_of_the_other_side_behind_the_rear_foot_is_not_the_front_foot():
+    rear, mislabelled = _c(math.nan, 0.52, -0.90, "right"), _c(math.nan, 0.55, -1.00, "left")
+    step, warnings = _first_step([rear, mislabelled])
+    assert math.isnan(step.step_length_m)
+    assert any("front (pushing) foot" in w for w in warnings)
+    step, warnings = _first_step([])
+    assert math.isnan(step.step_length_m)
+    assert any("stance foot is not in view" in w for w in warnings)
