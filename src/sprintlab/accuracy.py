@@ -12,6 +12,7 @@ from dataclasses import asdict, dataclass
 import numpy as np
 
 STEP_METRICS: dict[str, float] = {
+    "number": 1.0,
     "touchdown_s": 1.0,
     "toeoff_s": 1.0,
     "contact_time_s": 1000.0,
@@ -24,9 +25,13 @@ STEP_METRICS: dict[str, float] = {
     "touchdown_distance_m": 100.0,
     "toeoff_distance_m": 100.0,
 }
-"""Per-step metrics scored, and the factor to the unit shown (ms, cm, deg; events in frames)."""
+"""Per-step metrics scored, and the factor to the unit shown (ms, cm, deg; events in frames).
+
+``number`` is the step's number: a step matched by its touchdown but numbered wrongly (step 1
+missed and step 2 called step 1) puts every per-step figure a user reads under the wrong step."""
 
 SHOWN_UNIT: dict[str, str] = {
+    "number": "steps",
     "touchdown_s": "frames",
     "toeoff_s": "frames",
     "contact_time_s": "ms",

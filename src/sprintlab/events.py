@@ -111,6 +111,20 @@ class EventSettings:
     step_rate_hz : float
         Typical step rate of a sprint (4–5 Hz from step 1), used to tell a missed contact (an
         interval of about two step times) from a slow step.
+    min_first_contact_s, min_first_step_time_s : float
+        A first running contact shorter than ``min_first_contact_s`` and followed by the next
+        touchdown within ``min_first_step_time_s`` is not step 1 but a fragment: the front foot
+        of the stance rolling onto its toes, or the swing foot grazing past it. Step 1's contact
+        lasts 0.15–0.25 s and its step time (contact plus flight) is at least 0.2 s.
+    step2_after_fm_s, step2_from_rear_frac : float
+        The first touchdown found is step 2 (step 1 was missed) when it lands both later than
+        ``step2_after_fm_s`` after first movement and further than ``step2_from_rear_frac`` ×
+        stature ahead of the rear foot of the set stance. Step 1 lands 0.35–0.5 s after first
+        movement in block and 3-point starts (the front-foot push of 0.3–0.45 s and a short
+        flight) and step 2 a step time (≥ 0.2 s) later; step 1 lands 1.1–1.9 m ahead of the rear
+        foot (stance length 0.3–0.6 m plus a first step of 0.8–1.3 m), step 2 a further
+        1.0–1.4 m. Either alone can be fooled (a slow rise, a long stance); both together are
+        not a step 1.
     td_approach_s, td_settle_s : float
         Touchdown is re-timed on the landing foot's forward motion over this much approach before
         and this much stance after it (see :func:`foot_stop`).
@@ -150,6 +164,10 @@ class EventSettings:
     max_double_support_s: float = 0.03
     min_first_step_s: float = 0.25
     step_rate_hz: float = 4.3
+    min_first_contact_s: float = 0.10
+    min_first_step_time_s: float = 0.18
+    step2_after_fm_s: float = 0.55
+    step2_from_rear_frac: float = 1.1
     td_approach_s: float = 0.12
     td_settle_s: float = 0.05
     td_search_before_s: float = 0.09
@@ -214,6 +232,7 @@ class Contact:
     steps_since_prev : int
         Steps from the previous running contact to this one: 1 normally, 2 or more when contacts
         in between were not detected (then step length and time to this contact are unknown).
+        For the first running contact, its step number: 1, or 2 when step 1 was not detected.
     """
 
     td_s: float
@@ -784,7 +803,9 @@ def detect_contacts(
         )
     contacts = _drop_implausible(contacts, t_s, s, warnings, first_movement_s)
     contacts = _select_sequence(contacts, stature_m, s, warnings, end_s=float(t_s[-1]))
+    contacts = _drop_start_fragment(contacts, s, warnings)
     contacts = _enforce_alternation(contacts, warnings, s.step_rate_hz)
+    contacts = _number_first_step(contacts, first_movement_s, stature_m, s, warnings)
     contacts = _stance_sides(contacts, s)
     return contacts, warnings
 
@@ -1051,15 +1072,76 @@ def _enforce_alternation(
     return out
 
 
+def _drop_start_fragment(
+    contacts: list[Contact], s: EventSettings, warnings: list[str]
+) -> list[Contact]:
+    """Leave out a first running contact too brief and too soon before the next to be step 1.
+
+    Measured on rendered starts: as the rear leg swings past the pushing front foot, the pose
+    model put both ankles low between the feet for 75 ms, and that "contact" 0.13 s before the
+    real step 1 was numbered step 1, shifting every step's number by one.
+    """
+    running = sorted((c for c in contacts if np.isfinite(c.td_s)), key=lambda c: c.td_s)
+    if len(running) < 2 or not np.isfinite(running[0].to_s):
+        return contacts
+    first, nxt = running[0], running[1]
+    contact_s, step_s = first.to_s - first.td_s, nxt.td_s - first.td_s
+    if contact_s >= s.min_first_contact_s or step_s >= s.min_first_step_time_s:
+        return contacts
+    warnings.append(
+        f"a {1000 * contact_s:.0f} ms contact {step_s:.2f} s before the next touchdown was left "
+        "out: too brief and too soon to be step 1"
+    )
+    return [c for c in contacts if c is not first]
+
+
+def _number_first_step(
+    contacts: list[Contact],
+    first_movement_s: float | None,
+    stature_m: float,
+    s: EventSettings,
+    warnings: list[str],
+) -> list[Contact]:
+    """Number the first running contact 2 when it cannot be step 1.
+
+    A pose model can lose step 1 altogether (measured: the far foot's first landing garbled for
+    its whole contact in a right-to-left run); the first touchdown found is then step 2, and
+    calling it step 1 shifts every step's number and gives step 1 a length of two steps. It is
+    step 2 when it lands both late after first movement and far ahead of the rear foot of the
+    set stance (see ``EventSettings.step2_after_fm_s``); without a first movement or a stance in
+    view the numbering is left as it is.
+    """
+    if first_movement_s is None or not np.isfinite(first_movement_s):
+        return contacts
+    stance = [c.foot_x_m for c in contacts if not np.isfinite(c.td_s)]
+    running = [i for i, c in enumerate(contacts) if np.isfinite(c.td_s)]
+    if not stance or not running:
+        return contacts
+    i = min(running, key=lambda k: contacts[k].td_s)
+    first = contacts[i]
+    after_s = first.td_s - first_movement_s
+    ahead_m = first.foot_x_m - min(stance)
+    if after_s <= s.step2_after_fm_s or ahead_m <= s.step2_from_rear_frac * stature_m:
+        return contacts
+    warnings.append(
+        f"step 1 was not detected: the first touchdown found lands {after_s:.2f} s after first "
+        f"movement and {ahead_m:.2f} m ahead of the rear stance foot, so it is step 2"
+    )
+    out = list(contacts)
+    out[i] = replace(first, steps_since_prev=2)
+    return out
+
+
 def _stance_sides(contacts: list[Contact], s: EventSettings) -> list[Contact]:
     """Sides of the set-stance contacts from step 1: the rear foot of the stance takes step 1.
 
     In block, 3-point and standing starts the rear leg swings through first while the front leg
     pushes longest, so the rear stance foot is step 1's side and the front one the other side.
     Stance contacts within ``merge_dist_m`` of the rearmost are that foot (seen in pieces); the
-    others are the front foot. Applied only when the first running contact is step 1 for sure:
-    it lands within 1.5 typical step periods of the last stance toe-off (a later one may be step
-    2 after a missed step 1). Otherwise the stance contacts keep the pose model's labels.
+    others are the front foot. Applied when the first running contact was numbered 2 (the front
+    foot's), or when it is step 1 for sure: it lands within 1.5 typical step periods of the last
+    stance toe-off (a later one may be step 2 after a missed step 1). Otherwise the stance
+    contacts keep the pose model's labels.
     """
     stance = [i for i, c in enumerate(contacts) if not np.isfinite(c.td_s)]
     running = [c for c in contacts if np.isfinite(c.td_s)]
@@ -1067,14 +1149,16 @@ def _stance_sides(contacts: list[Contact], s: EventSettings) -> list[Contact]:
         return contacts
     first = min(running, key=lambda c: c.td_s)
     last_to = max((contacts[i].to_s for i in stance), default=np.nan)
-    if not np.isfinite(last_to) or first.td_s > last_to + 1.5 / s.step_rate_hz:
+    step2 = first.steps_since_prev == 2
+    if not step2 and (not np.isfinite(last_to) or first.td_s > last_to + 1.5 / s.step_rate_hz):
         return contacts
+    step1_side = first.side if not step2 else ("left" if first.side == "right" else "right")
+    other = "left" if step1_side == "right" else "right"
     rear_x = min(contacts[i].pivot_x_m for i in stance)
-    other = "left" if first.side == "right" else "right"
     out = list(contacts)
     for i in stance:
         rear = contacts[i].pivot_x_m - rear_x < s.merge_dist_m
-        out[i] = replace(contacts[i], side=first.side if rear else other)
+        out[i] = replace(contacts[i], side=step1_side if rear else other)
     return out
 
 

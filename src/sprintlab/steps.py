@@ -10,7 +10,8 @@ TD(i) − TD(i−1) (the previous step's time, as metrics.md allows) and ``fligh
 When the event detector reports that contacts were missed between two it found
 (``Contact.steps_since_prev`` > 1), the steps keep their true numbers (the missed ones are absent),
 and the quantities that span the gap — the step length to the contact after it, the step time and
-flight time of the contact before it — are null rather than the sum of two steps.
+flight time of the contact before it — are null rather than the sum of two steps. The same holds
+when step 1 itself was missed: the first touchdown found is then step 2, without a length.
 """
 
 from __future__ import annotations
@@ -228,8 +229,10 @@ def build_steps(
     if not running:
         warnings.append("no touchdown after first movement was found in view")
         return [], warnings
+    # The first running contact's steps_since_prev is its step number (2 when step 1 was missed).
+    first_is_step1 = running[0].steps_since_prev == 1
     front, no_front = _front_stance_contact(contacts, fm, running[0].side)
-    if no_front:
+    if no_front and first_is_step1:
         warnings.append(no_front)
     half_w = max(event_window_s, 2.0 / fps)
     sources = [raw, track] if raw is not None else [track]
@@ -245,7 +248,7 @@ def build_steps(
     steps: list[Step] = []
     number = 0
     for i, c in enumerate(running):
-        number += c.steps_since_prev if i > 0 else 1
+        number += c.steps_since_prev
         if number > max_steps:
             break
         nxt = running[i + 1] if i + 1 < len(running) else None
@@ -262,7 +265,7 @@ def build_steps(
         elif prev is not None:
             prev_foot_x = prev.foot_x_m
         else:
-            prev_foot_x = front.foot_x_m if front else np.nan
+            prev_foot_x = front.foot_x_m if front and first_is_step1 else np.nan
         td, to = c.td_s, c.to_s
         if nxt is not None:
             step_time = nxt.td_s - td

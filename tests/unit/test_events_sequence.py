@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
+import pytest
 
 from sprintlab.events import (
     Contact,
@@ -176,3 +177,77 @@ def test_a_stance_contact_of_the_other_side_behind_the_rear_foot_is_not_the_fron
     step, warnings = _first_step([])
     assert math.isnan(step.step_length_m)
     assert any("stance foot is not in view" in w for w in warnings)
+
+
+def _numbered(first_td, first_x, stance=True):
+    from sprintlab.events import _number_first_step, _stance_sides
+
+    contacts = [
+        *([_c(math.nan, 0.60, -0.78, "left"), _c(math.nan, 0.84, -0.33, "left")] if stance else []),
+        _c(first_td, first_td + 0.2, first_x, "left"),
+        _c(first_td + 0.24, first_td + 0.4, first_x + 1.3, "right"),
+    ]
+    warnings: list[str] = []
+    out = _number_first_step(contacts, 0.42, STATURE, S, warnings)
+    return _stance_sides(out, S), warnings
+
+
+def test_a_first_touchdown_late_and_far_ahead_of_the_stance_is_step_two():
+    # Step 1 (the right foot, ~0.83 s) was lost; the left foot's landing at 1.03 s, 2.4 m ahead
+    # of the rear stance foot, is step 2.
+    out, warnings = _numbered(1.03, 1.62)
+    first = next(c for c in out if math.isfinite(c.td_s))
+    assert first.steps_since_prev == 2
+    assert any("step 1 was not detected" in w for w in warnings)
+    # The rear stance foot takes step 1: the other side than step 2's foot.
+    assert [c.side for c in out if math.isnan(c.td_s)] == ["right", "left"]
+    sprint = simulate(SprintParams(), 240.0, 3.2)
+    fm = FirstMovement(time_s=0.42, frame=101, detect_time_s=0.45)
+    steps, step_warnings = build_steps(out, fm, to_track(sprint))
+    assert [s.number for s in steps] == [2, 3]
+    assert math.isnan(steps[0].step_length_m)
+    assert math.isclose(steps[1].step_length_m, 1.3)
+    assert not any("front (pushing) foot" in w for w in step_warnings)
+
+
+@pytest.mark.parametrize(
+    ("td", "x", "stance"),
+    [
+        (1.03, 0.60, True),  # late but at a step 1 distance: a slow rise
+        (0.85, 1.62, True),  # far but on time: a long stance and a long first step
+        (1.03, 1.62, False),  # no stance in view: nothing to measure the distance from
+    ],
+)
+def test_the_first_touchdown_stays_step_one_unless_late_and_far(td, x, stance):
+    out, warnings = _numbered(td, x, stance)
+    first = next(c for c in out if math.isfinite(c.td_s))
+    assert first.steps_since_prev == 1
+    assert warnings == []
+
+
+def test_a_brief_contact_just_before_the_next_is_not_step_one():
+    from sprintlab.events import _drop_start_fragment
+
+    stance = _c(math.nan, 0.57, -0.84, "right")
+    graze = _c(0.704, 0.779, -0.05, "left")  # 75 ms, 0.13 s before the real step 1
+    step1, step2 = _c(0.835, 1.054, 0.44, "right"), _c(1.08, 1.25, 1.75, "left")
+    warnings: list[str] = []
+    out = _drop_start_fragment([stance, graze, step1, step2], S, warnings)
+    assert out == [stance, step1, step2]
+    assert warnings and "75 ms contact" in warnings[0]
+
+
+@pytest.mark.parametrize(
+    ("first", "next_td"),
+    [
+        (_c(0.83, 0.90, 0.50, "right"), 1.08),  # brief, but a whole step time before the next
+        (_c(0.75, 0.94, 0.30, "right"), 0.90),  # soon before the next, but a whole contact
+    ],
+)
+def test_a_first_contact_brief_or_soon_but_not_both_is_kept(first, next_td):
+    from sprintlab.events import _drop_start_fragment
+
+    contacts = [first, _c(next_td, next_td + 0.18, 1.40, "left")]
+    warnings: list[str] = []
+    assert _drop_start_fragment(contacts, S, warnings) == contacts
+    assert warnings == []
