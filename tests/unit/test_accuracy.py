@@ -46,3 +46,19 @@ def test_match_and_score_with_a_missed_step():
     assert res["step_length_m"].mae == pytest.approx(1.5)
     assert res["5yd_s"].bias == pytest.approx(5.0)
     assert res["10yd_s"].n == 0 and res["10yd_s"].n_missing == 1
+
+
+def test_a_step_matched_by_its_touchdown_but_numbered_wrongly_scores_in_number():
+    truth = {
+        "steps": [
+            {"number": n, "touchdown_s": td, "step_time_s": 0.25}
+            for n, td in ((1, 0.83), (2, 1.08), (3, 1.32))
+        ]
+    }
+    # Step 1 was missed and the rest were numbered from 1: each is one too low.
+    measured = {"steps": [{"number": 1, "touchdown_s": 1.08}, {"number": 2, "touchdown_s": 1.32}]}
+    res = score(measured, truth, 240)
+    assert res["number"].n == 2 and res["number"].n_missing == 1
+    assert res["number"].bias == pytest.approx(-1.0) and res["number"].mae == pytest.approx(1.0)
+    right = {"steps": [{"number": 2, "touchdown_s": 1.08}, {"number": 3, "touchdown_s": 1.32}]}
+    assert score(right, truth, 240)["number"].mae == 0.0
