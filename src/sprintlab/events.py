@@ -111,6 +111,11 @@ class EventSettings:
     step_rate_hz : float
         Typical step rate of a sprint (4–5 Hz from step 1), used to tell a missed contact (an
         interval of about two step times) from a slow step.
+    gap_core_height_frac : float
+        Where timing says a contact was missed (:func:`_missing_windows`), contacts are looked
+        for again with this looser height test in place of ``core_height_frac``: a pose model
+        can put a far-side stance ankle 10–20 cm too high through a whole contact, and a foot
+        horizontally still while the body runs is on the ground.
     min_first_contact_s, min_first_step_time_s : float
         A first running contact shorter than ``min_first_contact_s`` and followed by the next
         touchdown within ``min_first_step_time_s`` is not step 1 but a fragment: the front foot
@@ -165,6 +170,7 @@ class EventSettings:
     min_first_step_s: float = 0.25
     step_rate_hz: float = 4.3
     min_first_contact_s: float = 0.10
+    gap_core_height_frac: float = 0.15
     min_first_step_time_s: float = 0.18
     step2_after_fm_s: float = 0.55
     step2_from_rear_frac: float = 1.1
@@ -358,8 +364,16 @@ def _find_cores(
     stature_m: float,
     s: EventSettings,
     height_offsets_m: dict[str, float] | None = None,
+    *,
+    height_frac: float | None = None,
 ) -> list[_Core]:
+    """Runs of frames where an ankle is horizontally still and low: seeds of contacts.
+
+    Low is below ``height_frac`` (default ``core_height_frac``) × stature above the ankle's own
+    level in contact (``height_offsets_m``).
+    """
     radius = s.foot_radius_frac * stature_m
+    height = s.core_height_frac if height_frac is None else height_frac
     offsets = height_offsets_m or {}
     speed_lim = np.maximum(s.core_speed_min_mps, s.core_speed_frac * np.nan_to_num(hip_vx))
     min_len = max(2, round(s.min_core_s * fps))
@@ -367,7 +381,7 @@ def _find_cores(
     for side, a in ankles.items():
         vx = velocity(a[:, 0], fps)
         with np.errstate(invalid="ignore"):
-            low = a[:, 1] - offsets.get(side, 0.0) < s.core_height_frac * stature_m
+            low = a[:, 1] - offsets.get(side, 0.0) < height * stature_m
             ok = (np.abs(vx) < speed_lim) & low
         for start, stop in true_runs(ok):
             if stop - start < min_len:
@@ -670,6 +684,122 @@ def _huber_mean(x: np.ndarray, scale: float) -> float:
     return m
 
 
+def _fit_contact(
+    g: list[_Core],
+    t_s: np.ndarray,
+    ankles: dict[str, np.ndarray],
+    ankles_raw: dict[str, np.ndarray] | None,
+    fps: float,
+    stature_m: float,
+    s: EventSettings,
+    jitter: float,
+) -> Contact:
+    """One contact from a group of cores: pivot circle, extent, touchdown, toe-off and place."""
+    n = len(t_s)
+    radius0 = s.foot_radius_frac * stature_m
+    start = min(c.start for c in g)
+    stop = max(c.stop for c in g)
+    px = float(np.median([c.pivot_x_m for c in g]))
+    radius = radius0
+    tol = s.contact_tol_m
+    lo, hi = start, stop - 1
+    for _ in range(3):
+        _, which = _circle_departure(ankles, px, radius)
+        sel = np.arange(lo, hi + 1)
+        pts = np.stack([ankles[SIDES[w]][i] for i, w in zip(sel, which[sel], strict=True)])
+        px, radius = _fit_circle(pts, px, radius)
+        e, which = _circle_departure(ankles, px, radius)
+        core_e = e[start:stop]
+        noise = 1.4826 * float(np.nanmedian(np.abs(core_e - np.nanmedian(core_e))))
+        # The core's scatter alone is too small a sample when the core is a few frames; the
+        # clip's keypoint jitter keeps a noisy (far-side) stance in one piece (rendered
+        # scenarios: 51 -> 55 of 60 steps found, contact time MAE 36 -> 31 ms).
+        tol = max(s.contact_tol_m, 3.0 * noise, s.jitter_tol_factor * jitter)
+        state = _contact_state(ankles, px, radius, tol)
+        lo, hi = _grow(
+            state,
+            start,
+            stop - 1,
+            max_unknown=max(2, round(0.05 * fps)),
+            max_off=round(s.bridge_off_s * fps),
+            min_on_after=max(2, round(s.bridge_on_s * fps)),
+        )
+    cap = max(4.0 * tol, 0.25 * radius)
+    e_raw = e if ankles_raw is None else _circle_departure(ankles_raw, px, radius)[0]
+    near = 0.5 * radius
+    td_s = np.nan if lo == 0 else _edge_time(t_s, (e_raw, e), lo, -1, fps, cap, near)
+    to_s = np.nan if hi == n - 1 else _edge_time(t_s, (e_raw, e), hi, +1, fps, cap, near)
+    to_frame = int(np.searchsorted(t_s, to_s + 1e-9)) - 1 if np.isfinite(to_s) else -1
+    votes = which[lo : hi + 1]
+    right_share = float(np.mean(votes == 1)) if votes.size else 0.5
+    side = "right" if right_share >= 0.5 else "left"
+    agreement = right_share if side == "right" else 1 - right_share
+    # Ankle x at touchdown from the circle: the ankle sits behind the pivot at the touchdown
+    # height, averaged over the first frames of contact to beat per-frame noise.
+    k = min(hi + 1, lo + max(2, round(0.01 * fps)))
+    a_td = np.stack([ankles[SIDES[w]][i] for i, w in zip(range(lo, k), which[lo:k], strict=True)])
+    y_td = float(np.nanmean(a_td[:, 1]))
+    foot_x = px - float(np.sqrt(max(radius**2 - min(y_td, radius) ** 2, 0.0)))
+    if np.isfinite(td_s):
+        td_stop, x_stop = foot_stop(t_s, ankles_raw or ankles, foot_x, td_s, fps, stature_m, s)
+        # Where the foot came to rest is read straight off the ankle's forward position;
+        # the circle's place needs the ankle's height and a clean stance, and the model
+        # garbles both when the swing foot passes the stance foot (step length MAE over
+        # the rendered scenarios 21 -> 16 cm).
+        if np.isfinite(x_stop):
+            foot_x = x_stop
+        # The stop replaces the circle's touchdown when the two disagree (the ankle's height
+        # was off); it never eats the contact.
+        if (
+            np.isfinite(td_stop)
+            and abs(td_stop - td_s) > s.td_agree_s
+            and (not np.isfinite(to_s) or td_stop < to_s - s.min_contact_s)
+        ):
+            td_s = td_stop
+        # The foot's place from its whole early stance (foot place MAE over the rendered
+        # scenarios: near 5.7 -> 3.1 cm, far 8.0 -> 4.4 cm).
+        place = foot_place(t_s, ankles_raw or ankles, foot_x, td_s, to_s, stature_m, s)
+        if np.isfinite(place):
+            foot_x = place
+    td_frame = int(np.searchsorted(t_s, td_s - 1e-9)) if np.isfinite(td_s) else -1
+    return Contact(
+        td_s=td_s,
+        to_s=to_s,
+        td_frame=td_frame,
+        to_frame=to_frame,
+        pivot_x_m=px,
+        foot_x_m=foot_x,
+        radius_m=radius,
+        side=side,
+        label=side,
+        side_agreement=agreement,
+        noise_m=noise,
+    )
+
+
+def _missing_windows(
+    contacts: list[Contact], first_movement_s: float | None, s: EventSettings
+) -> list[tuple[float, float]]:
+    """Time windows (s) where timing says a contact was missed.
+
+    Between two running contacts whose touchdowns are two or more typical step times apart
+    (:func:`_step_counts`): from the first one's toe-off to the second one's touchdown. Before
+    the first running contact when it lands later than ``step2_after_fm_s`` after first
+    movement: from where step 1 can land (``min_first_step_s``) to its touchdown.
+    """
+    running = sorted((c for c in contacts if np.isfinite(c.td_s)), key=lambda c: c.td_s)
+    windows: list[tuple[float, float]] = []
+    if running and first_movement_s is not None and np.isfinite(first_movement_s):
+        if running[0].td_s - first_movement_s > s.step2_after_fm_s:
+            windows.append((first_movement_s + s.min_first_step_s, running[0].td_s))
+    if len(running) >= 2:
+        counts = _step_counts(np.array([c.td_s for c in running]), s.step_rate_hz)
+        for a, b, k in zip(running[:-1], running[1:], counts, strict=True):
+            if k > 1:
+                windows.append((a.to_s if np.isfinite(a.to_s) else a.td_s, b.td_s))
+    return windows
+
+
 def detect_contacts(
     t_s: np.ndarray,
     ankles: dict[str, np.ndarray],
@@ -712,98 +842,40 @@ def detect_contacts(
     s = settings or EventSettings()
     warnings: list[str] = []
     hip_vx = velocity(hip_x_m, fps, cutoff_hz=s.hip_cutoff_hz)
-    radius0 = s.foot_radius_frac * stature_m
     offsets = ankle_height_offsets(ankles, hip_vx, fps, stature_m, s)
-    groups = _merge_cores(_find_cores(ankles, hip_vx, fps, stature_m, s, offsets), fps, s)
-    n = len(t_s)
     jitter = _keypoint_jitter_m(ankles, ankles_raw)
-    contacts: list[Contact] = []
-    for g in groups:
-        start = min(c.start for c in g)
-        stop = max(c.stop for c in g)
-        px = float(np.median([c.pivot_x_m for c in g]))
-        radius = radius0
-        tol = s.contact_tol_m
-        lo, hi = start, stop - 1
-        for _ in range(3):
-            _, which = _circle_departure(ankles, px, radius)
-            sel = np.arange(lo, hi + 1)
-            pts = np.stack([ankles[SIDES[w]][i] for i, w in zip(sel, which[sel], strict=True)])
-            px, radius = _fit_circle(pts, px, radius)
-            e, which = _circle_departure(ankles, px, radius)
-            core_e = e[start:stop]
-            noise = 1.4826 * float(np.nanmedian(np.abs(core_e - np.nanmedian(core_e))))
-            # The core's scatter alone is too small a sample when the core is a few frames; the
-            # clip's keypoint jitter keeps a noisy (far-side) stance in one piece (rendered
-            # scenarios: 51 -> 55 of 60 steps found, contact time MAE 36 -> 31 ms).
-            tol = max(s.contact_tol_m, 3.0 * noise, s.jitter_tol_factor * jitter)
-            state = _contact_state(ankles, px, radius, tol)
-            lo, hi = _grow(
-                state,
-                start,
-                stop - 1,
-                max_unknown=max(2, round(0.05 * fps)),
-                max_off=round(s.bridge_off_s * fps),
-                min_on_after=max(2, round(s.bridge_on_s * fps)),
-            )
-        cap = max(4.0 * tol, 0.25 * radius)
-        e_raw = e if ankles_raw is None else _circle_departure(ankles_raw, px, radius)[0]
-        near = 0.5 * radius
-        td_s = np.nan if lo == 0 else _edge_time(t_s, (e_raw, e), lo, -1, fps, cap, near)
-        to_s = np.nan if hi == n - 1 else _edge_time(t_s, (e_raw, e), hi, +1, fps, cap, near)
-        to_frame = int(np.searchsorted(t_s, to_s + 1e-9)) - 1 if np.isfinite(to_s) else -1
-        votes = which[lo : hi + 1]
-        right_share = float(np.mean(votes == 1)) if votes.size else 0.5
-        side = "right" if right_share >= 0.5 else "left"
-        agreement = right_share if side == "right" else 1 - right_share
-        # Ankle x at touchdown from the circle: the ankle sits behind the pivot at the touchdown
-        # height, averaged over the first frames of contact to beat per-frame noise.
-        k = min(hi + 1, lo + max(2, round(0.01 * fps)))
-        a_td = np.stack(
-            [ankles[SIDES[w]][i] for i, w in zip(range(lo, k), which[lo:k], strict=True)]
-        )
-        y_td = float(np.nanmean(a_td[:, 1]))
-        foot_x = px - float(np.sqrt(max(radius**2 - min(y_td, radius) ** 2, 0.0)))
-        if np.isfinite(td_s):
-            td_stop, x_stop = foot_stop(t_s, ankles_raw or ankles, foot_x, td_s, fps, stature_m, s)
-            # Where the foot came to rest is read straight off the ankle's forward position;
-            # the circle's place needs the ankle's height and a clean stance, and the model
-            # garbles both when the swing foot passes the stance foot (step length MAE over
-            # the rendered scenarios 21 -> 16 cm).
-            if np.isfinite(x_stop):
-                foot_x = x_stop
-            # The stop replaces the circle's touchdown when the two disagree (the ankle's height
-            # was off); it never eats the contact.
-            if (
-                np.isfinite(td_stop)
-                and abs(td_stop - td_s) > s.td_agree_s
-                and (not np.isfinite(to_s) or td_stop < to_s - s.min_contact_s)
-            ):
-                td_s = td_stop
-            # The foot's place from its whole early stance (foot place MAE over the rendered
-            # scenarios: near 5.7 -> 3.1 cm, far 8.0 -> 4.4 cm).
-            place = foot_place(t_s, ankles_raw or ankles, foot_x, td_s, to_s, stature_m, s)
-            if np.isfinite(place):
-                foot_x = place
-        td_frame = int(np.searchsorted(t_s, td_s - 1e-9)) if np.isfinite(td_s) else -1
-        contacts.append(
-            Contact(
-                td_s=td_s,
-                to_s=to_s,
-                td_frame=td_frame,
-                to_frame=to_frame,
-                pivot_x_m=px,
-                foot_x_m=foot_x,
-                radius_m=radius,
-                side=side,
-                label=side,
-                side_agreement=agreement,
-                noise_m=noise,
-            )
-        )
-    contacts = _drop_implausible(contacts, t_s, s, warnings, first_movement_s)
-    contacts = _select_sequence(contacts, stature_m, s, warnings, end_s=float(t_s[-1]))
-    contacts = _drop_start_fragment(contacts, s, warnings)
+
+    def contacts_from(
+        height_frac: float, windows: list[tuple[float, float]] | None
+    ) -> list[Contact]:
+        cores = _find_cores(ankles, hip_vx, fps, stature_m, s, offsets, height_frac=height_frac)
+        if windows is not None:
+            cores = [
+                c
+                for c in cores
+                if any(a <= t_s[c.start] and t_s[c.stop - 1] <= b for a, b in windows)
+            ]
+        groups = _merge_cores(cores, fps, s)
+        found = [
+            _fit_contact(g, t_s, ankles, ankles_raw, fps, stature_m, s, jitter) for g in groups
+        ]
+        return _drop_implausible(found, t_s, s, warnings, first_movement_s)
+
+    def sequence(candidates: list[Contact]) -> tuple[list[Contact], list[str]]:
+        notes: list[str] = []
+        out = _select_sequence(candidates, stature_m, s, notes, end_s=float(t_s[-1]))
+        return _drop_start_fragment(out, s, notes), notes
+
+    candidates = contacts_from(s.core_height_frac, None)
+    contacts, notes = sequence(candidates)
+    # A second look where timing says a contact is missing, with a looser height test: the pose
+    # model can put a far-side stance ankle 10-20 cm too high for a whole contact.
+    windows = _missing_windows(contacts, first_movement_s, s)
+    if windows:
+        extra = contacts_from(s.gap_core_height_frac, windows)
+        if extra:
+            contacts, notes = sequence(candidates + extra)
+    warnings += notes
     contacts = _enforce_alternation(contacts, warnings, s.step_rate_hz)
     contacts = _number_first_step(contacts, first_movement_s, stature_m, s, warnings)
     contacts = _stance_sides(contacts, s)
