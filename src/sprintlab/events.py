@@ -52,6 +52,11 @@ class EventSettings:
         The hip must stay above ``fm_speed_mps`` this long to count as first movement.
     fm_fit_max_mps : float
         Upper speed of the early rise used to extrapolate the onset.
+    fm_rest_back_s, fm_rest_k, fm_rest_min_m : float
+        When the body is already away from its rest position at the onset found from the speed
+        (more than ``fm_rest_k`` robust SDs of the rest position, and at least
+        ``fm_rest_min_m``), first movement moves back to where it left rest, searched up to
+        ``fm_rest_back_s`` earlier (see :func:`_left_rest`).
     hip_cutoff_hz : float
         Low-pass cutoff for the hip velocity used by first movement.
     core_speed_min_mps, core_speed_frac : float
@@ -151,6 +156,9 @@ class EventSettings:
     fm_speed_mps: float = 0.3
     fm_sustain_s: float = 0.2
     fm_fit_max_mps: float = 1.5
+    fm_rest_back_s: float = 0.25
+    fm_rest_k: float = 4.0
+    fm_rest_min_m: float = 0.003
     hip_cutoff_hz: float = 8.0
     core_speed_min_mps: float = 0.6
     core_speed_frac: float = 0.25
@@ -306,9 +314,40 @@ def detect_first_movement(
         cand = real[(real <= 0) & (real > -0.3)]
         if cand.size:
             onset = float(t_s[start] + cand.max())
-    onset = max(onset, float(t_s[0]))
+    onset = _left_rest(t_s, hip_x_m, fps, max(onset, float(t_s[0])), s)
     frame = int(np.searchsorted(t_s, onset - 1e-9))
     return FirstMovement(time_s=onset, frame=frame, detect_time_s=float(t_s[start]))
+
+
+def _left_rest(
+    t_s: np.ndarray, x_m: np.ndarray, fps: float, onset_s: float, s: EventSettings
+) -> float:
+    """Move ``onset_s`` back to where the body left its rest position, if it had left it.
+
+    The onset from the speed misses a first forward movement that stalls: measured on a rendered
+    clip, the pose model's trunk points moved 2 cm forward from the true onset, stalled and slid
+    back for 40 ms, and the speed fell below half the threshold, so the onset was found 73 ms
+    late. The position keeps what the speed loses: when the body is already more than
+    ``fm_rest_k`` robust SDs (at least ``fm_rest_min_m``) ahead of its rest position at
+    ``onset_s``, first movement is the last frame, within ``fm_rest_back_s`` before, at which it
+    was not. The rest position is the median over the 0.35 s before that search window.
+    """
+    i0 = int(np.searchsorted(t_s, onset_s))
+    lo = int(np.searchsorted(t_s, onset_s - s.fm_rest_back_s))
+    rest = (t_s >= onset_s - s.fm_rest_back_s - 0.35) & (t_s < t_s[lo]) & np.isfinite(x_m)
+    if i0 >= len(t_s) or rest.sum() < max(5, round(0.1 * fps)):
+        return onset_s
+    x_rest = float(np.median(x_m[rest]))
+    spread = 1.4826 * float(np.median(np.abs(x_m[rest] - x_rest)))
+    thr = max(s.fm_rest_k * spread, s.fm_rest_min_m)
+    with np.errstate(invalid="ignore"):
+        away = x_m - x_rest > thr
+    if not away[i0]:
+        return onset_s
+    j = i0
+    while j > lo and away[j - 1]:
+        j -= 1
+    return float(t_s[j - 1]) if j > lo else onset_s
 
 
 @dataclass(frozen=True)

@@ -40,3 +40,23 @@ def test_a_stall_in_the_rise_does_not_push_first_movement_to_the_threshold(stall
     fm = detect_first_movement(t, x, FPS, EventSettings())
     assert fm.detect_time_s >= ONSET_S + 0.05 + stall_s - 0.02
     assert abs(fm.time_s - ONSET_S) <= 0.04, fm
+
+
+def test_a_first_movement_that_stalls_and_slides_back_is_found_where_the_body_left_rest():
+    # Rendered clip, pose keypoints: the trunk points moved 2 cm forward from the onset, slid
+    # back 0.5 cm over 40 ms (the speed fell to ~0.1 m/s, under half the threshold), then the
+    # sprint went on. The speed alone put first movement at the second rise, ~70 ms late.
+    t = np.arange(0.0, 3.0, 1 / FPS)
+    rng = np.random.default_rng(2)
+    x = rng.normal(0.0, 0.0005, t.size)  # rest, 0.5 mm keypoint scatter
+    u = t - ONSET_S
+    first = (u >= 0) & (u < 0.05)
+    x[first] += 0.02 * (u[first] / 0.05) ** 2
+    slide = (u >= 0.05) & (u < 0.09)
+    x[slide] += 0.02 - 0.005 * (u[slide] - 0.05) / 0.04
+    go = u >= 0.09
+    x[go] += 0.015 + 4.0 * (u[go] - 0.09) ** 2
+    fm = detect_first_movement(t, x, FPS, EventSettings())
+    assert fm.detect_time_s >= ONSET_S + 0.09  # the threshold is crossed only after the slide
+    # Where the body is 3 mm from rest: 19 ms after the onset at this slow first acceleration.
+    assert 0.0 <= fm.time_s - ONSET_S <= 0.02, fm
