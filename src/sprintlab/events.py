@@ -57,6 +57,9 @@ class EventSettings:
         (more than ``fm_rest_k`` robust SDs of the rest position, and at least
         ``fm_rest_min_m``), first movement moves back to where it left rest, searched up to
         ``fm_rest_back_s`` earlier (see :func:`_left_rest`).
+    fm_rest_jump_m, fm_rest_jump_s : float
+        ... provided it got ``fm_rest_jump_m`` ahead within ``fm_rest_jump_s`` of leaving rest: a
+        start, not a creep of the set position.
     hip_cutoff_hz : float
         Low-pass cutoff for the hip velocity used by first movement.
     core_speed_min_mps, core_speed_frac : float
@@ -159,6 +162,8 @@ class EventSettings:
     fm_rest_back_s: float = 0.25
     fm_rest_k: float = 4.0
     fm_rest_min_m: float = 0.003
+    fm_rest_jump_m: float = 0.01
+    fm_rest_jump_s: float = 0.1
     hip_cutoff_hz: float = 8.0
     core_speed_min_mps: float = 0.6
     core_speed_frac: float = 0.25
@@ -330,24 +335,33 @@ def _left_rest(
     late. The position keeps what the speed loses: when the body is already more than
     ``fm_rest_k`` robust SDs (at least ``fm_rest_min_m``) ahead of its rest position at
     ``onset_s``, first movement is the last frame, within ``fm_rest_back_s`` before, at which it
-    was not. The rest position is the median over the 0.35 s before that search window.
+    was not. The rest position is the median over the 0.35 s before that search window. Only a
+    movement, not a creep: from leaving rest the body must get ``fm_rest_jump_m`` ahead within
+    ``fm_rest_jump_s`` (a start covers 1 cm in about 60 ms; a set position drifting a few mm, or
+    keypoints sliding as the athlete settles, does not), else ``onset_s`` stays.
     """
     i0 = int(np.searchsorted(t_s, onset_s))
     lo = int(np.searchsorted(t_s, onset_s - s.fm_rest_back_s))
     rest = (t_s >= onset_s - s.fm_rest_back_s - 0.35) & (t_s < t_s[lo]) & np.isfinite(x_m)
     if i0 >= len(t_s) or rest.sum() < max(5, round(0.1 * fps)):
         return onset_s
-    x_rest = float(np.median(x_m[rest]))
-    spread = 1.4826 * float(np.median(np.abs(x_m[rest] - x_rest)))
-    thr = max(s.fm_rest_k * spread, s.fm_rest_min_m)
+    x_rest_m = float(np.median(x_m[rest]))
+    spread_m = 1.4826 * float(np.median(np.abs(x_m[rest] - x_rest_m)))
+    ahead_m = x_m - x_rest_m
     with np.errstate(invalid="ignore"):
-        away = x_m - x_rest > thr
+        away = ahead_m > max(s.fm_rest_k * spread_m, s.fm_rest_min_m)
     if not away[i0]:
         return onset_s
     j = i0
     while j > lo and away[j - 1]:
         j -= 1
-    return float(t_s[j - 1]) if j > lo else onset_s
+    if j <= lo:  # away through the whole window: no rest to go back to
+        return onset_s
+    with np.errstate(invalid="ignore"):
+        jumped = np.flatnonzero(ahead_m[j : i0 + 1] >= s.fm_rest_jump_m)
+    if not jumped.size or t_s[j + jumped[0]] - t_s[j] > s.fm_rest_jump_s:
+        return onset_s
+    return float(t_s[j - 1])
 
 
 @dataclass(frozen=True)
@@ -412,7 +426,7 @@ def _find_cores(
     level in contact (``height_offsets_m``).
     """
     radius = s.foot_radius_frac * stature_m
-    height = s.core_height_frac if height_frac is None else height_frac
+    low_frac = s.core_height_frac if height_frac is None else height_frac
     offsets = height_offsets_m or {}
     speed_lim = np.maximum(s.core_speed_min_mps, s.core_speed_frac * np.nan_to_num(hip_vx))
     min_len = max(2, round(s.min_core_s * fps))
@@ -420,7 +434,7 @@ def _find_cores(
     for side, a in ankles.items():
         vx = velocity(a[:, 0], fps)
         with np.errstate(invalid="ignore"):
-            low = a[:, 1] - offsets.get(side, 0.0) < height * stature_m
+            low = a[:, 1] - offsets.get(side, 0.0) < low_frac * stature_m
             ok = (np.abs(vx) < speed_lim) & low
         for start, stop in true_runs(ok):
             if stop - start < min_len:
@@ -898,7 +912,10 @@ def detect_contacts(
         found = [
             _fit_contact(g, t_s, ankles, ankles_raw, fps, stature_m, s, jitter) for g in groups
         ]
-        return _drop_implausible(found, t_s, s, warnings, first_movement_s)
+        dropped: list[str] = []
+        kept = _drop_implausible(found, t_s, s, dropped, first_movement_s)
+        warnings.extend(w for w in dropped if w not in warnings)
+        return kept
 
     def sequence(candidates: list[Contact]) -> tuple[list[Contact], list[str]]:
         notes: list[str] = []
@@ -911,7 +928,14 @@ def detect_contacts(
     # model can put a far-side stance ankle 10-20 cm too high for a whole contact.
     windows = _missing_windows(contacts, first_movement_s, s)
     if windows:
-        extra = contacts_from(s.gap_core_height_frac, windows)
+        # Contacts the first look already had (its cores pass the looser test too) are not
+        # counted twice.
+        seen = {(c.td_frame, c.to_frame) for c in candidates}
+        extra = [
+            c
+            for c in contacts_from(s.gap_core_height_frac, windows)
+            if (c.td_frame, c.to_frame) not in seen
+        ]
         if extra:
             contacts, notes = sequence(candidates + extra)
     warnings += notes

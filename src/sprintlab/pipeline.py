@@ -334,6 +334,7 @@ def analyze_track(
         raw=world_raw,
         max_steps=s.max_steps,
         shank_length_m=SHANK_TO_STATURE * stature_m,
+        min_stance_length_m=s.events.merge_dist_m,
     )
     warns += w
     splits, w = split_times(world.t_s, hip[:, 0], fm.time_s)

@@ -141,16 +141,19 @@ def rigid_shin_angle_deg(dx_m: float, shank_length_m: float) -> float:
 
 
 def _front_stance_contact(
-    contacts: list[Contact], fm: FirstMovement, step1_side: str
+    contacts: list[Contact], fm: FirstMovement, step1_side: str, min_stance_length_m: float
 ) -> tuple[Contact | None, str | None]:
     """The pushing foot of the stance, or why it is not known.
 
     Step 1 is taken by the rear foot of the stance, so the pushing (front) foot is a stance
-    contact (down before first movement) of the other side, in front of any stance contact of
-    step 1's side. Pose models often put both ankles on the rear foot while the athlete is
-    crouched over the front one (rendered 3-point stances: 4 of 6 clips); the front-most stance
-    contact is then the rear foot, and step 1 measured from it is 35-45 cm too long. Such a
-    step 1 has no length rather than a wrong one.
+    contact (down before first movement) of the other side than step 1, at least
+    ``min_stance_length_m`` in front of the rearmost stance contact. Pose models often put both
+    ankle points on or near the rear foot while the athlete is crouched over the front one
+    (rendered 3-point stances: 4 of 6 clips, the two points 13–22 cm apart); the front-most
+    stance contact is then the rear foot, and step 1 measured from it is 35–45 cm too long.
+    Such a step 1 has no length rather than a wrong one. The distance test does not rely on
+    the sides, which keep the pose model's labels when the stance could not be matched to
+    step 1; it also leaves stances shorter than ``min_stance_length_m`` without a step-1 length.
 
     Returns
     -------
@@ -166,12 +169,16 @@ def _front_stance_contact(
     ]
     if not stance:
         return None, "the stance foot is not in view, so the first step's length cannot be measured"
-    rear_x = max((c.pivot_x_m for c in stance if c.side == step1_side), default=-np.inf)
-    front = [c for c in stance if c.side != step1_side and c.pivot_x_m > rear_x]
+    rear_x = min(c.pivot_x_m for c in stance)
+    front = [
+        c for c in stance if c.side != step1_side and c.pivot_x_m - rear_x >= min_stance_length_m
+    ]
     if not front:
         return None, (
-            "the front (pushing) foot of the stance was not found apart from the rear foot, so "
-            "the first step's length is left empty"
+            "no front (pushing) foot of the stance was found at least "
+            f"{100 * min_stance_length_m:.0f} cm ahead of the rear foot (the pose model can put "
+            "both ankle points near the rear foot in the set position), so the first step's "
+            "length is left empty"
         )
     return max(front, key=lambda c: c.pivot_x_m), None
 
@@ -185,6 +192,7 @@ def build_steps(
     max_steps: int = 10,
     event_window_s: float = 0.0125,
     shank_length_m: float = math.nan,
+    min_stance_length_m: float = 0.30,
 ) -> tuple[list[Step], list[str]]:
     """Turn contacts into the first ``max_steps`` steps after first movement.
 
@@ -209,6 +217,9 @@ def build_steps(
         rendered clips: 15 cm too high at touchdown, while its x and the knee stay within a few
         cm), and near vertical the angle of a segment of known length is set by its horizontal
         offset. Without it, the angle is the direct ankle→knee direction.
+    min_stance_length_m : float
+        Least distance of the stance's front foot ahead of its rear foot for step 1 to be
+        measured from it (see :func:`_front_stance_contact`).
 
     Returns
     -------
@@ -231,7 +242,7 @@ def build_steps(
         return [], warnings
     # The first running contact's steps_since_prev is its step number (2 when step 1 was missed).
     first_is_step1 = running[0].steps_since_prev == 1
-    front, no_front = _front_stance_contact(contacts, fm, running[0].side)
+    front, no_front = _front_stance_contact(contacts, fm, running[0].side, min_stance_length_m)
     if no_front and first_is_step1:
         warnings.append(no_front)
     half_w = max(event_window_s, 2.0 / fps)
@@ -325,6 +336,7 @@ def build_steps(
             f"step {steps[-1].number} is the last touchdown in view: its step time uses the "
             "previous step and its flight time is empty"
         )
-    if len(steps) < max_steps:
-        warnings.append(f"only {len(steps)} of {max_steps} steps are in view")
+    last = steps[-1].number if steps else 0
+    if last < max_steps:
+        warnings.append(f"only the first {last} of {max_steps} steps are in view")
     return steps, warnings

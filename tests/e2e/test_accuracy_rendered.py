@@ -25,7 +25,7 @@ from sprintlab.validate import SMALL_SCENARIO, run_scenarios
 
 # metric -> largest mean absolute error accepted (in the harness's units: frames, ms, cm, deg)
 MAE_BOUNDS = {
-    "number": 0.15,  # at most one of the seven steps numbered wrongly
+    "number": 0.2,  # a wrong number on at most one step in five (none today)
     "touchdown_s": 12.0,
     "toeoff_s": 8.0,
     "contact_time_s": 50.0,

@@ -60,3 +60,16 @@ def test_a_first_movement_that_stalls_and_slides_back_is_found_where_the_body_le
     assert fm.detect_time_s >= ONSET_S + 0.09  # the threshold is crossed only after the slide
     # Where the body is 3 mm from rest: 19 ms after the onset at this slow first acceleration.
     assert 0.0 <= fm.time_s - ONSET_S <= 0.02, fm
+
+
+@pytest.mark.parametrize(("creep_m", "creep_s"), [(0.005, 0.25), (0.015, 0.5)])
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_a_set_position_creeping_forward_does_not_pull_first_movement_early(creep_m, creep_s, seed):
+    # A few mm of slow drift before a clean start (the set position settling, keypoints sliding)
+    # is not a first movement: the onset stays where the speed puts it.
+    t, x = _hip_x(stall_s=0.0)
+    rng = np.random.default_rng(seed)
+    u = t - (ONSET_S - creep_s)
+    x = x + creep_m * np.clip(u / creep_s, 0.0, 1.0) + rng.normal(0.0, 0.0005, t.size)
+    fm = detect_first_movement(t, x, FPS, EventSettings())
+    assert abs(fm.time_s - ONSET_S) <= 0.015, fm

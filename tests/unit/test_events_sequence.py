@@ -82,6 +82,7 @@ def test_steps_across_a_missed_contact_keep_their_numbers_and_have_no_length_or_
     sprint = simulate(SprintParams(), 240.0, 3.2)
     track = to_track(sprint)
     contacts = [
+        _c(math.nan, 0.52, -0.90, "right"),
         _c(math.nan, 0.8, -0.35),
         _c(0.83, 1.03, 0.50, "right"),
         _c(1.08, 1.25, 1.75, "left"),
@@ -165,8 +166,17 @@ def test_step_one_has_no_length_when_only_the_rear_stance_foot_was_found():
     pieces = [_c(math.nan, 0.59, -0.98, "right"), _c(math.nan, 0.57, -0.82, "right")]
     step, warnings = _first_step(pieces)
     assert math.isnan(step.step_length_m)
-    assert any("front (pushing) foot of the stance was not found" in w for w in warnings)
+    assert any("no front (pushing) foot of the stance was found" in w for w in warnings)
     assert math.isfinite(step.contact_time_s)  # the rest of step 1 is still measured
+
+
+def test_a_lone_stance_foot_is_not_taken_for_the_front_one_whatever_its_label():
+    # Only the rear foot was found, and the stance could not be matched to step 1, so it kept
+    # the pose model's label, the other side than step 1: measured from it, step 1 would be
+    # 1.40 m instead of 0.85 m.
+    step, warnings = _first_step([_c(math.nan, 0.45, -0.90, "left")])
+    assert math.isnan(step.step_length_m)
+    assert any("front (pushing) foot" in w for w in warnings)
 
 
 def test_a_stance_contact_of_the_other_side_behind_the_rear_foot_is_not_the_front_foot():
