@@ -928,16 +928,24 @@ def detect_contacts(
     # model can put a far-side stance ankle 10-20 cm too high for a whole contact.
     windows = _missing_windows(contacts, first_movement_s, s)
     if windows:
-        # Contacts the first look already had (its cores pass the looser test too) are not
-        # counted twice.
+        # Only running contacts, as a step is what is missing there; those the first look
+        # already had (its cores pass the looser test too) are not counted twice.
         seen = {(c.td_frame, c.to_frame) for c in candidates}
         extra = [
             c
             for c in contacts_from(s.gap_core_height_frac, windows)
-            if (c.td_frame, c.to_frame) not in seen
+            if (c.td_frame, c.to_frame) not in seen and np.isfinite(c.td_s)
         ]
         if extra:
             contacts, notes = sequence(candidates + extra)
+            second = [c for c in contacts if any(c is e for e in extra)]
+            if second:
+                when = ", ".join(f"{c.td_s:.2f}" for c in second)
+                notes.append(
+                    f"{len(second)} contact(s) (touchdown at {when} s) were found only by a second "
+                    "look with a looser ankle-height test, where a contact was missing: the pose "
+                    "model held that ankle high; treat those steps with care"
+                )
     warnings += notes
     contacts = _enforce_alternation(contacts, warnings, s.step_rate_hz)
     contacts = _number_first_step(contacts, first_movement_s, stature_m, s, warnings)

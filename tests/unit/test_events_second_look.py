@@ -41,17 +41,20 @@ def _detect(exact_sprint, ankles, t, settings):
 @pytest.mark.parametrize("step", [1, 4])
 def test_a_stance_ankle_too_high_throughout_is_found_on_the_second_look(exact_sprint, step):
     t, ankles, truth = _lifted(exact_sprint, step)
-    found, _ = _detect(exact_sprint, ankles, t, EventSettings())
+    found, warnings = _detect(exact_sprint, ankles, t, EventSettings())
     running = [c for c in found if np.isfinite(c.td_s)]
     assert [c.steps_since_prev for c in running[:6]] == [1] * 6
     near = min(running, key=lambda c: abs(c.td_s - truth["touchdown_s"]))
     assert abs(near.td_s - truth["touchdown_s"]) * 240 <= 3
     assert near.side == truth["foot"]
+    second = [w for w in warnings if "second look" in w]
+    assert len(second) == 1 and f"{near.td_s:.2f}" in second[0]
     # Without the looser second look the contact is lost: the step is counted as missed.
     strict = dataclasses.replace(
         EventSettings(), gap_core_height_frac=EventSettings().core_height_frac
     )
-    missed, _ = _detect(exact_sprint, ankles, t, strict)
+    missed, strict_warnings = _detect(exact_sprint, ankles, t, strict)
+    assert not any("second look" in w for w in strict_warnings)
     lost = [c for c in missed if np.isfinite(c.td_s)]
     assert len(lost) == len(running) - 1
     assert [c.steps_since_prev for c in lost].count(2) == 1
