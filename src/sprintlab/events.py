@@ -37,7 +37,7 @@ from scipy.optimize import least_squares
 from .errors import AnalysisError
 from .filtering import true_runs
 from .kinematics import velocity
-from .skeleton import SIDES
+from .skeleton import SIDES, other_side
 
 
 @dataclass(frozen=True)
@@ -58,8 +58,8 @@ class EventSettings:
         ``fm_rest_min_m``), first movement moves back to where it left rest, searched up to
         ``fm_rest_back_s`` earlier (see :func:`_left_rest`).
     fm_rest_jump_m, fm_rest_jump_s : float
-        ... provided it got ``fm_rest_jump_m`` ahead within ``fm_rest_jump_s`` of leaving rest: a
-        start, not a creep of the set position.
+        That move back is made only when the body got ``fm_rest_jump_m`` ahead within
+        ``fm_rest_jump_s`` of leaving rest: a start, not a creep of the set position.
     hip_cutoff_hz : float
         Low-pass cutoff for the hip velocity used by first movement.
     core_speed_min_mps, core_speed_frac : float
@@ -182,8 +182,8 @@ class EventSettings:
     max_double_support_s: float = 0.03
     min_first_step_s: float = 0.25
     step_rate_hz: float = 4.3
-    min_first_contact_s: float = 0.10
     gap_core_height_frac: float = 0.15
+    min_first_contact_s: float = 0.10
     min_first_step_time_s: float = 0.18
     step2_after_fm_s: float = 0.55
     step2_from_rear_frac: float = 1.1
@@ -835,8 +835,9 @@ def _missing_windows(
 ) -> list[tuple[float, float]]:
     """Time windows (s) where timing says a contact was missed.
 
-    Between two running contacts whose touchdowns are two or more typical step times apart
-    (:func:`_step_counts`): from the first one's toe-off to the second one's touchdown. Before
+    Between two running contacts whose touchdowns count as two or more steps apart (1.5 typical
+    step times or more, :func:`_step_counts`): from the first one's toe-off to the second one's
+    touchdown. Before
     the first running contact when it lands later than ``step2_after_fm_s`` after first
     movement: from where step 1 can land (``min_first_step_s``) to its touchdown.
     """
@@ -938,7 +939,8 @@ def detect_contacts(
         ]
         if extra:
             contacts, notes = sequence(candidates + extra)
-            second = [c for c in contacts if any(c is e for e in extra)]
+            added = {id(c) for c in extra}
+            second = [c for c in contacts if id(c) in added]
             if second:
                 when = ", ".join(f"{c.td_s:.2f}" for c in second)
                 notes.append(
@@ -1295,8 +1297,8 @@ def _stance_sides(contacts: list[Contact], s: EventSettings) -> list[Contact]:
     step2 = first.steps_since_prev == 2
     if not step2 and (not np.isfinite(last_to) or first.td_s > last_to + 1.5 / s.step_rate_hz):
         return contacts
-    step1_side = first.side if not step2 else ("left" if first.side == "right" else "right")
-    other = "left" if step1_side == "right" else "right"
+    step1_side = other_side(first.side) if step2 else first.side
+    other = other_side(step1_side)
     rear_x = min(contacts[i].pivot_x_m for i in stance)
     out = list(contacts)
     for i in stance:
