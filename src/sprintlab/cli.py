@@ -30,6 +30,17 @@ def _fmt(v: object, digits: int) -> str:
     return str(v)
 
 
+def _first_movement_text(doc: dict) -> str:
+    """``first movement at 0.412 ± 0.040 s``, or why it is not reported."""
+    fm = doc.get("first_movement") or {}
+    t = doc.get("first_movement_s")
+    if t is None:
+        return "first movement not reported (see the warnings)"
+    u = fm.get("uncertainty_s")
+    plus = f" ± {_fmt(u, 3)}" if u is not None else ""
+    return f"first movement at {_fmt(t, 3)}{plus} s"
+
+
 def print_step_table(doc: dict) -> None:
     """Print the per-step table and the splits of a rep.json document."""
     cols = [
@@ -46,7 +57,7 @@ def print_step_table(doc: dict) -> None:
         ("trunk TD °", "trunk_angle_td_deg", 0),
         ("TD dist m", "touchdown_distance_m", 2),
     ]
-    table = Table(title=f"{doc['rep_id']} — first movement at {_fmt(doc['first_movement_s'], 3)} s")
+    table = Table(title=f"{doc['rep_id']} — {_first_movement_text(doc)}")
     for title, _, _ in cols:
         table.add_column(title, justify="right")
     for step in doc["steps"]:

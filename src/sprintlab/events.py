@@ -60,6 +60,17 @@ class EventSettings:
     fm_rest_jump_m, fm_rest_jump_s : float
         That move back is made only when the body got ``fm_rest_jump_m`` ahead within
         ``fm_rest_jump_s`` of leaving rest: a start, not a creep of the set position.
+    fm_seen_before_s, fm_seen_frac : float
+        First movement is reported only when the athlete's body was found in at least
+        ``fm_seen_frac`` of the frames of the ``fm_seen_before_s`` before it (the set position
+        was observed; see :mod:`sprintlab.start`).
+    fm_fit_agreement_s : float
+        ... and when the start time of the velocity curve fitted to the whole run lies within
+        this of it (rendered scenarios: within 0.07 s; an untracked set position put the onset
+        0.4 s early).
+    fm_uncertainty_floor_s : float
+        Least uncertainty (half-width of a ~95% range) of an observed first movement: its
+        errors through the stock pose model on the rendered scenarios lay within −30..+37 ms.
     hip_cutoff_hz : float
         Low-pass cutoff for the hip velocity used by first movement.
     core_speed_min_mps, core_speed_frac : float
@@ -164,6 +175,10 @@ class EventSettings:
     fm_rest_min_m: float = 0.003
     fm_rest_jump_m: float = 0.01
     fm_rest_jump_s: float = 0.1
+    fm_seen_before_s: float = 0.2
+    fm_seen_frac: float = 0.8
+    fm_fit_agreement_s: float = 0.2
+    fm_uncertainty_floor_s: float = 0.04
     hip_cutoff_hz: float = 8.0
     core_speed_min_mps: float = 0.6
     core_speed_frac: float = 0.25

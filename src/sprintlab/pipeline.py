@@ -25,7 +25,14 @@ from .filtering import (
     repair_leg_swaps,
     smooth_track,
 )
-from .kinematics import body_forward_x, hip_mid, shin_angle_deg, trunk_angle_deg, velocity
+from .kinematics import (
+    BODY_KEYPOINTS,
+    body_forward_x,
+    hip_mid,
+    shin_angle_deg,
+    trunk_angle_deg,
+    velocity,
+)
 from .legplanes import (
     LEG_PLANE_OFFSET_TO_STATURE,
     leg_plane_offsets_m,
@@ -36,6 +43,7 @@ from .legs import assign_legs
 from .profile import ProfileError, fit_velocity_curve, force_velocity_profile, split_times
 from .results import RepResult, write_rep_folder
 from .skeleton import ANKLE, HIP, KNEE, KP, SIDES
+from .start import body_seen, check_start, withheld_start_warning
 from .steps import build_steps
 from .track import KeypointTrack
 
@@ -303,7 +311,14 @@ def analyze_track(
     fps = raw_px.fps
     # First movement from the body's consensus motion, not the hip point alone: the pose model's
     # hip point slides as the athlete rises out of the crouch.
-    fm = detect_first_movement(world.t_s, body_forward_x(world), fps, s.events)
+    fm_found = detect_first_movement(world.t_s, body_forward_x(world), fps, s.events)
+    # Splits hang on first movement: it is reported only when the set position was seen and
+    # the run agrees with it; otherwise it is withheld and only separates stance from steps.
+    seen = body_seen(np.asarray(masked.xy)[:, list(BODY_KEYPOINTS)])
+    start = check_start(world.t_s, seen, hip[:, 0], fm_found, fps, s.events)
+    fm = start.first_movement
+    if not start.observed:
+        warns.append(withheld_start_warning(start))
     ankles = {side: np.asarray(world.point(ANKLE[side])) for side in SIDES}
     ankles_raw = {side: np.asarray(world_raw.point(ANKLE[side])) for side in SIDES}
     contacts, w = detect_contacts(
@@ -337,7 +352,9 @@ def analyze_track(
         min_stance_length_m=s.events.merge_dist_m,
     )
     warns += w
-    splits, w = split_times(world.t_s, hip[:, 0], fm.time_s)
+    splits, w = split_times(world.t_s, hip[:, 0], start.reported_s)
+    if not start.observed:
+        w = []  # the withheld-start warning already says why every split is empty
     if calib.method == "athlete_height":
         w = [x + " (distances are approximate: no ground markers)" for x in w]
     warns += w
@@ -347,7 +364,7 @@ def analyze_track(
     profile = acceleration_profile(
         world.t_s,
         hip[:, 0],
-        fm.time_s,
+        start.reported_s,
         mass_kg=mass_kg,
         height_m=stature_m if height_known else None,
         split_10yd_s=splits.get("10yd_s", math.nan),
@@ -356,6 +373,7 @@ def analyze_track(
     extra = {
         "athlete": {"stature_m": stature_m, "stature_source": stature_source, "mass_kg": mass_kg},
         "profile": profile,
+        "first_movement": start.to_dict(),
         "peak_hip_velocity_mps": float(finite_v.max()) if finite_v.size else math.nan,
         "diagnostics": {
             "leg_swap_frames_repaired": int(swapped.sum()),
@@ -376,7 +394,7 @@ def analyze_track(
             "camera_m": None if calib.camera_m is None else list(calib.camera_m),
             "leg_plane_offset_m": max(abs(v) for v in offsets.values()),
         },
-        first_movement_s=fm.time_s,
+        first_movement_s=start.reported_s,
         steps=steps,
         splits=splits,
         warnings=warns,
