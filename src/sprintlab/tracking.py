@@ -15,14 +15,21 @@ confidence and better keypoints. So:
    centred), run the model on the crop at a small input size, and keep the detection that overlaps
    the expected box best.
 
-The video is streamed twice and never held in memory: ``frames_factory(step)`` must return a fresh
-iterator over ``(index, t_s, image_bgr)`` every ``step`` frames.
+3. **Going back** (only when the athlete was missed before the track took hold, typically a
+   small crouched athlete in the set position): from the first frames the athlete is tracked,
+   back in time on crops guided by the next frame's box, with a lower threshold
+   (:func:`recover_head`).
+
+The video is streamed (twice, plus the head of the clip for going back) and never held in
+memory: ``frames_factory(step)`` must return a fresh iterator over ``(index, t_s, image_bgr)``
+every ``step`` frames.
 
 All coordinates here are image pixels (x right, y down). Boxes are ``(x1, y1, x2, y2)``.
 """
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
@@ -30,7 +37,7 @@ import numpy as np
 from scipy.optimize import linear_sum_assignment
 
 from .errors import NoAthleteError, VideoError
-from .pose.base import PoseDetections, PoseEstimator, predict_crop
+from .pose.base import PoseDetections, PoseEstimator, clip_roi, predict_crop
 from .skeleton import N_KEYPOINTS
 from .track import KeypointTrack
 
@@ -96,6 +103,23 @@ class TrackingSettings:
         long, then stays.
     missing_warning_fraction : float
         Warn when the athlete is missing in more than this fraction of frames.
+    recover_anchor_s : float
+        The track is anchored at the first run of this long with the athlete found on every
+        frame; frames before it where the athlete was missed are looked at again, going back in
+        time from the anchor (:func:`recover_head`).
+    recover_conf, recover_min_iou : float
+        Box threshold and least overlap with the next frame's box when going back: lower than
+        on the forward pass, because the box in the next frame is a close guide (a crouched
+        athlete scored 0.02–0.10 on full 1080p frames at 16–18 m).
+    recover_back_heights, recover_ahead_heights : float
+        The frames before the anchor are kept only in a region reaching this many of the
+        anchor box's heights behind it (against the run direction) and ahead of it, where the
+        athlete can have been before the anchor.
+    recover_max_miss_s : float
+        Going back stops after the athlete has been missed for this long in a row.
+    recover_max_mib : float
+        Memory for the frames kept to go back through, MiB (about 1.5 s of 1080p at 240 fps
+        with the athlete 200 px tall).
     """
 
     search_interval_s: float = 0.04
@@ -119,6 +143,13 @@ class TrackingSettings:
     velocity_window_s: float = 0.2
     max_extrapolation_s: float = 0.5
     missing_warning_fraction: float = 0.05
+    recover_anchor_s: float = 0.05
+    recover_conf: float = 0.05
+    recover_min_iou: float = 0.1
+    recover_back_heights: float = 3.0
+    recover_ahead_heights: float = 1.0
+    recover_max_miss_s: float = 0.15
+    recover_max_mib: float = 256.0
 
     def __post_init__(self) -> None:
         positive = (
@@ -129,6 +160,8 @@ class TrackingSettings:
             "run_window_s",
             "velocity_smoothing_s",
             "velocity_window_s",
+            "recover_anchor_s",
+            "recover_max_mib",
         )
         for name in positive:
             if not getattr(self, name) > 0:
@@ -138,6 +171,9 @@ class TrackingSettings:
             "min_run_speed_heights_per_s",
             "tie_tolerance",
             "max_extrapolation_s",
+            "recover_back_heights",
+            "recover_ahead_heights",
+            "recover_max_miss_s",
         )
         for name in non_negative:
             if not getattr(self, name) >= 0:
@@ -149,6 +185,8 @@ class TrackingSettings:
             "min_refine_iou",
             "refine_weight",
             "missing_warning_fraction",
+            "recover_conf",
+            "recover_min_iou",
         ):
             if not 0.0 <= getattr(self, name) <= 1.0:
                 raise ValueError(f"{name} must be in [0, 1], got {getattr(self, name)}")
@@ -700,6 +738,166 @@ def select_detection(
 
 
 # --------------------------------------------------------------------------------------------
+# Going back in time: the set position
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RecoveredFrame:
+    """The athlete found on one frame by :func:`recover_head` (row into the clip's frames)."""
+
+    row: int
+    box_xyxy_px: np.ndarray
+    box_conf: float
+    keypoints_px: np.ndarray
+    keypoint_conf: np.ndarray
+
+
+def anchor_row(found: np.ndarray, n_run: int) -> int | None:
+    """First row that starts ``n_run`` consecutive found rows (None when there is no such run)."""
+    f = np.asarray(found, dtype=bool)
+    n_run = max(1, int(n_run))
+    if f.size < n_run:
+        return None
+    runs = np.convolve(f.astype(int), np.ones(n_run, dtype=int), mode="valid")
+    hits = np.flatnonzero(runs == n_run)
+    return int(hits[0]) if hits.size else None
+
+
+def head_region(
+    anchor_box_xyxy_px: np.ndarray, direction: int, settings: TrackingSettings
+) -> np.ndarray:
+    """Image region ``(x1, y1, x2, y2)`` where the athlete can be before the anchor frame.
+
+    ``recover_back_heights`` anchor-box heights behind the box (against the run direction),
+    ``recover_ahead_heights`` ahead of it, and half a height above and below; not clipped.
+    """
+    x1, y1, x2, y2 = np.asarray(anchor_box_xyxy_px, dtype=float).reshape(4)
+    h = max(y2 - y1, 1.0)
+    back, ahead = settings.recover_back_heights * h, settings.recover_ahead_heights * h
+    if direction > 0:
+        return np.array([x1 - back, y1 - 0.5 * h, x2 + ahead, y2 + 0.5 * h])
+    return np.array([x1 - ahead, y1 - 0.5 * h, x2 + back, y2 + 0.5 * h])
+
+
+def recover_head(
+    frames: Iterable[tuple[int, float, np.ndarray]],
+    frame_index: np.ndarray,
+    boxes_xyxy_px: np.ndarray,
+    fps: float,
+    direction: int,
+    estimator: PoseEstimator,
+    settings: TrackingSettings = TrackingSettings(),
+) -> list[RecoveredFrame]:
+    """Find the athlete on the frames before the track took hold, going back in time.
+
+    A crouched athlete in the set position is often missed by the forward passes (on the full
+    frame a compact 3-point stance scores far below an upright runner, and the crop is placed
+    from a search track that begins only once the athlete has risen), so the track would begin
+    with the athlete already running and first movement could not be seen. Going back from the
+    anchor (the first ``recover_anchor_s`` run with the athlete found on every frame), each
+    earlier frame is searched on a crop around the athlete's box in the next frame, with the
+    lower ``recover_conf``; the box moves little from one frame to the next, so it is a close
+    guide through the rise back into the crouch.
+
+    Parameters
+    ----------
+    frames : iterable of (index, t_s, image_bgr)
+        A fresh pass over every frame from the start; read only up to the anchor frame. The
+        missed frames before it are kept only within :func:`head_region`, and only the latest
+        that fit in ``recover_max_mib`` (the chain back starts at the anchor), so memory stays
+        bounded however long the set-up before the start.
+    frame_index : ndarray of int (T,)
+        Frame index of each row of the forward pass.
+    boxes_xyxy_px : ndarray (T, 4)
+        The forward pass's boxes, NaN where the athlete was missed.
+    fps : float
+    direction : int
+        +1 if the athlete runs towards larger image x.
+    estimator : PoseEstimator
+    settings : TrackingSettings
+
+    Returns
+    -------
+    list of RecoveredFrame
+        Only rows the forward pass missed; empty when nothing before the anchor was missed.
+    """
+    boxes = np.asarray(boxes_xyxy_px, dtype=float)
+    found = np.isfinite(boxes[:, 0])
+    anchor = anchor_row(found, round(settings.recover_anchor_s * fps))
+    if anchor is None or found[:anchor].all():
+        return []
+    region = head_region(boxes[anchor], direction, settings)
+    stop = int(frame_index[anchor])
+    row_of = {int(fi): r for r, fi in enumerate(frame_index[:anchor])}
+    # The frames nearest the anchor matter most (the chain back starts there), so a ring buffer
+    # keeps the latest ones within the memory budget: raw pixels, no encoding cost.
+    stored: deque[tuple[int, np.ndarray, int, int]] = deque()
+    budget = settings.recover_max_mib * 2**20
+    it = iter(frames)
+    try:
+        for index, _, image in it:
+            if int(index) >= stop:
+                break
+            r = row_of.get(int(index))
+            if r is None or found[r]:
+                continue
+            h, w = image.shape[:2]
+            x1, y1, x2, y2 = clip_roi(region, w, h)
+            if x2 - x1 < 8 or y2 - y1 < 8:
+                continue
+            crop = image[y1:y2, x1:x2].copy()
+            if stored.maxlen is None:
+                stored = deque(maxlen=max(1, int(budget // crop.nbytes)))
+            stored.append((r, crop, x1, y1))
+    finally:
+        close = getattr(it, "close", None)
+        if close is not None:
+            close()  # stop decoding the rest of the clip
+    by_row = {r: (crop, x1, y1) for r, crop, x1, y1 in stored}
+    stored.clear()
+
+    out: list[RecoveredFrame] = []
+    guide = boxes[anchor]
+    max_miss = max(1, round(settings.recover_max_miss_s * fps))
+    misses = 0
+    for r in range(anchor - 1, -1, -1):
+        if found[r]:
+            guide, misses = boxes[r], 0
+            continue
+        if r not in by_row:
+            misses += 1
+        else:
+            crop, ox, oy = by_row.pop(r)
+            shift = np.array([ox, oy, ox, oy], dtype=float)
+            dets = predict_crop(
+                estimator,
+                crop,
+                refine_roi(guide, settings.crop_scale) - shift,
+                imgsz=settings.refine_imgsz,
+                conf=settings.recover_conf,
+            ).translated(ox, oy)
+            k = select_detection(dets.boxes_xyxy_px, guide, settings.recover_min_iou)
+            if k is None:
+                misses += 1
+            else:
+                box = dets.boxes_xyxy_px[k].copy()
+                out.append(
+                    RecoveredFrame(
+                        r,
+                        box,
+                        float(dets.box_conf[k]),
+                        dets.keypoints_px[k].copy(),
+                        dets.keypoint_conf[k].copy(),
+                    )
+                )
+                guide, misses = box, 0
+        if misses > max_miss:
+            break
+    return out
+
+
+# --------------------------------------------------------------------------------------------
 # Result and orchestration
 # --------------------------------------------------------------------------------------------
 
@@ -725,6 +923,9 @@ class AthleteTrack:
         Fraction of frames in which the athlete was found, in [0, 1].
     warnings : tuple of str
         Sentences for the coach (e.g. frames where the athlete was not found).
+    recovered_frames : int
+        Frames before the track took hold on which the athlete was found only by going back
+        in time (:func:`recover_head`).
     """
 
     track: KeypointTrack
@@ -734,6 +935,7 @@ class AthleteTrack:
     n_candidates: int
     detected_fraction: float
     warnings: tuple[str, ...] = ()
+    recovered_frames: int = 0
 
     def __post_init__(self) -> None:
         n = self.track.n_frames
@@ -885,6 +1087,21 @@ def track_athlete(
 
     if not t_list:
         raise VideoError("No frames could be read from this clip: check that the file plays.")
+    # Pass 3, only when the athlete was missed before the track took hold: go back in time.
+    recovered = recover_head(
+        frames_factory(1),
+        np.array(fi_list),
+        np.stack(box_rows),
+        fps,
+        choice.direction,
+        estimator,
+        settings,
+    )
+    for rec in recovered:
+        xy_rows[rec.row] = rec.keypoints_px
+        kc_rows[rec.row] = rec.keypoint_conf
+        box_rows[rec.row] = rec.box_xyxy_px
+        conf_list[rec.row] = rec.box_conf
     found = np.array([np.isfinite(c) for c in conf_list])
     detected_fraction = float(found.mean())
     if not found.any():
@@ -915,4 +1132,5 @@ def track_athlete(
         n_candidates=choice.n_candidates,
         detected_fraction=detected_fraction,
         warnings=tuple(warnings),
+        recovered_frames=len(recovered),
     )

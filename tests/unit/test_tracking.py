@@ -19,10 +19,12 @@ from sprintlab.tracking import (
     SearchFrame,
     TrackingSettings,
     Tracklet,
+    anchor_row,
     box_iou,
     choose_athlete,
     expected_box,
     extend_tracklet,
+    head_region,
     link_tracklets,
     refine_roi,
     run_score,
@@ -402,3 +404,53 @@ def test_athlete_track_is_validated():
         AthleteTrack(tr, np.zeros((2, 4)), np.zeros(3), 1, 1, 0.5)
     with pytest.raises(ValueError):
         AthleteTrack(tr, np.zeros((3, 4)), np.zeros(3), 0, 1, 0.5)
+
+
+class CrouchBlindEstimator(RectangleEstimator):
+    """Misses the athlete on full frames until they are well into the run.
+
+    As the stock model does with a small crouched athlete on a full 1080p frame (scores
+    0.02–0.10), so the search track, and with it the forward crop, begins with the athlete
+    already ~70 px down the lane and the forward pass misses the whole set position.
+    """
+
+    def predict(self, image_bgr, *, imgsz, conf):
+        if image_bgr.shape[:2] == (H_PX, W_PX):
+            grey = image_bgr[..., 0]
+            xs = np.nonzero(grey == ATHLETE)[1]
+            if xs.size and 0.5 * (xs.min() + xs.max() + 1) < 130:
+                image_bgr = np.where(grey[..., None] == ATHLETE, 0, image_bgr).astype(np.uint8)
+        return super().predict(image_bgr, imgsz=imgsz, conf=conf)
+
+
+def test_a_set_position_missed_going_forward_is_found_going_back():
+    fps, n = 100.0, 200
+    est = CrouchBlindEstimator()
+    res = track_athlete(make_factory(n, fps), n, fps, est)
+    # Without going back, frames up to ~1.0 s (the stance and the rise) had no athlete; the
+    # head's frames were found only on the way back, and every frame is now the athlete.
+    assert res.recovered_frames >= 60
+    _check_track(res, fps, n)
+    assert res.detected_fraction == 1.0
+    # Going back ran the crop pass once per missed frame, at the lower threshold.
+    back = [c for c in est.calls if c[1] == 384 and c[2] == 0.05]
+    assert len(back) == res.recovered_frames
+
+
+def test_going_back_is_not_run_when_the_track_holds_from_the_first_frame():
+    fps, n = 100.0, 200
+    est = RectangleEstimator()
+    res = track_athlete(make_factory(n, fps), n, fps, est)
+    assert res.recovered_frames == 0
+    assert not any(c[2] == 0.05 and c[1] == 384 for c in est.calls)
+
+
+def test_anchor_row_and_head_region():
+    found = np.array([0, 1, 0, 1, 1, 1, 0, 1, 1, 1, 1], bool)
+    assert anchor_row(found, 3) == 3
+    assert anchor_row(found, 4) == 7
+    assert anchor_row(found, 5) is None
+    s = TrackingSettings(recover_back_heights=3.0, recover_ahead_heights=1.0)
+    box = np.array([100.0, 50.0, 120.0, 90.0])  # 40 px tall
+    np.testing.assert_allclose(head_region(box, 1, s), [-20, 30, 160, 110])
+    np.testing.assert_allclose(head_region(box, -1, s), [60, 30, 240, 110])
