@@ -172,18 +172,43 @@ def split_differences(measured_doc: dict, truth_doc: dict) -> dict[str, tuple[li
     return out
 
 
+def start_differences(measured_doc: dict, truth_doc: dict) -> dict[str, tuple[list[float], int]]:
+    """First movement (measured − true, ms; missing when withheld) and ``early_steps``: how many
+    reported steps touch down before the true first movement (a stance foot taken for a step;
+    the right answer is 0). Left out when the truth has no first movement."""
+    tv = truth_doc.get("first_movement_s")
+    if tv is None:
+        return {}
+    mv = measured_doc.get("first_movement_s")
+    early = sum(
+        1
+        for st in measured_doc.get("steps", [])
+        if st.get("touchdown_s") is not None and st["touchdown_s"] < tv
+    )
+    return {
+        "first_movement_s": ([(mv - tv) * 1000.0], 0) if mv is not None else ([], 1),
+        "early_steps": ([float(early)], 0),
+    }
+
+
 def differences(
     measured_doc: dict, truth_doc: dict, fps: float, *, n_steps: int = 10
 ) -> dict[str, tuple[list[float], int]]:
-    """Per-step and split differences of one rep against its truth (see :data:`UNITS`)."""
+    """Per-step, split and start differences of one rep against its truth (see :data:`UNITS`)."""
     out = step_differences(
         measured_doc.get("steps", []), truth_doc.get("steps", []), fps, n_steps=n_steps
     )
     out.update(split_differences(measured_doc, truth_doc))
+    out.update(start_differences(measured_doc, truth_doc))
     return out
 
 
-UNITS: dict[str, str] = {**SHOWN_UNIT, **{split: "ms" for split in SPLIT_METRICS}}
+UNITS: dict[str, str] = {
+    **SHOWN_UNIT,
+    **{split: "ms" for split in SPLIT_METRICS},
+    "first_movement_s": "ms",
+    "early_steps": "steps",
+}
 """Unit each scored metric's differences are shown in."""
 
 

@@ -295,6 +295,14 @@ def validate(
     small: Annotated[
         bool, typer.Option(help="Only the small scenario CI runs (one short rendered clip).")
     ] = False,
+    starts: Annotated[
+        bool,
+        typer.Option(
+            "--starts",
+            help="The start scenarios instead: set positions low to high, dark and light "
+            "outfits, 11–18 m (is the set position tracked and first movement seen?).",
+        ),
+    ] = False,
     rescore: Annotated[
         bool,
         typer.Option(
@@ -344,7 +352,7 @@ def validate(
         def analyze(clip: Path, reps: Path) -> Path:
             return analyze_clip(clip, reps, options)[1]
 
-        scenarios = (v.SMALL_SCENARIO,) if small else v.SCENARIOS
+        scenarios = (v.SMALL_SCENARIO,) if small else v.START_SCENARIOS if starts else v.SCENARIOS
         report = v.run_scenarios(
             scenarios,
             out,

@@ -161,7 +161,8 @@ def check_start(
         )
         return StartCheck(internal, False, math.nan, share, fit_t0, reason)
     before = np.flatnonzero(seen & (t < fm.time_s))
-    gap_s = float(fm.time_s - t[before[-1]]) if before.size else 0.0
+    # Unseen frames right before the onset: it could lie anywhere among them.
+    gap_s = max(float(fm.time_s - t[before[-1]]) - 1.0 / fps, 0.0) if before.size else 0.0
     uncertainty = math.sqrt(s.fm_uncertainty_floor_s**2 + gap_s**2 + (0.5 / fps) ** 2)
     return StartCheck(fm, True, uncertainty, share, fit_t0)
 

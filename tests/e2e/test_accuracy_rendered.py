@@ -34,6 +34,8 @@ MAE_BOUNDS = {
     "trunk_angle_td_deg": 6.0,
     "shin_angle_to_deg": 9.0,
     "10yd_s": 70.0,
+    "first_movement_s": 60.0,  # 37 ms late today
+    "early_steps": 0.0,  # no step may touch down before the true first movement
 }
 MIN_SHARE_FOUND = 0.85  # of the true steps in view, for touchdown and toe-off
 

@@ -62,3 +62,19 @@ def test_a_step_matched_by_its_touchdown_but_numbered_wrongly_scores_in_number()
     assert res["number"].bias == pytest.approx(-1.0) and res["number"].mae == pytest.approx(1.0)
     right = {"steps": [{"number": 2, "touchdown_s": 1.08}, {"number": 3, "touchdown_s": 1.32}]}
     assert score(right, truth, 240)["number"].mae == 0.0
+
+
+def test_first_movement_and_steps_before_it_are_scored():
+    truth = {"first_movement_s": 0.40, "steps": [], "splits": {}}
+    measured = {
+        "first_movement_s": 0.0,  # the first frame taken for first movement
+        "steps": [{"touchdown_s": 0.30}, {"touchdown_s": 0.85}],
+        "splits": {},
+    }
+    s = score(measured, truth, 240.0)
+    assert s["first_movement_s"].unit == "ms"
+    assert s["first_movement_s"].bias == pytest.approx(-400.0)
+    assert s["early_steps"].max_abs == 1.0  # the stance foot reported as a step
+    withheld = score({"first_movement_s": None, "steps": [], "splits": {}}, truth, 240.0)
+    assert withheld["first_movement_s"].n == 0 and withheld["first_movement_s"].n_missing == 1
+    assert withheld["early_steps"].max_abs == 0.0

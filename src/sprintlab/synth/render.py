@@ -95,6 +95,26 @@ class Look:
             raise ValueError(f"build must be 0.6–1.5, got {self.build}")
 
     @classmethod
+    def preset(cls, name: str) -> Look:
+        """A named outfit: "dark" (black long sleeves and tights, dark shoes and skin) or
+        "light" (white shirt, shorts and shoes): the extremes for a detector on grass."""
+        if name == "dark":
+            return cls(
+                skin_bgr=(55, 80, 120),
+                shirt_bgr=(30, 30, 32),
+                shorts_bgr=(25, 25, 28),
+                shoe_bgr=(20, 20, 22),
+                sock_bgr=(40, 40, 40),
+                sleeves="long",
+                legwear="long",
+            )
+        if name == "light":
+            return cls(
+                shirt_bgr=(235, 235, 235), shorts_bgr=(220, 220, 220), shoe_bgr=(230, 230, 230)
+            )
+        raise ValueError(f"unknown look {name!r}: choose 'dark' or 'light'")
+
+    @classmethod
     def athlete(cls, seed: int) -> Look:
         """A seeded training outfit: shirt, shorts, white socks, dark or white shoes."""
         rng = np.random.default_rng([seed, 3])
@@ -1145,9 +1165,11 @@ def render_scenario(scenario: Any, folder: Path) -> tuple[Path, Path]:
         pan_deg=scenario.pan_deg,
         run_direction=scenario.run_direction,
     )
+    look = getattr(scenario, "look", "")
     clip = render_clip(
-        SprintParams(),
+        SprintParams(**dict(getattr(scenario, "params", {}))),
         Path(folder),
+        look=Look.preset(look) if look else None,
         fps=scenario.fps,
         width=scenario.width_px,
         height=scenario.height_px,

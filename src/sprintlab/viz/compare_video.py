@@ -87,7 +87,8 @@ class CompareInput:
     def __post_init__(self) -> None:
         if not math.isfinite(self.first_movement_s):
             raise CompareVideoError(
-                f"{self.label}: first movement was not found, so it cannot be aligned."
+                f"{self.label}: first movement was not reported (the start was not seen), so it "
+                "cannot be aligned with the others."
             )
         t = np.asarray(self.frame_t_s, dtype=float)
         if t.ndim != 1 or t.size < 1 or not np.all(np.isfinite(t)):
