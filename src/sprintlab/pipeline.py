@@ -557,6 +557,11 @@ def analyze_clip(
     )
     result.extra["calibration_input"] = _calibration_input_dict(calib_input, opts.athlete_height_m)
     result.extra["input_warnings"] = [*meta.warnings, *athlete.warnings]
+    result.extra["tracking"] = {
+        "detected_fraction": athlete.detected_fraction,
+        # Frames found only by going back from where the track took hold (the set position).
+        "recovered_frames": athlete.recovered_frames,
+    }
     result.extra["pose_engine"] = {
         "backend": getattr(est, "backend", None),
         "model": Path(str(getattr(est, "model_path", ""))).name or None,
