@@ -64,6 +64,10 @@ class EventSettings:
         First movement is reported only when the athlete's body was found in at least
         ``fm_seen_frac`` of the frames of the ``fm_seen_before_s`` before it (the set position
         was observed; see :mod:`sprintlab.start`).
+    fm_rest_travel_m : float
+        ... and the body travelled at most this far forward in that time (at rest: a set
+        position's drift and the keypoints' jitter are a few cm; 0.2 s of a start covers 10 cm
+        by its end, of a walk 30 cm).
     fm_fit_agreement_s : float
         ... and when the start time of the velocity curve fitted to the whole run lies within
         this of it (rendered scenarios: within 0.07 s; an untracked set position put the onset
@@ -177,6 +181,7 @@ class EventSettings:
     fm_rest_jump_s: float = 0.1
     fm_seen_before_s: float = 0.2
     fm_seen_frac: float = 0.8
+    fm_rest_travel_m: float = 0.1
     fm_fit_agreement_s: float = 0.2
     fm_uncertainty_floor_s: float = 0.04
     hip_cutoff_hz: float = 8.0

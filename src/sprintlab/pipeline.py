@@ -311,11 +311,12 @@ def analyze_track(
     fps = raw_px.fps
     # First movement from the body's consensus motion, not the hip point alone: the pose model's
     # hip point slides as the athlete rises out of the crouch.
-    fm_found = detect_first_movement(world.t_s, body_forward_x(world), fps, s.events)
+    body_x = body_forward_x(world)
+    fm_found = detect_first_movement(world.t_s, body_x, fps, s.events)
     # Splits hang on first movement: it is reported only when the set position was seen and
     # the run agrees with it; otherwise it is withheld and only separates stance from steps.
     seen = body_seen(np.asarray(masked.xy)[:, list(BODY_KEYPOINTS)])
-    start = check_start(world.t_s, seen, hip[:, 0], fm_found, fps, s.events)
+    start = check_start(world.t_s, seen, hip[:, 0], body_x, fm_found, fps, s.events)
     fm = start.first_movement
     if not start.observed:
         warns.append(withheld_start_warning(start))

@@ -9,11 +9,12 @@ the onset found by :func:`sprintlab.events.detect_first_movement`:
 
 1. **Was the athlete seen at rest just before it?** Body points (hips, shoulders, head) must have
    been found in at least ``fm_seen_frac`` of the frames of the ``fm_seen_before_s`` before the
-   onset, and that window must lie inside the clip.
+   onset, that window must lie inside the clip, and the body must not have travelled more than
+   ``fm_rest_travel_m`` forward in it (a rolling or walking start has no first movement).
 2. **Does the run agree with it?** The velocity curve ``v_max·(1 − e^(−t'/τ))`` fitted to the
-   hip's whole path, without being told the onset, has its own start time ``t0``. On the
-   rendered scenarios it lies within 0.07 s of the observed onset; an onset more than
-   ``fm_fit_agreement_s`` away from it is not the start of this run.
+   hip's path from 0.5 s before the onset on has its own start time ``t0`` (the onset only
+   seeds it). On the rendered scenarios it lies within 0.07 s of the observed onset; an onset
+   more than ``fm_fit_agreement_s`` away from it is not the start of this run.
 
 When either fails, first movement and the splits measured from it are withheld (NaN with a
 warning that says what to film instead); the onset used internally, only so that no stance
@@ -49,8 +50,7 @@ class StartCheck:
         Share of frames, in the ``fm_seen_before_s`` before the onset, in which the body was
         found (0 when that window starts before the clip).
     fit_t0_s : float
-        Start time of the velocity fit made without the onset, s (NaN when it could not be
-        fitted).
+        Start time of the velocity fit, s (NaN when it could not be fitted).
     reason : str
         Why the onset is withheld, as a sentence for the coach; empty when observed.
     """
@@ -84,9 +84,12 @@ def body_seen(xy_body_px: np.ndarray) -> np.ndarray:
     return np.isfinite(np.asarray(xy_body_px, dtype=float)).all(axis=2).any(axis=1)
 
 
-def _fit_t0_s(t_s: np.ndarray, hip_x_m: np.ndarray) -> float:
+def _fit_t0_s(t_s: np.ndarray, hip_x_m: np.ndarray, onset_s: float) -> float:
+    """Start of the velocity curve fitted from 0.5 s before ``onset_s`` on (as the profile fits
+    it: earlier motion, such as walking into the stance, is not part of the run); the onset only
+    seeds the fit's start, which is free to move to where the run says."""
     try:
-        return float(fit_velocity_curve(t_s, hip_x_m).t0_s)
+        return float(fit_velocity_curve(t_s, hip_x_m, first_movement_s=onset_s).t0_s)
     except ProfileError:
         return math.nan
 
@@ -95,6 +98,7 @@ def check_start(
     t_s: np.ndarray,
     seen: np.ndarray,
     hip_x_m: np.ndarray,
+    body_x_m: np.ndarray,
     fm: FirstMovement,
     fps: float,
     settings: EventSettings | None = None,
@@ -109,7 +113,10 @@ def check_start(
         Frames in which the athlete's body points were found by the pose model (before any gap
         filling), see :func:`body_seen`.
     hip_x_m : ndarray (T,)
-        Hip-mid position along the lane, m (NaN where unknown).
+        Hip-mid position along the lane, m (NaN where unknown), for the velocity fit.
+    body_x_m : ndarray (T,)
+        The body's forward position (:func:`sprintlab.kinematics.body_forward_x`), m: it may
+        travel at most ``fm_rest_travel_m`` in the ``fm_seen_before_s`` before the onset.
     fm : FirstMovement
         The onset found from the body's forward speed.
     fps : float
@@ -125,10 +132,13 @@ def check_start(
     s = settings or EventSettings()
     t = np.asarray(t_s, dtype=float)
     seen = np.asarray(seen, dtype=bool)
-    fit_t0 = _fit_t0_s(t, hip_x_m)
+    fit_t0 = _fit_t0_s(t, hip_x_m, fm.time_s)
     window = (t >= fm.time_s - s.fm_seen_before_s) & (t < fm.time_s)
     inside = fm.time_s - t[0] >= s.fm_seen_before_s - 0.5 / fps
     share = float(seen[window].mean()) if inside and window.any() else 0.0
+    bx = np.asarray(body_x_m, dtype=float)[window & seen]
+    bx = bx[np.isfinite(bx)]
+    travel_m = float(bx.max() - bx.min()) if bx.size else 0.0
     first_seen_s = float(t[np.argmax(seen)]) if seen.any() else math.inf
     reason = ""
     if first_seen_s > fm.time_s - s.fm_seen_before_s + 0.5 / fps and first_seen_s > t[0]:
@@ -145,6 +155,12 @@ def check_start(
         reason = (
             f"the athlete was found in only {100 * share:.0f}% of the frames of the "
             f"{s.fm_seen_before_s:.1f} s before moving (the set position was not tracked)"
+        )
+    elif travel_m > s.fm_rest_travel_m:
+        reason = (
+            f"the athlete was not at rest before moving (the body travelled "
+            f"{100 * travel_m:.0f} cm forward in the {s.fm_seen_before_s:.1f} s before; a start "
+            "from a set position is needed)"
         )
     elif np.isfinite(fit_t0) and abs(fit_t0 - fm.time_s) > s.fm_fit_agreement_s:
         reason = (

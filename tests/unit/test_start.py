@@ -110,26 +110,31 @@ def test_check_start_rules_on_constructed_onsets():
     seen = np.ones_like(t, dtype=bool)
     s = EventSettings()
     good = FirstMovement(time_s=0.5, frame=120, detect_time_s=0.55)
-    ok = check_start(t, seen, x, good, FPS, s)
+    ok = check_start(t, seen, x, x, good, FPS, s)
     assert ok.observed and ok.reported_s == 0.5 and ok.seen_share == 1.0
 
     # An onset the run disagrees with (0.4 s too early, as an untracked stance gave) is withheld,
     # and the fitted start is used internally so that the stance is not taken for steps.
     early = FirstMovement(time_s=0.25, frame=60, detect_time_s=0.3)
-    bad = check_start(t, seen, x, early, FPS, s)
+    bad = check_start(t, seen, x, x, early, FPS, s)
     assert not bad.observed and math.isnan(bad.reported_s)
     assert "disagree" in bad.reason
     assert abs(bad.first_movement.time_s - 0.5) < 0.02
 
+    # A rolling start: walking at 1.5 m/s into the run has no first movement to report.
+    rolling = x + 1.5 * t
+    roll = check_start(t, seen, rolling, rolling, good, FPS, s)
+    assert not roll.observed and "not at rest" in roll.reason
+
     # Seen in only half the frames before the onset.
     patchy = seen.copy()
     patchy[(t > 0.3) & (t < 0.5)] = (np.arange(np.sum((t > 0.3) & (t < 0.5))) % 2).astype(bool)
-    half = check_start(t, patchy, x, good, FPS, s)
+    half = check_start(t, patchy, x, x, good, FPS, s)
     assert not half.observed and "only 5" in half.reason
 
     # An unseen stretch just before the onset widens the uncertainty by its length.
     gap = seen.copy()
     gap[(t >= 0.45) & (t < 0.5)] = False
-    wide = check_start(t, gap, x, good, FPS, EventSettings(fm_seen_frac=0.7))
+    wide = check_start(t, gap, x, x, good, FPS, EventSettings(fm_seen_frac=0.7))
     assert wide.observed
     assert wide.uncertainty_s > math.hypot(0.04, 0.05) - 0.005
