@@ -100,6 +100,14 @@ def batch(
     analyzer: Annotated[
         str | None, typer.Option(hidden=True, help="module:function replacing the analysis.")
     ] = None,
+    config: Annotated[
+        Path | None,
+        typer.Option(
+            "--config",
+            help="Settings TOML with tables [analysis], [analysis.filter], [analysis.events] "
+            "and [tracking] (default: the built-in settings).",
+        ),
+    ] = None,
 ) -> None:
     """Analyse every clip of a testing day into the library, in parallel, and write the team
     outputs (session_summary.csv, steps.csv, report.html). Clips already analysed with the same
@@ -114,10 +122,12 @@ def batch(
     )
 
     from .batch import BatchOptions, load_roster, plan_jobs, run_batch
+    from .config import config_or_default
     from .library import Library, SessionInfo, athlete_slug, parse_date, safe_child
     from .team_report import session_summary, write_session_outputs
 
     try:
+        cfg = config_or_default(config)
         info = SessionInfo(
             name=session,
             date=parse_date(date) if date else dt.date.today(),
@@ -171,6 +181,8 @@ def batch(
                         overlay=overlay,
                         model_path=model,
                         capture_fps=capture_fps,
+                        settings=cfg.analysis,
+                        tracking=cfg.tracking,
                     ),
                     analyze=analyzer,
                     messages=messages,
@@ -196,6 +208,8 @@ def batch(
                 + (f" ({rate:.1f} clips/min)" if math.isfinite(rate) else "")
             )
         )
+        if report.n_refreshed:
+            out_console.print(Text(report.refresh_summary()))
         try:
             out_dir = out or safe_child(
                 lib.root,
