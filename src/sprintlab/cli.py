@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from .errors import SprintlabError
 
@@ -103,7 +104,9 @@ def print_profile(profile: dict | None) -> None:
 
 
 def _fail(err: object) -> None:
-    err_console.print(f"[red]error:[/red] {err}", highlight=False, soft_wrap=True)
+    # Plain text after the label: messages name TOML tables such as [analysis.filter], which
+    # rich would take for markup.
+    err_console.print(Text("error: ", style="red") + Text(str(err)), soft_wrap=True)
     raise typer.Exit(code=1)
 
 

@@ -38,6 +38,7 @@ ANALYSIS_SOURCES: tuple[str, ...] = (
     "calibration.py",
     "combine.py",
     "data/combine_position_stats.json",
+    "errors.py",
     "events.py",
     "filtering.py",
     "jsonutil.py",
