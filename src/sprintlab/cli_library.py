@@ -111,7 +111,8 @@ def batch(
 ) -> None:
     """Analyse every clip of a testing day into the library, in parallel, and write the team
     outputs (session_summary.csv, steps.csv, report.html). Clips already analysed with the same
-    settings are skipped; exits with code 1 if any clip failed."""
+    settings are skipped; reps whose analysis alone changed (sprintlab version, analysis
+    settings) are refreshed from their cached keypoints; exits with code 1 if any clip failed."""
     from rich.progress import (
         BarColumn,
         MofNCompleteColumn,

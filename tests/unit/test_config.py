@@ -113,3 +113,11 @@ def test_a_missing_or_broken_file_says_so(tmp_path):
         load_config(tmp_path / "nowhere.toml")
     with pytest.raises(ConfigError, match="not valid TOML"):
         load_config(write(tmp_path, "[analysis\nmax_steps = 3\n"))
+
+
+def test_the_readme_example_is_a_valid_config(tmp_path):
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    section = readme.split("### Settings", 1)[1]
+    example = section.split("```toml", 1)[1].split("```", 1)[0]
+    cfg = load_config(write(tmp_path, example))
+    assert cfg.tracking.refine_imgsz == 384 and cfg.analysis.filter.cutoff_hz == 12.0
