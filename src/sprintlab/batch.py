@@ -1242,6 +1242,7 @@ def run_batch(
                 wall_s=report.wall_s,
                 messages=[
                     *msgs,
+                    *([report.refresh_summary()] if report.n_refreshed else []),
                     *(f"{o.clip.name}: {o.message}" for o in report.failures),
                 ],
             )

@@ -651,9 +651,8 @@ def reanalyze_rep(
     )
     result.extra["calibration_input"] = ci
     result.extra["input_warnings"] = input_warnings
-    for key in ("pose_engine",):
-        if key in doc:
-            result.extra[key] = doc[key]
+    if "pose_engine" in doc:
+        result.extra["pose_engine"] = doc["pose_engine"]
     old = provenance_of(doc)
     pose = old.pose if old is not None else PosePart.unknown()
     result.extra["provenance"] = Provenance(
