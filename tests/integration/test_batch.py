@@ -622,10 +622,21 @@ def test_a_new_sprintlab_or_analysis_code_refreshes_every_rep(tmp_path, monkeypa
     fixed = run()
     assert [(o.status, o.refreshed) for o in fixed.outcomes] == [("ok", True)] * 2
     assert [model_runs(p) for p in paths] == [1, 1]
+    # Keypoints that cannot be read: that clip falls back to a full analysis, and says so.
+    (fixed.outcomes[1].rep_dir / "keypoints.npz").write_bytes(b"not an npz file")
+    monkeypatch.setattr(provenance, "analysis_revision", lambda: "fedcba9876543210")
+    fallback = run()
+    assert [(o.status, o.refreshed) for o in fallback.outcomes] == [("ok", True), ("ok", False)]
+    assert [model_runs(p) for p in paths] == [1, 2]
+    assert any("Hal_Roe_2.mp4: its cached keypoints could not be analysed" in m for m in
+               fallback.messages)  # fmt: skip
+    assert fallback.refresh_summary().endswith("; 1 analysed fully")
+    assert (fallback.outcomes[1].rep_dir / "keypoints.npz").read_bytes()[:2] == b"PK"
     # --force still analyses everything in full.
     forced = run(force=True)
     assert [(o.status, o.refreshed) for o in forced.outcomes] == [("ok", False)] * 2
-    assert [model_runs(p) for p in paths] == [2, 2]
+    assert [model_runs(p) for p in paths] == [2, 3]
+    assert_consistent(tmp_path / "lib")
 
 
 # ------------------------------------------------------------------------------------------
