@@ -22,11 +22,24 @@ What happens
 4. A clip that fails (unreadable, no athlete, bad calibration, a crash of its worker) is recorded
    with its message and the batch goes on.
 
-The *settings hash* of a clip covers everything its analysis depends on besides the clip:
-the analysis settings, the analyser, the pose weights' content, the overlay switch, the capture
-fps, the content of the calibration file used (given or sidecar), and the athlete's height, mass
-and position (the position picks the combine group of the 20/40-yard estimate). Changing any of
-them (e.g. fixing a roster mass) makes the next run analyse the clip again.
+The *settings hash* of a clip covers everything its analysis depends on besides the clip, in
+three parts:
+
+- the *pose hash*: what made the pose model's track (``keypoints.npz``): the analyser, the pose
+  weights' content, the tracking settings, the pose and tracking code
+  (:func:`sprintlab.provenance.pose_revision`) and the capture fps;
+- the *analysis hash*: what made everything after the pose model: the sprintlab version, the
+  analysis code (:func:`sprintlab.provenance.analysis_revision`) and the analysis settings;
+- the rep's inputs: the content of the calibration file used (given or sidecar), the athlete's
+  height, mass and position (the position picks the combine group of the 20/40-yard estimate)
+  and the overlay switch.
+
+Changing any of them (e.g. fixing a roster mass) makes the next run analyse the clip again. When
+only the analysis hash changed (a new sprintlab, a fix to the analysis, other analysis settings)
+and the rep's ``keypoints.npz`` is there, the rep is *refreshed*: only the analysis runs again,
+from the cached keypoints (:func:`sprintlab.pipeline.reanalyze_rep`; seconds, no pose model). A
+refresh that fails falls back to a full analysis. The library stores the pose and analysis
+hashes beside the settings hash (schema v4) to make this decision.
 
 The same clip may belong to several sessions (e.g. filmed once, filed under two testing days):
 each session gets its own row and its own rep folder (``<rep_id>`` ends in ``-s<session id>``),
@@ -477,6 +490,7 @@ class BatchOptions:
     capture_fps : float or None
         Capture rate for clips whose manifest line gives none.
     settings : AnalysisSettings or None
+    tracking : TrackingSettings or None
     """
 
     workers: int | None = None
@@ -485,6 +499,7 @@ class BatchOptions:
     model_path: Path | None = None
     capture_fps: float | None = None
     settings: Any = None
+    tracking: Any = None
 
     def __post_init__(self) -> None:
         if self.workers is not None and self.workers < 1:
@@ -509,7 +524,9 @@ class BatchProgress:
 class ClipOutcome:
     """What happened to one clip: ``status`` is ``"ok"``, ``"failed"`` or ``"skipped"``.
 
-    ``seconds`` is the analysis time in its worker (NaN when not analysed).
+    ``seconds`` is the analysis time in its worker (NaN when not analysed). ``refreshed`` is True
+    for an ``ok`` rep whose analysis alone was re-run from its cached keypoints, and
+    ``analysis_change`` then says what changed (e.g. ``"0.1.0 → 0.1.1"``).
     """
 
     clip: Path
@@ -520,6 +537,8 @@ class ClipOutcome:
     rep_pk: int | None = None
     rep_dir: Path | None = None
     seconds: float = math.nan
+    refreshed: bool = False
+    analysis_change: str = ""
 
     def __post_init__(self) -> None:
         if self.status not in ("ok", "failed", "skipped"):
@@ -565,6 +584,33 @@ class BatchReport:
         return self._count("skipped")
 
     @property
+    def n_refreshed(self) -> int:
+        """Reps whose analysis alone was re-run from cached keypoints (counted in ``n_ok``)."""
+        return sum(o.status == "ok" and o.refreshed for o in self.outcomes)
+
+    @property
+    def n_full(self) -> int:
+        """Reps analysed in full, pose model included (counted in ``n_ok``)."""
+        return self.n_ok - self.n_refreshed
+
+    def refresh_summary(self) -> str:
+        """One line on the refreshed reps ("" when none), e.g. ``"3 reps refreshed from cached
+        keypoints (analysis changed: 0.1.0 → 0.1.1); 1 analysed fully"``."""
+        if not self.n_refreshed:
+            return ""
+        changes = list(
+            dict.fromkeys(
+                o.analysis_change for o in self.outcomes if o.refreshed and o.status == "ok"
+            )
+        )
+        what = "; ".join(c for c in changes if c) or "analysis changed"
+        n = self.n_refreshed
+        return (
+            f"{n} rep{'s' if n != 1 else ''} refreshed from cached keypoints (analysis changed: "
+            f"{what}); {self.n_full} analysed fully"
+        )
+
+    @property
     def failures(self) -> tuple[ClipOutcome, ...]:
         return tuple(o for o in self.outcomes if o.status == "failed")
 
@@ -587,6 +633,8 @@ class _Task:
     options: Any  # pipeline.ClipOptions
     settings: Any
     analyzer: Any  # callable or "module:function"
+    tracking: Any = None
+    refresh_dir: Path | None = None  # re-run only the analysis from this rep's keypoints
 
 
 @dataclass(frozen=True)
@@ -630,7 +678,9 @@ def analyzer_name(spec: Callable[..., Any] | str) -> str:
     return f"{module}:{qual}"
 
 
-def analyze_clip_cached(clip: Path, out_dir: Path, options: Any, *, settings: Any = None) -> Any:
+def analyze_clip_cached(
+    clip: Path, out_dir: Path, options: Any, *, settings: Any = None, tracking: Any = None
+) -> Any:
     """:func:`sprintlab.pipeline.analyze_clip` with the pose model loaded once per worker process
     (and only when a clip reaches the pose stage)."""
     from .pipeline import analyze_clip, default_model_path
@@ -638,7 +688,20 @@ def analyze_clip_cached(clip: Path, out_dir: Path, options: Any, *, settings: An
 
     model_path = Path(options.model_path or default_model_path())
     estimator = SharedEstimator(model_path, getattr(options, "backend", None))
-    return analyze_clip(clip, out_dir, options, settings=settings, estimator=estimator)
+    return analyze_clip(
+        clip, out_dir, options, settings=settings, tracking=tracking, estimator=estimator
+    )
+
+
+def refresh_from_keypoints(rep_dir: Path, *, settings: Any = None, overlay: bool = True) -> Any:
+    """Re-run only the analysis of a rep folder from its ``keypoints.npz`` (no pose model).
+
+    :func:`sprintlab.pipeline.reanalyze_rep`: the rep keeps its pose part (track, weights,
+    engine, tracking settings) and gets this sprintlab's analysis with ``settings``.
+    """
+    from .pipeline import reanalyze_rep
+
+    return reanalyze_rep(Path(rep_dir), settings=settings, overlay=overlay)
 
 
 def _watch_parent(parent_pid: int) -> None:
@@ -669,8 +732,19 @@ def _run_task(task: _Task) -> _TaskResult:
 
     t0 = time.perf_counter()
     try:
-        analyze = resolve_analyzer(task.analyzer)
-        _, rep_dir = analyze(task.clip, task.out_dir, task.options, settings=task.settings)
+        if task.refresh_dir is not None:
+            _, rep_dir = refresh_from_keypoints(
+                task.refresh_dir, settings=task.settings, overlay=task.options.overlay
+            )
+        else:
+            analyze = resolve_analyzer(task.analyzer)
+            _, rep_dir = analyze(
+                task.clip,
+                task.out_dir,
+                task.options,
+                settings=task.settings,
+                tracking=task.tracking,
+            )
         doc = load_rep_json(rep_dir)
         return _TaskResult(ok=True, rep_dir=str(rep_dir), doc=doc, seconds=time.perf_counter() - t0)
     except SprintlabError as err:
@@ -726,6 +800,10 @@ class _Plan:
     rep_number: int | None = None
     sha: str | None = None
     settings_hash: str | None = None
+    pose_hash: str | None = None
+    analysis_hash: str | None = None
+    refresh_dir: Path | None = None
+    analysis_change: str = ""
     rep_id: str | None = None
     problem: str | None = None
     attempts: int = 0
@@ -824,7 +902,8 @@ def run_batch(
         Registered (or updated) in the library before the clips are analysed.
     options : BatchOptions, optional
     analyze : callable or str, optional
-        ``analyze(clip, out_dir, options: ClipOptions, settings=...) -> (RepResult, rep_dir)``,
+        ``analyze(clip, out_dir, options: ClipOptions, settings=..., tracking=...) ->
+        (RepResult, rep_dir)``,
         a module-level function or ``"module:function"`` (default: :func:`analyze_clip_cached`,
         the real pipeline). Tests inject a fast analyser here.
     messages : sequence of str
@@ -838,6 +917,8 @@ def run_batch(
     """
     from .calibration import find_sidecar
     from .pipeline import AnalysisSettings, ClipOptions, default_model_path, rep_id_for
+    from .provenance import AnalysisPart, describe_analysis_change, pose_revision, provenance_of
+    from .tracking import TrackingSettings
 
     t_start = time.perf_counter()
     opts = options or BatchOptions()
@@ -849,6 +930,9 @@ def run_batch(
     workers = min(opts.workers or os.cpu_count() or 1, max(1, len(jobs)))
     threads = max(1, (os.cpu_count() or 1) // workers)
     settings = opts.settings or AnalysisSettings()
+    tracking = opts.tracking or TrackingSettings()
+    analysis_part = AnalysisPart.current(settings)
+    analysis_hash = analysis_part.fingerprint()
     model_path = Path(opts.model_path or default_model_path())
     model_sha = _file_sha256_or_none(model_path) or f"missing:{model_path}"
     if analyzer is analyze_clip_cached and not model_path.exists():
@@ -882,6 +966,10 @@ def run_batch(
                 "overlay": opts.overlay,
                 "model": str(model_path),
                 "analysis": asdict(settings),
+                "tracking": asdict(tracking),
+                "sprintlab_version": analysis_part.sprintlab_version,
+                "analysis_revision": analysis_part.code_revision,
+                "pose_revision": pose_revision(),
             },
         )
 
@@ -905,6 +993,8 @@ def run_batch(
                     rep_number=plan.rep_number,
                     clip_sha256=plan.sha,
                     settings_hash=plan.settings_hash,
+                    pose_hash=plan.pose_hash,
+                    analysis_hash=plan.analysis_hash,
                     capture_fps=plan.job.capture_fps or opts.capture_fps,
                     error=message,
                     error_type=error_type,
@@ -979,16 +1069,23 @@ def run_batch(
                 if p.problem is not None:
                     continue
                 calib = p.job.calib_path or find_sidecar(p.job.clip)
-                p.settings_hash = settings_hash(
+                p.pose_hash = settings_hash(
                     analyzer=analyzer_id,
-                    analysis=asdict(settings),
                     model_sha256=model_sha,
-                    overlay=opts.overlay,
+                    tracking=asdict(tracking),
+                    pose_revision=pose_revision(),
                     capture_fps=p.job.capture_fps or opts.capture_fps,
-                    calibration_sha256=_file_sha256_or_none(calib),
-                    athlete_height_m=p.height_m,
-                    mass_kg=p.mass_kg,
-                    position=p.position,
+                )
+                p.analysis_hash = analysis_hash
+                inputs = {
+                    "overlay": opts.overlay,
+                    "calibration_sha256": _file_sha256_or_none(calib),
+                    "athlete_height_m": p.height_m,
+                    "mass_kg": p.mass_kg,
+                    "position": p.position,
+                }
+                p.settings_hash = settings_hash(
+                    pose=p.pose_hash, analysis=p.analysis_hash, **inputs
                 )
                 # The session is part of the folder name: the same clip batched into two
                 # sessions gets two folders, so neither session's artefacts replace the other's.
@@ -1002,6 +1099,30 @@ def run_batch(
                         athlete_id=p.athlete_id,
                         rep_number=p.rep_number,
                     )
+                if done is None and not opts.force:
+                    # Only the analysis changed: refresh it from the rep's cached keypoints.
+                    expected = library.athlete_reps_dir(p.slug) / p.rep_id  # type: ignore[arg-type]
+                    for prior in library.prior_reps(
+                        clip_sha256=p.sha,  # type: ignore[arg-type]
+                        session_id=session_id,
+                        athlete_id=p.athlete_id,
+                        rep_number=p.rep_number,
+                    ):
+                        same_rest = prior.analysis_hash is not None and prior.settings_hash == (
+                            settings_hash(pose=p.pose_hash, analysis=prior.analysis_hash, **inputs)
+                        )
+                        if (
+                            same_rest
+                            and prior.pose_hash == p.pose_hash
+                            and prior.rep_dir.resolve() == expected.resolve()
+                            and (prior.rep_dir / "keypoints.npz").is_file()
+                        ):
+                            old = provenance_of({"provenance": prior.provenance})
+                            p.refresh_dir = prior.rep_dir
+                            p.analysis_change = describe_analysis_change(
+                                old.analysis if old is not None else None, analysis_part
+                            )
+                            break
                 if done is not None:
                     outcomes[p.index] = ClipOutcome(
                         clip=p.job.clip,
@@ -1026,6 +1147,8 @@ def run_batch(
                 return _Task(
                     clip=p.job.clip,
                     out_dir=out_dir,
+                    tracking=tracking,
+                    refresh_dir=p.refresh_dir,
                     options=ClipOptions(
                         capture_fps=p.job.capture_fps or opts.capture_fps,
                         calib_path=p.job.calib_path,
@@ -1060,6 +1183,15 @@ def run_batch(
                     else:
                         queue.appendleft(p)
                     return False
+                if not res.ok and p.refresh_dir is not None:
+                    # The cached keypoints could not be re-analysed: analyse the clip in full.
+                    msgs.append(
+                        f"{p.job.clip.name}: its cached keypoints could not be analysed again "
+                        f"({res.error}); the clip was analysed in full."
+                    )
+                    p.refresh_dir, p.analysis_change = None, ""
+                    queue.append(p)
+                    return True
                 _record_result(library, p, res, session_id, run_id, opts, outcomes, fail)
                 emit("analysing", total, p.job.clip.name)
                 return True
@@ -1110,6 +1242,7 @@ def run_batch(
                 wall_s=report.wall_s,
                 messages=[
                     *msgs,
+                    *([report.refresh_summary()] if report.n_refreshed else []),
                     *(f"{o.clip.name}: {o.message}" for o in report.failures),
                 ],
             )
@@ -1164,6 +1297,8 @@ def _record_result(
             rep_number=p.rep_number,
             clip_sha256=p.sha,
             settings_hash=p.settings_hash,
+            pose_hash=p.pose_hash,
+            analysis_hash=p.analysis_hash,
             capture_fps=video.get("capture_fps") or p.job.capture_fps or opts.capture_fps,
             doc=res.doc,
             artefact_dir=rep_dir,
@@ -1179,4 +1314,6 @@ def _record_result(
         rep_pk=rec.rep_pk,
         rep_dir=rep_dir,
         seconds=res.seconds,
+        refreshed=p.refresh_dir is not None,
+        analysis_change=p.analysis_change,
     )

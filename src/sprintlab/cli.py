@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from .errors import SprintlabError
+
+if TYPE_CHECKING:
+    from .config import Config
 
 app = typer.Typer(
     add_completion=False,
@@ -111,7 +115,9 @@ def print_profile(profile: dict | None) -> None:
 
 
 def _fail(err: object) -> None:
-    err_console.print(f"[red]error:[/red] {err}", highlight=False, soft_wrap=True)
+    # Plain text after the label: messages name TOML tables such as [analysis.filter], which
+    # rich would take for markup.
+    err_console.print(Text("error: ", style="red") + Text(str(err)), soft_wrap=True)
     raise typer.Exit(code=1)
 
 
@@ -127,6 +133,25 @@ BackendOption = Annotated[
         "openvino, onnx or pytorch. Also $SPRINTLAB_BACKEND."
     ),
 ]
+ConfigOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--config",
+        help="Settings TOML with tables [analysis], [analysis.filter], [analysis.events] and "
+        "[tracking] (default: the built-in settings).",
+    ),
+]
+
+
+def _load_config(path: Path | None) -> Config:
+    """The configuration file's settings (the defaults without one); a bad file exits here."""
+    from .config import config_or_default
+
+    try:
+        return config_or_default(path)
+    except SprintlabError as err:
+        _fail(err)
+        raise  # unreachable: _fail exits
 
 
 @app.command()
@@ -153,6 +178,7 @@ def analyze(
         typer.Option(help="Truth file of a rendered clip (NAME.truth.json): print the errors."),
     ] = None,
     backend: BackendOption = None,
+    config: ConfigOption = None,
 ) -> None:
     """Analyse one clip: writes OUT/<rep_id>/ (rep.json, steps.csv, series.csv, keypoints.npz,
     overlay.mp4) and prints the step table."""
@@ -161,6 +187,7 @@ def analyze(
     from .pipeline import ClipOptions, analyze_clip
     from .results import load_rep_json
 
+    cfg = _load_config(config)
     opts = ClipOptions(
         capture_fps=capture_fps,
         calib_path=calib,
@@ -189,7 +216,9 @@ def analyze(
             def progress(stage: str, fraction: float) -> None:
                 bar.update(task, description=stage, completed=fraction)
 
-            _, rep_dir = analyze_clip(clip, out, opts, progress=progress)
+            _, rep_dir = analyze_clip(
+                clip, out, opts, settings=cfg.analysis, tracking=cfg.tracking, progress=progress
+            )
     except SprintlabError as err:
         _fail(err)
     rep = load_rep_json(rep_dir)
@@ -215,15 +244,26 @@ def analyze(
 def reanalyze(
     rep_dir: Annotated[Path, typer.Argument(help="A rep folder written by 'sprintlab analyze'.")],
     overlay: Annotated[bool, typer.Option(help="Redraw overlay.mp4 if the clip is found.")] = True,
+    config: ConfigOption = None,
 ) -> None:
-    """Re-run everything after the pose model from REP_DIR/keypoints.npz (no model needed)."""
+    """Re-run everything after the pose model from REP_DIR/keypoints.npz (no model needed).
+
+    The [analysis] settings of --config apply; the rep keeps the tracking it was made with.
+    """
     from .pipeline import reanalyze_rep
     from .results import load_rep_json
+    from .tracking import TrackingSettings
 
+    cfg = _load_config(config)
     if not (rep_dir / "keypoints.npz").exists():
         _fail(SprintlabError(f"{rep_dir} is not a rep folder: keypoints.npz is missing."))
+    if cfg.tracking != TrackingSettings():
+        err_console.print(
+            "note: the [tracking] settings do not apply to reanalyze (the pose model does not "
+            "run); analyse the clip again to use them."
+        )
     try:
-        _, out = reanalyze_rep(rep_dir, overlay=overlay)
+        _, out = reanalyze_rep(rep_dir, settings=cfg.analysis, overlay=overlay)
     except SprintlabError as err:
         _fail(err)
     print_step_table(load_rep_json(out))

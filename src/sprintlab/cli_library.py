@@ -100,10 +100,19 @@ def batch(
     analyzer: Annotated[
         str | None, typer.Option(hidden=True, help="module:function replacing the analysis.")
     ] = None,
+    config: Annotated[
+        Path | None,
+        typer.Option(
+            "--config",
+            help="Settings TOML with tables [analysis], [analysis.filter], [analysis.events] "
+            "and [tracking] (default: the built-in settings).",
+        ),
+    ] = None,
 ) -> None:
     """Analyse every clip of a testing day into the library, in parallel, and write the team
     outputs (session_summary.csv, steps.csv, report.html). Clips already analysed with the same
-    settings are skipped; exits with code 1 if any clip failed."""
+    settings are skipped; reps whose analysis alone changed (sprintlab version, analysis
+    settings) are refreshed from their cached keypoints; exits with code 1 if any clip failed."""
     from rich.progress import (
         BarColumn,
         MofNCompleteColumn,
@@ -114,10 +123,12 @@ def batch(
     )
 
     from .batch import BatchOptions, load_roster, plan_jobs, run_batch
+    from .config import config_or_default
     from .library import Library, SessionInfo, athlete_slug, parse_date, safe_child
     from .team_report import session_summary, write_session_outputs
 
     try:
+        cfg = config_or_default(config)
         info = SessionInfo(
             name=session,
             date=parse_date(date) if date else dt.date.today(),
@@ -171,6 +182,8 @@ def batch(
                         overlay=overlay,
                         model_path=model,
                         capture_fps=capture_fps,
+                        settings=cfg.analysis,
+                        tracking=cfg.tracking,
                     ),
                     analyze=analyzer,
                     messages=messages,
@@ -196,6 +209,8 @@ def batch(
                 + (f" ({rate:.1f} clips/min)" if math.isfinite(rate) else "")
             )
         )
+        if report.n_refreshed:
+            out_console.print(Text(report.refresh_summary()))
         try:
             out_dir = out or safe_child(
                 lib.root,

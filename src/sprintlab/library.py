@@ -30,6 +30,11 @@ by :data:`MIGRATIONS` when an older file is opened):
 - v3 adds to ``reps`` the acceleration-profile status (``fit_reliable``, ``fit_reason``) and the
   20/40-yard estimate from the visible part of the run with its band (``est_20yd_*``,
   ``est_40yd_*``, ``est_group``); rows written before v3 get the fit status from their rep.json.
+- v4 adds to ``reps`` the two halves of ``settings_hash``: ``pose_hash`` (what made the pose
+  model's track: weights, tracking settings, pose code, capture fps) and ``analysis_hash``
+  (sprintlab version, analysis code revision and analysis settings), so a batch can redo only
+  the analysis from a rep's cached keypoints when only the analysis changed. Rows written
+  before v4 have neither, and are analysed again in full when their settings change.
 
 Every write of a rep (its row and all its steps) is one transaction, and every SQL statement is
 parameterised. A batch is the only writer (one process); readers such as the dashboard open their
@@ -59,7 +64,7 @@ import pandas as pd
 from .errors import SprintlabError
 from .steps import STEP_FIELDS
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 DB_FILENAME = "library.sqlite"
 REPS_DIRNAME = "reps"
 LOCK_FILENAME = ".batch.lock"
@@ -284,6 +289,9 @@ class RepRecord:
         The coach-readable message, the exception class and (for unexpected errors) a traceback.
     run_id : int or None
         The batch run that wrote it.
+    pose_hash, analysis_hash : str or None
+        The parts of ``settings_hash`` for the pose model's track and for the analysis after it
+        (see :mod:`sprintlab.batch`).
     """
 
     session_id: int
@@ -300,6 +308,8 @@ class RepRecord:
     error_type: str | None = None
     error_detail: str | None = None
     run_id: int | None = None
+    pose_hash: str | None = None
+    analysis_hash: str | None = None
 
     def __post_init__(self) -> None:
         if self.status not in ("ok", "failed"):
@@ -609,10 +619,16 @@ def _migrate_v3(conn: sqlite3.Connection) -> None:
             )
 
 
+_V4 = """
+ALTER TABLE reps ADD COLUMN pose_hash TEXT;
+ALTER TABLE reps ADD COLUMN analysis_hash TEXT
+"""
+
 MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (
     _script(_V1),
     _script(_V2),
     _migrate_v3,
+    _script(_V4),
 )
 """``MIGRATIONS[i]`` moves a library from schema version ``i`` to ``i + 1``."""
 
@@ -661,6 +677,29 @@ class RecordOutcome:
 
     rep_pk: int
     action: str
+
+
+@dataclass(frozen=True)
+class PriorRep:
+    """An analysed rep already in the library for a clip (see :meth:`Library.prior_reps`).
+
+    Attributes
+    ----------
+    rep_pk : int
+    rep_dir : Path
+        Its folder (rep.json present).
+    settings_hash, pose_hash, analysis_hash : str or None
+        What it was made with (the last two are None for rows written before schema v4).
+    provenance : dict or None
+        Its rep.json ``provenance`` (None for reps made before it was recorded).
+    """
+
+    rep_pk: int
+    rep_dir: Path
+    settings_hash: str | None
+    pose_hash: str | None
+    analysis_hash: str | None
+    provenance: dict[str, Any] | None
 
 
 @dataclass
@@ -993,6 +1032,46 @@ class Library:
                     return int(pk)
         return None
 
+    def prior_reps(
+        self,
+        *,
+        clip_sha256: str,
+        session_id: int,
+        athlete_id: int | None,
+        rep_number: int | None,
+    ) -> list[PriorRep]:
+        """Analysed reps of the same content, session, athlete and rep number whose folder is
+        still there, with the hashes they were made with (oldest first)."""
+        rows = self.conn.execute(
+            "SELECT rep_pk, artefact_dir, settings_hash, pose_hash, analysis_hash, rep_json "
+            "FROM reps WHERE status = 'ok' AND clip_sha256 = ? AND session_id = ? "
+            "AND athlete_id IS ? AND rep_number IS ? ORDER BY rep_pk",
+            (clip_sha256, session_id, athlete_id, rep_number),
+        ).fetchall()
+        found = []
+        for pk, artefact, settings, pose, analysis, text in rows:
+            try:
+                folder = self.rep_dir(artefact)
+            except LibraryError:
+                continue
+            if not (folder / "rep.json").is_file():
+                continue
+            try:
+                provenance = (json.loads(text) or {}).get("provenance") if text else None
+            except (json.JSONDecodeError, AttributeError):
+                provenance = None
+            found.append(
+                PriorRep(
+                    rep_pk=int(pk),
+                    rep_dir=folder,
+                    settings_hash=settings,
+                    pose_hash=pose,
+                    analysis_hash=analysis,
+                    provenance=provenance if isinstance(provenance, dict) else None,
+                )
+            )
+        return found
+
     def record_rep(self, rec: RepRecord) -> RecordOutcome:
         """Write a rep (row and all its steps) or a failure, in one transaction.
 
@@ -1011,6 +1090,8 @@ class Library:
             "clip_path": rec.clip_path,
             "clip_sha256": rec.clip_sha256,
             "settings_hash": rec.settings_hash,
+            "pose_hash": rec.pose_hash,
+            "analysis_hash": rec.analysis_hash,
             "capture_fps": rec.capture_fps,
             "status": rec.status,
             "error": rec.error,

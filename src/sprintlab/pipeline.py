@@ -41,11 +41,13 @@ from .legplanes import (
 )
 from .legs import assign_legs
 from .profile import ProfileError, fit_velocity_curve, force_velocity_profile, split_times
+from .provenance import AnalysisPart, PosePart, Provenance, provenance_of
 from .results import RepResult, write_rep_folder
 from .skeleton import ANKLE, HIP, KNEE, KP, SIDES
 from .start import body_seen, check_start, withheld_start_warning
 from .steps import build_steps
 from .track import KeypointTrack
+from .tracking import TrackingSettings
 
 Progress = Callable[[str, float], None]
 
@@ -70,6 +72,23 @@ class AnalysisSettings:
     # Each leg's plane sits this fraction of stature to its side of the athlete plane (0: off);
     # used only when the calibration knows the camera (see sprintlab.legplanes).
     leg_plane_offset_to_stature: float = LEG_PLANE_OFFSET_TO_STATURE
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.filter, FilterSettings) or not isinstance(
+            self.events, EventSettings
+        ):
+            raise TypeError("filter and events must be FilterSettings and EventSettings")
+        if self.max_steps < 1:
+            raise ValueError(f"max_steps must be at least 1, got {self.max_steps}")
+        if not self.hip_velocity_cutoff_hz > 0:
+            raise ValueError(
+                f"hip_velocity_cutoff_hz must be positive, got {self.hip_velocity_cutoff_hz}"
+            )
+        if not 0 <= self.leg_plane_offset_to_stature < 0.5:
+            raise ValueError(
+                "leg_plane_offset_to_stature must be in [0, 0.5), got "
+                f"{self.leg_plane_offset_to_stature}"
+            )
 
 
 def file_sha256(path: Path, chunk: int = 1 << 20) -> str:
@@ -503,13 +522,16 @@ def analyze_clip(
     options: ClipOptions | None = None,
     *,
     settings: AnalysisSettings | None = None,
+    tracking: TrackingSettings | None = None,
     estimator: Any = None,
     progress: Progress | None = None,
 ) -> tuple[RepResult, Path]:
     """Analyse one clip end to end and write its rep folder.
 
-    Steps: probe the video, load the calibration input, run the pose model and follow the athlete,
-    analyse the track, write ``out_dir/<rep_id>/`` (with overlay.mp4) atomically.
+    Steps: probe the video, load the calibration input, run the pose model and follow the athlete
+    (with ``tracking``, default :class:`~sprintlab.tracking.TrackingSettings`), analyse the track
+    (with ``settings``), write ``out_dir/<rep_id>/`` (with overlay.mp4 and the ``provenance``
+    record) atomically.
 
     Returns
     -------
@@ -537,7 +559,10 @@ def analyze_clip(
         for f in prefetch(iter_frames(meta, step=step)):
             yield f.index, f.t_s, f.image
 
-    athlete = track_athlete(frames, meta.n_frames, meta.capture_fps, est, progress=progress)
+    track_settings = tracking or TrackingSettings()
+    athlete = track_athlete(
+        frames, meta.n_frames, meta.capture_fps, est, settings=track_settings, progress=progress
+    )
     if progress:
         progress("analysis", 0.0)
     raw = athlete.track
@@ -568,6 +593,13 @@ def analyze_clip(
         "model": Path(str(getattr(est, "model_path", ""))).name or None,
         "note": getattr(est, "backend_note", None),
     }
+    weights = Path(opts.model_path or default_model_path()) if estimator is None else None
+    pose = PosePart.current(
+        weights or _weights_file(est), getattr(est, "backend", None), track_settings
+    )
+    result.extra["provenance"] = Provenance(
+        pose, AnalysisPart.current(settings or AnalysisSettings())
+    ).to_dict()
     if progress:
         progress("writing", 0.0)
     rep_dir = write_rep_folder(
@@ -577,6 +609,12 @@ def analyze_clip(
         write_media=overlay_writer(meta, result, calib) if opts.overlay else None,
     )
     return result, rep_dir
+
+
+def _weights_file(estimator: Any) -> Path | None:
+    """The weights file an injected estimator was loaded from, when it says so (else None)."""
+    path = getattr(estimator, "model_path", None)
+    return Path(path) if path is not None and Path(path).is_file() else None
 
 
 def _calibration_input_dict(
@@ -598,7 +636,9 @@ def reanalyze_rep(
     """Re-run everything after the pose model from a rep folder's ``keypoints.npz``.
 
     The overlay is redrawn when the original clip is still at its recorded path; otherwise the
-    old overlay is kept.
+    old overlay is kept. The ``provenance`` record keeps the original pose part (weights, engine,
+    tracking settings) and gets this sprintlab's analysis part; a rep written before provenance
+    was recorded gets a pose part that says it is unknown.
     """
     from .calibration import Marker
     from .results import load_rep_json, load_track_npz
@@ -635,6 +675,13 @@ def reanalyze_rep(
     )
     result.extra["calibration_input"] = ci
     result.extra["input_warnings"] = input_warnings
+    if "pose_engine" in doc:
+        result.extra["pose_engine"] = doc["pose_engine"]
+    old = provenance_of(doc)
+    pose = old.pose if old is not None else PosePart.unknown()
+    result.extra["provenance"] = Provenance(
+        pose, AnalysisPart.current(settings or AnalysisSettings())
+    ).to_dict()
     clip = Path(video["path"])
     media = None
     if overlay and clip.exists():

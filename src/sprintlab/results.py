@@ -2,7 +2,8 @@
 
 A rep folder holds
 
-- ``rep.json``: the contract other tools read (schema below, ``SCHEMA_VERSION``);
+- ``rep.json``: the contract other tools read (schema below, ``SCHEMA_VERSION``), with the
+  ``provenance`` of the rep (which sprintlab, code revision, weights, engine and settings);
 - ``steps.csv``: one row per step, unit-suffixed columns;
 - ``series.csv``: per-frame hip position/velocity and angles, unit-suffixed columns;
 - ``keypoints.npz``: the raw pixel track from the pose model plus what ``reanalyze`` needs;
@@ -30,7 +31,12 @@ from .jsonutil import json_ready
 from .steps import STEP_FIELDS, Step
 from .track import KeypointTrack
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+"""Version of the rep.json contract. 2 added ``provenance`` (see :mod:`sprintlab.provenance`):
+``sprintlab_version``, ``settings_sha256``, ``pose`` (``sprintlab_version``, ``code_revision``,
+``weights``, ``weights_sha256``, ``engine``, ``tracking``) and ``analysis``
+(``sprintlab_version``, ``code_revision``, ``settings``). Version 1 documents (no provenance)
+still load; :func:`sprintlab.provenance.provenance_of` gives None for them."""
 
 
 @dataclass(frozen=True)

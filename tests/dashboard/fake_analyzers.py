@@ -17,7 +17,7 @@ from sprintlab.results import write_rep_folder
 from sprintlab.video import probe
 
 
-def from_truth(clip: Path, out_dir: Path, options, *, settings=None):
+def from_truth(clip: Path, out_dir: Path, options, *, settings=None, tracking=None):
     raw = truth_track(Path(os.environ["SPRINTLAB_TEST_TRUTH_JSON"]), FPS)
     meta = probe(clip, capture_fps=options.capture_fps)
     calib_input = load_calibration_input(Path(clip), options.calib_path)
@@ -43,7 +43,7 @@ def from_truth(clip: Path, out_dir: Path, options, *, settings=None):
     return result, write_rep_folder(result, out_dir)
 
 
-def fail(clip: Path, out_dir: Path, options, *, settings=None):
+def fail(clip: Path, out_dir: Path, options, *, settings=None, tracking=None):
     raise AnalysisError(
         "The athlete was lost after 12 frames; film from the side with the whole body in view."
     )

@@ -56,7 +56,7 @@ def demo_rep(tmp_path_factory):
 def test_analyze_real_clip_writes_the_rep_json_contract(demo_rep):
     rep_dir, proc = demo_rep
     doc = json.loads((rep_dir / "rep.json").read_text())
-    assert doc["schema_version"] == 1
+    assert doc["schema_version"] == 2
     assert doc["rep_id"] == rep_dir.name
     video = doc["video"]
     assert video["width_px"] == 1768 and video["height_px"] == 994
@@ -91,6 +91,23 @@ def test_analyze_real_clip_writes_the_rep_json_contract(demo_rep):
         "model": "yolo11n-pose_openvino_model",
         "note": None,
     }
+    # Where the rep came from: the weights file (not its export) with its hash, the engine
+    # that ran, every setting and this sprintlab.
+    import hashlib
+    from dataclasses import asdict
+
+    from sprintlab import __version__
+    from sprintlab.pipeline import AnalysisSettings
+    from sprintlab.tracking import TrackingSettings
+
+    prov = doc["provenance"]
+    weights = ROOT / "models" / "yolo11n-pose.pt"
+    assert prov["sprintlab_version"] == __version__
+    assert prov["pose"]["weights"] == "yolo11n-pose.pt" and prov["pose"]["engine"] == "openvino"
+    assert prov["pose"]["weights_sha256"] == hashlib.sha256(weights.read_bytes()).hexdigest()
+    assert prov["pose"]["tracking"] == asdict(TrackingSettings())
+    assert prov["analysis"]["settings"] == json.loads(json.dumps(asdict(AnalysisSettings())))
+    assert len(prov["settings_sha256"]) == 64 and len(prov["analysis"]["code_revision"]) == 16
 
 
 @pytest.mark.model
@@ -114,12 +131,40 @@ def test_reanalyze_needs_no_model_and_gives_the_same_result(demo_rep, tmp_path):
     assert after["steps"] == before["steps"]
     assert after["first_movement_s"] == before["first_movement_s"]
     assert (copy / "overlay.mp4").exists()  # kept from the first analysis
+    assert after["provenance"] == before["provenance"]  # same sprintlab, same settings
+    # Other analysis settings from --config: the analysis part changes, the pose part stays.
+    config = tmp_path / "settings.toml"
+    config.write_text("[analysis]\nmax_steps = 3\n")
+    proc = run("reanalyze", str(copy), "--no-overlay", "--config", str(config))
+    assert proc.returncode == 0, proc.stderr
+    third = json.loads((copy / "rep.json").read_text())
+    assert len(third["steps"]) <= 3
+    assert third["provenance"]["pose"] == before["provenance"]["pose"]
+    assert third["provenance"]["analysis"]["settings"]["max_steps"] == 3
 
 
 def test_unknown_backend_is_refused_before_anything_runs(tmp_path):
     out = tmp_path / "reps"
     proc = run("analyze", str(SAMPLE), "--out", str(out), "--backend", "tensorrt")
     assert_one_clear_error(proc, "unknown pose backend", "openvino")
+    assert no_rep_folder(out)
+
+
+def test_a_bad_config_file_is_refused_before_anything_runs(tmp_path):
+    out = tmp_path / "reps"
+    config = tmp_path / "settings.toml"
+    config.write_text("[analysis.events]\nfm_speed_mps = 0.3\nfirst_move_mps = 0.2\n")
+    proc = run("analyze", str(SAMPLE), "--out", str(out), "--config", str(config))
+    assert_one_clear_error(proc, "'first_move_mps'", "[analysis.events]", "settings.toml")
+    assert no_rep_folder(out)
+    config.write_text("[tracking]\nrefine_imgsz = 'large'\n")
+    proc = run("analyze", str(SAMPLE), "--out", str(out), "--config", str(config))
+    assert_one_clear_error(proc, "refine_imgsz", "whole number")
+    assert no_rep_folder(out)
+    proc = run("reanalyze", str(tmp_path), "--config", str(config))
+    assert_one_clear_error(proc, "refine_imgsz")
+    proc = run("analyze", str(SAMPLE), "--out", str(out), "--config", str(tmp_path / "no.toml"))
+    assert_one_clear_error(proc, "does not exist")
     assert no_rep_folder(out)
 
 

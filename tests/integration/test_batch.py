@@ -42,17 +42,27 @@ FAKE = "test_batch:fake_analyze"
 # ------------------------------------------------------------------------------------------
 
 
-def fake_analyze(clip, out_dir, options, *, settings=None):
-    """Analyse a synthetic sprint described by the JSON in ``clip`` and write its rep folder."""
-    from sprintlab.calibration import Calibration
-    from sprintlab.pipeline import analyze_track
+def fake_analyze(clip, out_dir, options, *, settings=None, tracking=None):
+    """Analyse a synthetic sprint described by the JSON in ``clip`` and write its rep folder.
+
+    Stands in for the pose model and the rest of ``analyze_clip``: the sprint's exact keypoints
+    are drawn in pixels (100 px/m, y down) with two ground markers as its calibration, so the
+    rep folder can be re-analysed from its keypoints like a real one. Each call appends a line
+    to ``<clip>.calls``: the tests count the "pose model" runs there.
+    """
+    from sprintlab.calibration import Calibration, Marker
+    from sprintlab.pipeline import AnalysisSettings, analyze_track
+    from sprintlab.provenance import AnalysisPart, PosePart, Provenance
     from sprintlab.results import write_rep_folder
     from sprintlab.synth import SprintParams, simulate, to_track
+    from sprintlab.tracking import TrackingSettings
 
     try:
         spec = json.loads(Path(clip).read_text())
     except (UnicodeDecodeError, json.JSONDecodeError):
         raise VideoError(f"{clip} is not a readable video; export it again.") from None
+    with open(f"{clip}.calls", "a") as calls:
+        calls.write(f"{os.getpid()}\n")
     time.sleep(spec.get("sleep_s", 0.0))
     if spec.get("crash"):
         os._exit(1)  # a worker dying without an exception (like the OOM killer)
@@ -65,9 +75,13 @@ def fake_analyze(clip, out_dir, options, *, settings=None):
         2.6,  # first movement at 0.4 s + about 1.8 s to 10 yards
     )
     track = to_track(sprint)
+    world = np.asarray(track.xy)
+    px = np.stack([100.0 + 100.0 * world[..., 0], 900.0 - 100.0 * world[..., 1]], axis=-1)
+    markers = (Marker((100.0, 900.0), 0.0), Marker((1100.0, 900.0), 10.0))
+    height = options.athlete_height_m or 1.85
     result = analyze_track(
-        track.with_xy(track.xy, space="px"),
-        Calibration(image_to_world=np.eye(3), method="line", rms_residual_m=0.0),
+        track.with_xy(px, space="px"),
+        Calibration.from_markers(markers, image_size_px=(1920, 1080)),
         rep_id=options.rep_id,
         video={
             "path": str(clip),
@@ -77,13 +91,27 @@ def fake_analyze(clip, out_dir, options, *, settings=None):
             "width_px": 1920,
             "height_px": 1080,
         },
-        stature_m=options.athlete_height_m or 1.85,
+        stature_m=height,
         mass_kg=options.mass_kg,
         settings=settings,
         position=options.position,
     )
+    result.extra["calibration_input"] = {
+        "markers": [{"image_px": list(m.image_px), "track_m": m.track_m} for m in markers],
+        "athlete_height_m": height,
+    }
+    result.extra["provenance"] = Provenance(
+        PosePart.current(None, "fake", tracking or TrackingSettings()),
+        AnalysisPart.current(settings or AnalysisSettings()),
+    ).to_dict()
     rep_dir = write_rep_folder(result, out_dir)
     return result, rep_dir
+
+
+def model_runs(clip: Path) -> int:
+    """How many times ``fake_analyze`` ran on ``clip``."""
+    calls = Path(f"{clip}.calls")
+    return len(calls.read_text().splitlines()) if calls.exists() else 0
 
 
 def write_clip(path: Path, **spec) -> Path:
@@ -468,6 +496,147 @@ def test_same_clip_in_two_sessions_keeps_both(tmp_path):
         assert len(lib.reps_frame(session_id=first.session_id)) == 3
         assert len(lib.reps_frame(session_id=second.session_id)) == 3
         assert lib.athletes_frame().set_index("name").loc["Eve Ray", "n_sessions"] == 2
+
+
+# ------------------------------------------------------------------------------------------
+# Stale reps: a changed analysis is refreshed from the cached keypoints
+# ------------------------------------------------------------------------------------------
+
+
+def rep_rows(lib_dir: Path) -> pd.DataFrame:
+    reps = assert_consistent(lib_dir)
+    return reps[reps["status"] == "ok"].set_index("clip_path").sort_index()
+
+
+def test_changed_analysis_refreshes_from_keypoints_and_changed_tracking_reanalyses(tmp_path):
+    """Through the real CLI: --config with other analysis settings re-runs only the analysis
+    from keypoints.npz (the fake pose model is not called again, rows and rep.json are
+    updated); a rep without keypoints is analysed fully; other tracking settings re-run all."""
+    clips = tmp_path / "clips"
+    clips.mkdir()
+    paths = [write_clip(clips / f"Gil_Fox_{i + 1}.mp4", v_max_mps=9.0 + 0.1 * i) for i in range(3)]
+    lib_dir = tmp_path / "lib"
+    args = [
+        "batch", str(clips), "--pattern", "{athlete}_{rep}", "--session", "Refresh",
+        "--date", "2026-05-03", "--library", str(lib_dir), "--workers", "2", "--no-overlay",
+        "--analyzer", FAKE,
+    ]  # fmt: skip
+    first = cli(*args)
+    assert first.returncode == 0, first.stderr
+    assert "3 analysed, 0 failed, 0 already in the library" in first.stdout
+    assert [model_runs(p) for p in paths] == [1, 1, 1]
+    before = rep_rows(lib_dir)
+    doc = json.loads(before["rep_json"].iloc[0])
+    assert doc["schema_version"] == 2
+    assert doc["provenance"]["analysis"]["settings"]["filter"]["cutoff_hz"] == 12.0
+    assert doc["provenance"]["pose"]["engine"] == "fake"
+
+    # One rep lost its keypoints: it cannot be refreshed and is analysed in full.
+    (lib_dir / before["artefact_dir"].iloc[2] / "keypoints.npz").unlink()
+    config = tmp_path / "settings.toml"
+    config.write_text("[analysis.filter]\ncutoff_hz = 10.0\n")
+    changed = cli(*args, "--config", str(config))
+    assert changed.returncode == 0, changed.stderr
+    assert "3 analysed, 0 failed, 0 already in the library" in changed.stdout
+    assert (
+        "2 reps refreshed from cached keypoints (analysis changed: filter.cutoff_hz 12.0 → "
+        "10.0); 1 analysed fully" in changed.stdout
+    )
+    assert [model_runs(p) for p in paths] == [1, 1, 2]  # the model ran only where it had to
+    after = rep_rows(lib_dir)
+    assert list(after["rep_pk"]) == list(before["rep_pk"])  # the same rows, updated
+    assert (after["analysed_utc"] > before["analysed_utc"]).all()
+    assert (after["pose_hash"] == before["pose_hash"]).all()
+    assert (after["analysis_hash"] != before["analysis_hash"]).all()
+    assert after["analysis_hash"].nunique() == 1
+    for artefact, text in zip(after["artefact_dir"], after["rep_json"], strict=True):
+        on_disk = json.loads((lib_dir / artefact / "rep.json").read_text())
+        assert on_disk == json.loads(text)  # the library row is the folder's rep.json
+        prov = on_disk["provenance"]
+        assert prov["analysis"]["settings"]["filter"]["cutoff_hz"] == 10.0
+        assert prov["pose"] == doc["provenance"]["pose"]  # same tracking, engine, weights
+        assert (lib_dir / artefact / "keypoints.npz").is_file()
+    assert (after["n_steps"] > 0).all()
+
+    # The same settings again: nothing to do.
+    same = cli(*args, "--config", str(config))
+    assert "0 analysed, 0 failed, 3 already in the library" in same.stdout, same.stderr
+    assert "refreshed" not in same.stdout
+
+    # Other tracking settings change the pose part: every clip goes through the model again.
+    config.write_text("[analysis.filter]\ncutoff_hz = 10.0\n[tracking]\nrefine_imgsz = 320\n")
+    tracked = cli(*args, "--config", str(config))
+    assert tracked.returncode == 0, tracked.stderr
+    assert "3 analysed, 0 failed, 0 already in the library" in tracked.stdout
+    assert "refreshed" not in tracked.stdout
+    assert [model_runs(p) for p in paths] == [2, 2, 3]
+    final = rep_rows(lib_dir)
+    assert (final["pose_hash"] != after["pose_hash"]).all()
+    assert (final["analysis_hash"] == after["analysis_hash"]).all()
+    for text in final["rep_json"]:
+        assert json.loads(text)["provenance"]["pose"]["tracking"]["refine_imgsz"] == 320
+
+
+def test_a_new_sprintlab_or_analysis_code_refreshes_every_rep(tmp_path, monkeypatch):
+    """A version bump or a change of the analysis code (the source revision) is a changed
+    analysis: the reps are refreshed from their keypoints, not skipped and not re-tracked."""
+    import sprintlab
+    from sprintlab import provenance
+
+    clips = tmp_path / "clips"
+    clips.mkdir()
+    paths = [write_clip(clips / f"Hal_Roe_{i + 1}.mp4", v_max_mps=8.8 + 0.1 * i) for i in range(2)]
+
+    def run(**kw):
+        jobs, _ = plan_jobs(clips, pattern="{athlete}_{rep}")
+        with Library.open(tmp_path / "lib") as lib:
+            return run_batch(
+                lib,
+                jobs,
+                SessionInfo("Upgrade", "2026-05-04"),
+                options=BatchOptions(workers=2, overlay=False, **kw),
+                analyze=FAKE,
+            )
+
+    first = run()
+    assert (first.n_ok, first.n_refreshed) == (2, 0)
+    before = rep_rows(tmp_path / "lib")
+    assert [o.status for o in run().outcomes] == ["skipped", "skipped"]
+
+    old_version = sprintlab.__version__
+    monkeypatch.setattr(sprintlab, "__version__", "99.0.0")
+    upgraded = run()
+    assert [(o.status, o.refreshed) for o in upgraded.outcomes] == [("ok", True)] * 2
+    assert upgraded.refresh_summary() == (
+        f"2 reps refreshed from cached keypoints (analysis changed: {old_version} → 99.0.0); "
+        "0 analysed fully"
+    )
+    assert [model_runs(p) for p in paths] == [1, 1]
+    after = rep_rows(tmp_path / "lib")
+    assert (after["analysed_utc"] > before["analysed_utc"]).all()
+    assert (after["pose_hash"] == before["pose_hash"]).all()
+    assert [o.status for o in run().outcomes] == ["skipped", "skipped"]
+
+    # Same version, changed analysis code: refreshed too.
+    monkeypatch.setattr(provenance, "analysis_revision", lambda: "0123456789abcdef")
+    fixed = run()
+    assert [(o.status, o.refreshed) for o in fixed.outcomes] == [("ok", True)] * 2
+    assert [model_runs(p) for p in paths] == [1, 1]
+    # Keypoints that cannot be read: that clip falls back to a full analysis, and says so.
+    (fixed.outcomes[1].rep_dir / "keypoints.npz").write_bytes(b"not an npz file")
+    monkeypatch.setattr(provenance, "analysis_revision", lambda: "fedcba9876543210")
+    fallback = run()
+    assert [(o.status, o.refreshed) for o in fallback.outcomes] == [("ok", True), ("ok", False)]
+    assert [model_runs(p) for p in paths] == [1, 2]
+    assert any("Hal_Roe_2.mp4: its cached keypoints could not be analysed" in m for m in
+               fallback.messages)  # fmt: skip
+    assert fallback.refresh_summary().endswith("; 1 analysed fully")
+    assert (fallback.outcomes[1].rep_dir / "keypoints.npz").read_bytes()[:2] == b"PK"
+    # --force still analyses everything in full.
+    forced = run(force=True)
+    assert [(o.status, o.refreshed) for o in forced.outcomes] == [("ok", False)] * 2
+    assert [model_runs(p) for p in paths] == [2, 3]
+    assert_consistent(tmp_path / "lib")
 
 
 # ------------------------------------------------------------------------------------------

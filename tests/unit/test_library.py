@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import math
+import shutil
 import sqlite3
 from pathlib import Path
 
@@ -183,7 +184,8 @@ def test_forward_migration_keeps_the_data(tmp_path):
         reps = lib.reps_frame()
         assert list(reps["athlete"]) == ["Ann Lee"] and list(reps["error"]) == ["bad clip"]
         cols = [r[1] for r in lib.conn.execute("PRAGMA table_info(reps)")]
-        assert "run_id" in cols and cols[-1] == "est_group"
+        assert "run_id" in cols and "est_group" in cols
+        assert cols[-2:] == ["pose_hash", "analysis_hash"]
         assert lib.runs_frame().empty
 
 
@@ -215,7 +217,7 @@ def test_migration_to_v3_fills_the_fit_status_from_rep_json(tmp_path):
     )
     conn.close()
     with Library.open(db) as lib:
-        assert lib.schema_version() == 3
+        assert lib.schema_version() == SCHEMA_VERSION
         reps = lib.reps_frame().set_index("clip_path")
     assert reps.loc["/c1.mp4", "fit_reliable"] == 1 and pd.isna(reps.loc["/c1.mp4", "fit_reason"])
     assert reps.loc["/c2.mp4", "fit_reliable"] == 0
@@ -223,6 +225,56 @@ def test_migration_to_v3_fills_the_fit_status_from_rep_json(tmp_path):
     assert pd.isna(reps.loc["/bad.mp4", "fit_reliable"])
     # Estimates did not exist before v3: NULL, never invented.
     assert reps[["est_20yd_s", "est_40yd_s", "est_group"]].isna().all().all()
+
+
+def test_migration_to_v4_leaves_old_reps_without_pose_and_analysis_hashes(tmp_path):
+    db = tmp_path / "v3" / "library.sqlite"
+    db.parent.mkdir()
+    conn = sqlite3.connect(db, isolation_level=None)
+    assert migrate(conn, target=3) == 3  # a library written before provenance
+    conn.execute(
+        "INSERT INTO athletes (name, name_key, slug, created_utc, updated_utc) "
+        "VALUES ('Ann Lee', 'ann lee', 'ann-lee', 't', 't')"
+    )
+    conn.execute("INSERT INTO sessions (name, date, created_utc) VALUES ('S', '2025-01-02', 't')")
+    conn.execute(
+        "INSERT INTO reps (session_id, athlete_id, rep_number, clip_path, clip_sha256, "
+        "settings_hash, status, artefact_dir, analysed_utc, rep_json) "
+        "VALUES (1, 1, 1, '/c1.mp4', ?, 'old', 'ok', 'reps/ann-lee/r1', 't', ?)",
+        (SHA_A, json.dumps(rep_doc("r1", [step(1)]))),
+    )
+    conn.close()
+    (tmp_path / "v3" / "reps" / "ann-lee" / "r1").mkdir(parents=True)
+    (tmp_path / "v3" / "reps" / "ann-lee" / "r1" / "rep.json").write_text("{}")
+    with Library.open(db) as lib:
+        assert lib.schema_version() == SCHEMA_VERSION == 4
+        (prior,) = lib.prior_reps(clip_sha256=SHA_A, session_id=1, athlete_id=1, rep_number=1)
+        assert lib.prior_reps(clip_sha256=SHA_B, session_id=1, athlete_id=1, rep_number=1) == []
+    # Old reps do not know what made them: no hashes, no provenance (a batch analyses them
+    # again in full rather than guessing).
+    assert (prior.settings_hash, prior.pose_hash, prior.analysis_hash) == ("old", None, None)
+    assert prior.provenance is None and prior.rep_dir.name == "r1"
+
+
+def test_rep_rows_keep_their_pose_and_analysis_hashes(lib):
+    aid = lib.upsert_athlete(Athlete("Ann Lee"))
+    sid = lib.ensure_session(SessionInfo("S", "2026-01-01"))
+    folder = make_rep_dir(lib, "ann-lee", "c1-aaaaaaaa")
+    doc = rep_doc("c1-aaaaaaaa", [step(1)], provenance={"analysis": {"sprintlab_version": "9"}})
+    lib.record_rep(
+        RepRecord(
+            session_id=sid, clip_path="/clips/c1.mp4", status="ok", athlete_id=aid, rep_number=1,
+            clip_sha256=SHA_A, settings_hash="s1", pose_hash="p1", analysis_hash="a1", doc=doc,
+            artefact_dir=folder,
+        )
+    )  # fmt: skip
+    (prior,) = lib.prior_reps(clip_sha256=SHA_A, session_id=sid, athlete_id=aid, rep_number=1)
+    assert (prior.settings_hash, prior.pose_hash, prior.analysis_hash) == ("s1", "p1", "a1")
+    assert prior.provenance == {"analysis": {"sprintlab_version": "9"}}
+    assert prior.rep_dir == folder
+    # A rep whose folder was deleted by hand is no prior rep: it is analysed again in full.
+    shutil.rmtree(folder)
+    assert lib.prior_reps(clip_sha256=SHA_A, session_id=sid, athlete_id=aid, rep_number=1) == []
 
 
 def test_newer_or_foreign_files_are_refused(tmp_path):

@@ -150,7 +150,9 @@ def write_sidecar(
     return path
 
 
-def analyze_clip_reporting(clip: Path, out_dir: Path, options: Any, *, settings: Any = None) -> Any:
+def analyze_clip_reporting(
+    clip: Path, out_dir: Path, options: Any, *, settings: Any = None, tracking: Any = None
+) -> Any:
     """The real analysis (:func:`sprintlab.batch.analyze_clip_cached`'s model use) reporting its
     progress to the file named by ``$SPRINTLAB_PROGRESS_FILE`` as ``"<stage> <fraction>"``."""
     from ..pipeline import analyze_clip, default_model_path
@@ -169,7 +171,13 @@ def analyze_clip_reporting(clip: Path, out_dir: Path, options: Any, *, settings:
     model_path = Path(options.model_path or default_model_path())
     estimator = SharedEstimator(model_path, getattr(options, "backend", None))
     return analyze_clip(
-        clip, out_dir, options, settings=settings, estimator=estimator, progress=report
+        clip,
+        out_dir,
+        options,
+        settings=settings,
+        tracking=tracking,
+        estimator=estimator,
+        progress=report,
     )
 
 
