@@ -143,8 +143,8 @@ def check_start(
     reason = ""
     if first_seen_s > fm.time_s - s.fm_seen_before_s + 0.5 / fps and first_seen_s > t[0]:
         reason = (
-            f"the athlete was first found {first_seen_s - t[0]:.2f} s into the clip, already "
-            "moving (the set position was not tracked)"
+            f"the athlete was first found {first_seen_s - t[0]:.2f} s into the clip, less than "
+            f"{s.fm_seen_before_s:.1f} s before moving (the set position was not tracked)"
         )
     elif not inside:
         reason = (

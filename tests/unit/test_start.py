@@ -74,7 +74,10 @@ def test_an_untracked_set_position_withholds_first_movement_and_splits(sprint, b
     warning = next(w for w in res.warnings if w.startswith("First movement is not reported"))
     assert "Film from at least one second before the start" in warning
     assert res.extra["profile"]["estimate"] is None
-    assert "already moving" in res.extra["first_movement"]["reason"]
+    assert (
+        "s before moving (the set position was not tracked)"
+        in res.extra["first_movement"]["reason"]
+    )
     # No step before the true first movement, and the steps that are reported are real ones.
     assert res.steps
     assert min(s.touchdown_s for s in res.steps) > truth.first_movement_s
