@@ -30,6 +30,7 @@ import numpy as np
 from scipy.optimize import linear_sum_assignment
 
 from .errors import NoAthleteError, VideoError
+from .footage import RunnerSeen
 from .pose.base import PoseDetections, PoseEstimator, predict_crop
 from .skeleton import N_KEYPOINTS
 from .track import KeypointTrack
@@ -506,6 +507,8 @@ class AthleteChoice:
     scores : tuple of RunScore
         Score of every tracklet, in list order.
     warnings : tuple of str
+    runners : tuple of int
+        Indices of the tracklets that run (see :func:`choose_athlete`).
     """
 
     index: int
@@ -513,10 +516,13 @@ class AthleteChoice:
     n_candidates: int
     scores: tuple[RunScore, ...]
     warnings: tuple[str, ...] = ()
+    runners: tuple[int, ...] = ()
 
 
 def choose_athlete(
-    tracklets: Sequence[Tracklet], settings: TrackingSettings = TrackingSettings()
+    tracklets: Sequence[Tracklet],
+    settings: TrackingSettings = TrackingSettings(),
+    athlete_px: tuple[float, float] | None = None,
 ) -> AthleteChoice:
     """Choose the athlete among tracklets: the person who runs fastest, sustained.
 
@@ -525,6 +531,10 @@ def choose_athlete(
     within ``tie_tolerance`` of the best speed are tied and the one with the taller median box
     (closer to the camera) wins. If nobody runs (e.g. a clip of the set position only), the
     most visible person (longest seen × box height) is chosen and a warning says so.
+
+    With ``athlete_px`` (an image point, px) the runner whose first box is nearest that point
+    is chosen instead (distance from the point to the box, 0 inside it; then to its centre);
+    when nobody runs, the nearest person seen long enough.
 
     Raises
     ------
@@ -545,11 +555,19 @@ def choose_athlete(
     runners = [
         k for k in candidates if speeds[k] >= settings.min_run_speed_heights_per_s * heights[k]
     ]
+    if athlete_px is not None:
+        pool = runners or candidates or list(range(len(tracklets)))
+        index = min(pool, key=lambda k: _distance_to_box(athlete_px, tracklets[k]))
+        return AthleteChoice(
+            index, scores[index].direction, len(candidates), scores, runners=tuple(runners)
+        )
     if runners:
         best_speed = max(speeds[k] for k in runners)
         tied = [k for k in runners if speeds[k] >= (1.0 - settings.tie_tolerance) * best_speed]
         index = max(tied, key=lambda k: (heights[k], speeds[k]))
-        return AthleteChoice(index, scores[index].direction, len(candidates), scores)
+        return AthleteChoice(
+            index, scores[index].direction, len(candidates), scores, runners=tuple(runners)
+        )
     pool = candidates or list(range(len(tracklets)))
     index = max(pool, key=lambda k: (tracklets[k].duration_s + 1e-9) * heights[k])
     warning = (
@@ -557,6 +575,60 @@ def choose_athlete(
         "clip shows the start and the first steps."
     )
     return AthleteChoice(index, scores[index].direction, len(candidates), scores, (warning,))
+
+
+def _distance_to_box(point_px: tuple[float, float], tracklet: Tracklet) -> tuple[float, float]:
+    """(distance from the point to the tracklet's first box, 0 inside; to its centre), px."""
+    x1, y1, x2, y2 = tracklet.boxes_xyxy_px[0]
+    px, py = float(point_px[0]), float(point_px[1])
+    outside = float(np.hypot(max(x1 - px, 0.0, px - x2), max(y1 - py, 0.0, py - y2)))
+    centre = box_centres(tracklet.boxes_xyxy_px[:1])[0]
+    return outside, float(np.hypot(px - centre[0], py - centre[1]))
+
+
+def runners_in_view(
+    tracklets: Sequence[Tracklet],
+    choice: AthleteChoice,
+    chosen: Tracklet,
+    settings: TrackingSettings = TrackingSettings(),
+    min_shared_s: float = 0.2,
+) -> tuple[RunnerSeen, ...]:
+    """The athlete and the other people running at the same time, each with where they started.
+
+    A runner (see :func:`choose_athlete`) is another person when it is in view at the same time
+    as the chosen, extended tracklet for at least ``min_shared_s`` with its box apart from the
+    athlete's (IoU below 0.3): pieces of the athlete's own track and duplicate boxes on the
+    athlete are not.
+    """
+    out = [_runner_seen(chosen, choice.scores[choice.index], True)]
+    for k in choice.runners:
+        tr = tracklets[k]
+        if k == choice.index:
+            continue
+        shared = (tr.t_s >= chosen.t_s[0]) & (tr.t_s <= chosen.t_s[-1])
+        if not shared.any():
+            continue
+        expected = expected_box(chosen, tr.t_s[shared], settings)
+        iou = np.array(
+            [box_iou(b, e)[0, 0] for b, e in zip(tr.boxes_xyxy_px[shared], expected, strict=True)]
+        )
+        apart_t = tr.t_s[shared][iou < 0.3]
+        if apart_t.size >= 2 and apart_t[-1] - apart_t[0] >= min_shared_s - 1e-9:
+            out.append(_runner_seen(tr, choice.scores[k], False))
+    return tuple(out)
+
+
+def _runner_seen(tracklet: Tracklet, score: RunScore, measured: bool) -> RunnerSeen:
+    box = tracklet.boxes_xyxy_px[0]
+    centre = box_centres(box)[0]
+    height = tracklet.median_height_px
+    return RunnerSeen(
+        start_xy_px=(float(centre[0]), float(centre[1])),
+        start_box_xyxy_px=(float(box[0]), float(box[1]), float(box[2]), float(box[3])),
+        speed_heights_per_s=score.speed_px_per_s / height if height > 0 else float("nan"),
+        median_height_px=height,
+        measured=measured,
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -725,6 +797,9 @@ class AthleteTrack:
         Fraction of frames in which the athlete was found, in [0, 1].
     warnings : tuple of str
         Sentences for the coach (e.g. frames where the athlete was not found).
+    runners : tuple of RunnerSeen
+        The athlete and anybody else running in view at the same time (see
+        :func:`runners_in_view`).
     """
 
     track: KeypointTrack
@@ -734,6 +809,7 @@ class AthleteTrack:
     n_candidates: int
     detected_fraction: float
     warnings: tuple[str, ...] = ()
+    runners: tuple[RunnerSeen, ...] = ()
 
     def __post_init__(self) -> None:
         n = self.track.n_frames
@@ -779,6 +855,7 @@ def track_athlete(
     *,
     settings: TrackingSettings = TrackingSettings(),
     progress: ProgressCallback | None = None,
+    athlete_px: tuple[float, float] | None = None,
 ) -> AthleteTrack:
     """Find the athlete in a clip and follow them on every frame.
 
@@ -795,6 +872,9 @@ def track_athlete(
     settings : TrackingSettings
     progress : callable, optional
         Called as ``progress(stage, fraction)`` with stage ``"search"`` or ``"refine"``.
+    athlete_px : tuple of float, optional
+        An image point (px) on the athlete at the start: follow the runner nearest it instead of
+        the fastest (see :func:`choose_athlete`).
 
     Returns
     -------
@@ -818,8 +898,9 @@ def track_athlete(
     if not search_frames:
         raise VideoError("No frames could be read from this clip: check that the file plays.")
     tracklets = link_tracklets(search_frames, settings)
-    choice = choose_athlete(tracklets, settings)
+    choice = choose_athlete(tracklets, settings, athlete_px)
     chosen = extend_tracklet(tracklets, choice.index, settings)
+    runners = runners_in_view(tracklets, choice, chosen, settings)
 
     # Pass 2: follow them on every frame, on a crop.
     t_list: list[float] = []
@@ -915,4 +996,5 @@ def track_athlete(
         n_candidates=choice.n_candidates,
         detected_fraction=detected_fraction,
         warnings=tuple(warnings),
+        runners=runners,
     )
