@@ -47,6 +47,7 @@ __all__ = [
     "RepeatCheck",
     "RunnerSeen",
     "RunnersCheck",
+    "body_length_px",
     "camera_motion_check",
     "crossing_check",
     "distinct_frames",
@@ -59,8 +60,9 @@ __all__ = [
     "withhold_outputs",
 ]
 
-LEG_TO_STATURE = 0.491
-"""Thigh + shank length as a fraction of stature (Drillis & Contini), as in the pipeline."""
+BODY_TO_STATURE = 0.779
+"""Thigh + shank + trunk (mid-hip to mid-shoulder) as a fraction of stature (Drillis & Contini:
+0.491 + 0.288)."""
 
 
 @dataclass(frozen=True)
@@ -522,7 +524,7 @@ class CrossingCheck:
         towards or away from the camera); NaN when the athlete travelled too little to tell.
     size_change_pct : float
         Change of the athlete's size in the picture from the first to the last fifth of the
-        track (%; leg segments, camera zoom removed).
+        track (%; thigh + shank + trunk, camera zoom removed).
     travel_across_statures : float
         Travel across the picture over the same span, in statures (camera shift removed).
     threshold_deg : float
@@ -540,7 +542,7 @@ class CrossingCheck:
 def crossing_check(
     t_s: np.ndarray,
     hip_xy_px: np.ndarray,
-    leg_length_px: np.ndarray,
+    body_length_px: np.ndarray,
     image_size_px: tuple[int, int],
     boxes_xyxy_px: np.ndarray | None = None,
     motion: CameraMotion | None = None,
@@ -551,13 +553,13 @@ def crossing_check(
 
     A side-on run keeps the athlete's size in the picture; running at angle θ to the image plane
     changes the depth Z by D sin θ while the athlete crosses D cos θ. With the athlete's size H
-    (stature in px, from the leg segments: thigh + shank = 0.491 stature), the crossing in
+    (stature in px, from thigh + shank + trunk = 0.779 stature), the crossing in
     statures is Δx / H, and the depth change in statures is Z ln(H_end / H_start) with
     Z = f / H (f the focal length in px, from ``assumed_hfov_deg``). θ = atan2(depth, across).
     The first and last fifths of the track where the legs are seen and the athlete's box is clear
     of the picture's edges are compared: the hip by its median, the size by the 90th percentile
-    of the leg length (a leg is at its full length in the picture only when straight and side-on;
-    the pose model shortens it more often than it lengthens it). With ``motion`` the hip is first
+    of the body length (segments are at their full length in the picture only when side-on; the
+    pose model shortens them more often than it lengthens them). With ``motion`` the hip is first
     mapped into the first frame and the size divided by the zoom.
 
     Parameters
@@ -565,8 +567,8 @@ def crossing_check(
     t_s : ndarray, shape (T,)
     hip_xy_px : ndarray, shape (T, 2)
         Mid-hip per frame (NaN where not seen).
-    leg_length_px : ndarray, shape (T,)
-        Thigh + shank length per frame (mean of the sides seen; NaN where not seen).
+    body_length_px : ndarray, shape (T,)
+        Thigh + shank + trunk length per frame (see :func:`body_length_px`; NaN where not seen).
     image_size_px : tuple of int
         (width, height) of the picture.
     boxes_xyxy_px : ndarray, shape (T, 4), optional
@@ -580,7 +582,7 @@ def crossing_check(
     s = settings or FootageSettings()
     t = np.asarray(t_s, dtype=float)
     hip = np.array(hip_xy_px, dtype=float)
-    leg = np.array(leg_length_px, dtype=float)
+    leg = np.array(body_length_px, dtype=float)
     if motion is not None and motion_frame_t_s is not None and len(motion_frame_t_s) >= 2:
         ok_m = np.all(np.isfinite(motion.to_first.reshape(len(motion_frame_t_s), -1)), axis=1)
         if ok_m.sum() >= 2:
@@ -607,8 +609,8 @@ def crossing_check(
         return nan
     n5 = max(3, ok.size // 5)
     first, last = ok[:n5], ok[-n5:]
-    h1 = float(np.percentile(leg[first], 90)) / LEG_TO_STATURE
-    h2 = float(np.percentile(leg[last], 90)) / LEG_TO_STATURE
+    h1 = float(np.percentile(leg[first], 90)) / BODY_TO_STATURE
+    h2 = float(np.percentile(leg[last], 90)) / BODY_TO_STATURE
     dx = float(np.median(hip[last, 0]) - np.median(hip[first, 0]))
     h_mean = 0.5 * (h1 + h2)
     focal_px = (width_px / 2.0) / math.tan(math.radians(s.assumed_hfov_deg) / 2.0)
@@ -943,6 +945,8 @@ class RunnersCheck:
         Where the measured runner started (NaN when unknown).
     chosen_by : str
         ``"speed"`` (the fastest, the nearer one on a tie) or ``"athlete_px"`` (the point given).
+    other_starts_xy_px : tuple of tuple of float
+        Where the other runners started (px), fastest first.
     sentence : str
     """
 
@@ -950,6 +954,7 @@ class RunnersCheck:
     n_runners: int
     measured_start_xy_px: tuple[float, float]
     chosen_by: str
+    other_starts_xy_px: tuple[tuple[float, float], ...] = ()
     sentence: str = ""
 
 
@@ -986,7 +991,8 @@ def runners_check(
         "--athlete-px X,Y (or athlete_px = [X, Y] in the clip's .toml) with a point on that "
         "runner at the start."
     )
-    return RunnersCheck(True, n, start, chosen_by, sentence)
+    starts = tuple(r.start_xy_px for r in others)
+    return RunnersCheck(True, n, start, chosen_by, starts, sentence)
 
 
 # --------------------------------------------------------------------------------------------
@@ -1040,13 +1046,14 @@ class FootageReport:
 
     def to_dict(self) -> dict[str, Any]:
         """The rep.json ``footage`` block."""
+        from .jsonutil import json_ready
 
         def block(check: Any, skip: tuple[str, ...] = ()) -> dict[str, Any]:
             out = {}
             for k, v in check.__dict__.items():
                 if k in skip:
                     continue
-                out[k] = list(v) if isinstance(v, tuple) else v
+                out[k] = json_ready(v)
             return out
 
         return {
@@ -1060,19 +1067,27 @@ class FootageReport:
         }
 
 
-def _leg_length_px(track: KeypointTrack) -> np.ndarray:
-    from .skeleton import ANKLE, HIP, KNEE, SIDES
+def body_length_px(track: KeypointTrack) -> np.ndarray:
+    """Thigh + shank + trunk length per frame (px): the legs' mean (of the sides seen) plus the
+    mid-hip to mid-shoulder distance; NaN where either is missing.
+
+    The sum changes less with posture than either part as the pose model sees it: in the crouched
+    start it finds the legs short and the trunk long (a block start's first fifth: legs 20% short,
+    trunk 25% long, the sum within 3% of the upright athlete's).
+    """
+    from .kinematics import hip_mid
+    from .skeleton import ANKLE, HIP, KNEE, KP, SIDES
 
     per_side = []
     for side in SIDES:
         hip, knee, ankle = track.point(HIP[side]), track.point(KNEE[side]), track.point(ANKLE[side])
         per_side.append(np.linalg.norm(hip - knee, axis=1) + np.linalg.norm(knee - ankle, axis=1))
-    with np.errstate(invalid="ignore"):
-        stacked = np.column_stack(per_side)
-        out = np.full(stacked.shape[0], np.nan)
-        ok = np.any(np.isfinite(stacked), axis=1)
-        out[ok] = np.nanmean(stacked[ok], axis=1)
-    return out
+    stacked = np.column_stack(per_side)
+    legs = np.full(stacked.shape[0], np.nan)
+    ok = np.any(np.isfinite(stacked), axis=1)
+    legs[ok] = np.nanmean(stacked[ok], axis=1)
+    shoulders = track.midpoint(KP.LEFT_SHOULDER, KP.RIGHT_SHOULDER)
+    return legs + np.linalg.norm(shoulders - hip_mid(track), axis=1)
 
 
 def footage_report(
@@ -1111,10 +1126,10 @@ def footage_report(
     xy = np.array(track_px.xy, dtype=float)
     xy[np.asarray(track_px.conf) < conf_threshold] = np.nan
     masked = track_px.with_xy(xy)
-    leg = _leg_length_px(masked)
+    leg = body_length_px(masked)
     finite_leg = leg[np.isfinite(leg)]
     height_px = (
-        float(np.percentile(finite_leg, 75)) / LEG_TO_STATURE if finite_leg.size else math.nan
+        float(np.percentile(finite_leg, 75)) / BODY_TO_STATURE if finite_leg.size else math.nan
     )
     motion = estimate_camera_motion(stats, boxes_xyxy_px, track_px.frame_index, s)
     camera = camera_motion_check(motion, height_px, s)

@@ -217,11 +217,11 @@ def test_accumulator_ignores_frames_seen_again_and_reduces_by_a_whole_factor():
 def test_side_on_run_passes_and_a_run_towards_the_camera_fires():
     t = np.arange(240) / 120.0
     hip = np.column_stack([100.0 + 300.0 * t, np.full(t.size, 300.0)])
-    leg = np.full(t.size, 0.491 * 150.0)
+    leg = np.full(t.size, 0.779 * 150.0)
     side = crossing_check(t, hip, leg, (1280, 720))
     assert not side.fired and side.angle_deg < 2.0
     # Towards the camera: the athlete doubles in size while crossing little.
-    grow = 0.491 * 150.0 * (1 + t / t[-1])
+    grow = 0.779 * 150.0 * (1 + t / t[-1])
     hip2 = np.column_stack([600.0 + 30.0 * t, np.full(t.size, 300.0)])
     towards = crossing_check(t, hip2, grow, (1280, 720))
     assert towards.fired and towards.angle_deg > 60.0
