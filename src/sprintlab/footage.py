@@ -93,6 +93,9 @@ class FootageSettings:
         Horizontal field of view assumed for the crossing angle (a phone's main camera, ~70°).
     min_crossing_travel_statures : float
         Below this much travel (statures, across plus in depth) the crossing angle is not judged.
+    min_crossing_size_change_pct : float
+        ... nor when the athlete's size changes by less than this (%): the pose model's body
+        length drifts by up to ~22% over a side-on run (a runner passing behind, the crouch).
     repeat_min_fraction : float
         Repeated frames are reported when more than this fraction of the counted frame pairs
         repeat (as in :func:`sprintlab.video.probe`).
@@ -124,6 +127,7 @@ class FootageSettings:
     max_crossing_angle_deg: float = 25.0
     assumed_hfov_deg: float = 70.0
     min_crossing_travel_statures: float = 1.0
+    min_crossing_size_change_pct: float = 30.0
     repeat_min_fraction: float = 0.05
     repeat_still_levels: float = 2.0
     repeat_still_relative: float = 0.25
@@ -556,6 +560,8 @@ def crossing_check(
     (stature in px, from thigh + shank + trunk = 0.779 stature), the crossing in
     statures is Δx / H, and the depth change in statures is Z ln(H_end / H_start) with
     Z = f / H (f the focal length in px, from ``assumed_hfov_deg``). θ = atan2(depth, across).
+    It fires when θ exceeds ``max_crossing_angle_deg`` and the size changes by more than
+    ``min_crossing_size_change_pct``.
     The first and last fifths of the track where the legs are seen and the athlete's box is clear
     of the picture's edges are compared: the hip by its median, the size by the 90th percentile
     of the body length (segments are at their full length in the picture only when side-on; the
@@ -620,7 +626,7 @@ def crossing_check(
     if across + depth < s.min_crossing_travel_statures:
         return replace(nan, size_change_pct=size_change, travel_across_statures=across)
     angle = math.degrees(math.atan2(depth, across))
-    fired = angle > s.max_crossing_angle_deg
+    fired = angle > s.max_crossing_angle_deg and abs(size_change) > s.min_crossing_size_change_pct
     sentence = ""
     if fired:
         way = "towards" if h2 > h1 else "away from"
@@ -917,6 +923,8 @@ class RunnerSeen:
         Centre of their box when first seen (full-resolution px).
     start_box_xyxy_px : tuple of float
         Their box when first seen.
+    start_t_s : float
+        When they were first seen (s from the first frame).
     speed_heights_per_s : float
         Sustained horizontal speed in box heights per second.
     median_height_px : float
@@ -927,6 +935,7 @@ class RunnerSeen:
 
     start_xy_px: tuple[float, float]
     start_box_xyxy_px: tuple[float, float, float, float]
+    start_t_s: float
     speed_heights_per_s: float
     median_height_px: float
     measured: bool
@@ -983,13 +992,14 @@ def runners_check(
                 words.append("nearer" if n == 2 else "nearest")
         how = f"the {' and '.join(words) or 'chosen one'} of {n} runners"
     other_txt = "; ".join(
-        f"x≈{r.start_xy_px[0]:.0f} px, y≈{r.start_xy_px[1]:.0f} px" for r in others
+        f"x≈{r.start_xy_px[0]:.0f} px, y≈{r.start_xy_px[1]:.0f} px at {r.start_t_s:.2f} s"
+        for r in others
     )
     sentence = (
         f"{n} people sprint in view; sprintlab measured {how}, {where} (the other"
-        f"{'s' if len(others) > 1 else ''} started at {other_txt}). To measure another, give "
+        f"{'s' if len(others) > 1 else ''} first seen at {other_txt}). To measure another, give "
         "--athlete-px X,Y (or athlete_px = [X, Y] in the clip's .toml) with a point on that "
-        "runner at the start."
+        "runner where it is first seen."
     )
     starts = tuple(r.start_xy_px for r in others)
     return RunnersCheck(True, n, start, chosen_by, starts, sentence)

@@ -597,25 +597,64 @@ def runners_in_view(
 
     A runner (see :func:`choose_athlete`) is another person when it is in view at the same time
     as the chosen, extended tracklet for at least ``min_shared_s`` with its box apart from the
-    athlete's (IoU below 0.3): pieces of the athlete's own track and duplicate boxes on the
-    athlete are not.
+    athlete's (IoU below 0.3), and is not a piece of another runner already counted (its boxes
+    on that runner's extended track, IoU 0.3 or more, at the times they share): pieces of one
+    person's track and duplicate boxes on a person count once. Faster runners are counted first.
+    When people cross, linking can hand a track from one to the other, so no more are reported
+    than the most runners seen apart at one time (boxes overlapping by IoU 0.3 or more are one).
     """
     out = [_runner_seen(chosen, choice.scores[choice.index], True)]
-    for k in choice.runners:
+    people = [chosen]
+    others = sorted(
+        (k for k in choice.runners if k != choice.index),
+        key=lambda k: -choice.scores[k].speed_px_per_s,
+    )
+    for k in others:
         tr = tracklets[k]
-        if k == choice.index:
+        if _same_person(tr, people[1:], settings):
             continue
         shared = (tr.t_s >= chosen.t_s[0]) & (tr.t_s <= chosen.t_s[-1])
         if not shared.any():
             continue
-        expected = expected_box(chosen, tr.t_s[shared], settings)
-        iou = np.array(
-            [box_iou(b, e)[0, 0] for b, e in zip(tr.boxes_xyxy_px[shared], expected, strict=True)]
-        )
+        iou = _iou_along(tr, chosen, shared, settings)
         apart_t = tr.t_s[shared][iou < 0.3]
         if apart_t.size >= 2 and apart_t[-1] - apart_t[0] >= min_shared_s - 1e-9:
             out.append(_runner_seen(tr, choice.scores[k], False))
-    return tuple(out)
+            people.append(extend_tracklet(tracklets, k, settings))
+    at_once = _most_runners_at_once([tracklets[k] for k in choice.runners] + [chosen], settings)
+    return tuple(out[: max(1, at_once)])
+
+
+def _most_runners_at_once(runners: Sequence[Tracklet], settings: TrackingSettings) -> int:
+    """Largest number of runner boxes apart from each other (IoU < 0.3) at one search time."""
+    times = np.unique(np.concatenate([tr.t_s for tr in runners]))
+    most = 0
+    for t in times:
+        boxes = [expected_box(tr, t, settings) for tr in runners if tr.t_s[0] <= t <= tr.t_s[-1]]
+        apart: list[np.ndarray] = []
+        for b in boxes:
+            if all(box_iou(b, other)[0, 0] < 0.3 for other in apart):
+                apart.append(b)
+        most = max(most, len(apart))
+    return most
+
+
+def _iou_along(
+    tr: Tracklet, other: Tracklet, at: np.ndarray, settings: TrackingSettings
+) -> np.ndarray:
+    """IoU of ``tr``'s boxes (where ``at``) with ``other``'s expected box at the same times."""
+    expected = expected_box(other, tr.t_s[at], settings)
+    return np.array(
+        [box_iou(b, e)[0, 0] for b, e in zip(tr.boxes_xyxy_px[at], expected, strict=True)]
+    )
+
+
+def _same_person(tr: Tracklet, people: Sequence[Tracklet], settings: TrackingSettings) -> bool:
+    for person in people:
+        shared = (tr.t_s >= person.t_s[0]) & (tr.t_s <= person.t_s[-1])
+        if shared.any() and np.median(_iou_along(tr, person, shared, settings)) >= 0.3:
+            return True
+    return False
 
 
 def _runner_seen(tracklet: Tracklet, score: RunScore, measured: bool) -> RunnerSeen:
@@ -625,6 +664,7 @@ def _runner_seen(tracklet: Tracklet, score: RunScore, measured: bool) -> RunnerS
     return RunnerSeen(
         start_xy_px=(float(centre[0]), float(centre[1])),
         start_box_xyxy_px=(float(box[0]), float(box[1]), float(box[2]), float(box[3])),
+        start_t_s=float(tracklet.t_s[0]),
         speed_heights_per_s=score.speed_px_per_s / height if height > 0 else float("nan"),
         median_height_px=height,
         measured=measured,

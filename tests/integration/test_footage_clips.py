@@ -142,7 +142,12 @@ def test_hand_held_real_clips_move(name):
 @pytest.fixture(scope="module")
 def two_runners(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("two_runners")
-    return render_small(out, "two", duration_s=2.0, decoys=("runner",)).video_path
+    # A wider view (10 m away, from 6.7 m behind the start line), so that both runners are in
+    # full view from the first frame: the other runner starts 4 m behind the athlete.
+    clip = render_small(
+        out, "two", duration_s=2.0, decoys=("runner",), distance_m=10.0, look_at_x_m=2.0
+    )
+    return clip.video_path
 
 
 @pytest.mark.model

@@ -236,7 +236,7 @@ def test_side_on_run_passes_and_a_run_towards_the_camera_fires():
 
 
 def _runner(x: float, measured: bool, speed: float = 5.0, h: float = 150.0) -> RunnerSeen:
-    return RunnerSeen((x, 400.0), (x - 40, 325.0, x + 40, 475.0), speed, h, measured)
+    return RunnerSeen((x, 400.0), (x - 40, 325.0, x + 40, 475.0), 0.1, speed, h, measured)
 
 
 def test_two_runners_name_the_measured_one_and_how_to_choose():
