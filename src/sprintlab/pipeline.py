@@ -575,9 +575,10 @@ def footage_checks(
     """Run the footage checks on what the pose passes gathered.
 
     Returns the :class:`~sprintlab.footage.FootageReport`, the athlete's pixel track to analyse
-    (without repeated frames, re-timed at the original rate, when frames repeat in a regular
-    pattern) and the input warnings (the probe's and the tracker's, then the checks' sentences;
-    the probe's sampled repeated-frame warning gives way to the check's over every frame).
+    (without repeated or blended frames, re-timed at the original rate, when they follow a
+    regular pattern) and the input warnings (the probe's and the tracker's, then the checks'
+    sentences; the probe's sampled repeated-frame warning gives way to the check's over every
+    frame).
     """
     from .footage import distinct_frames, footage_report, superseded_by
 
@@ -593,7 +594,7 @@ def footage_checks(
     )
     probe_warnings = [w for w in meta.warnings if not superseded_by(w, report)]
     warns = [*probe_warnings, *athlete.warnings, *report.sentences]
-    return report, distinct_frames(athlete.track, report.repeats), warns
+    return report, distinct_frames(athlete.track, report.timing_check), warns
 
 
 def apply_footage_report(result: RepResult, report: Any) -> RepResult:

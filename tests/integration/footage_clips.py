@@ -3,6 +3,7 @@ with frames repeated or brightness modulated (the project's H.264 writer)."""
 
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
 
 import numpy as np
@@ -71,6 +72,17 @@ def pulldown(frames: list[np.ndarray], every: int = 4) -> list[np.ndarray]:
         out.append(image)
         if i % every == every - 1:
             out.append(image)
+    return out
+
+
+def blend_up(frames: list[np.ndarray]) -> list[np.ndarray]:
+    """Double the rate by inserting the average of each two neighbours between them."""
+    out: list[np.ndarray] = []
+    for a, b in itertools.pairwise(frames):
+        out.append(a)
+        mean = (a.astype(np.uint16) + b.astype(np.uint16) + 1) // 2
+        out.append(mean.astype(np.uint8))
+    out.append(frames[-1])
     return out
 
 

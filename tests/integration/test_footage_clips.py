@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from footage_clips import flicker, frames_of, pulldown, render_small, write_clip
+from footage_clips import blend_up, flicker, frames_of, pulldown, render_small, write_clip
 
 from sprintlab.footage import FootageAccumulator, FootageReport, footage_report
 from sprintlab.track import KeypointTrack
@@ -28,6 +28,7 @@ def clips(tmp_path_factory) -> dict[str, Path]:
     out = tmp_path_factory.mktemp("footage_clips")
     c24 = render_small(out, "r24", fps=24.0, duration_s=2.0)
     c240 = render_small(out, "clean240", fps=240.0, duration_s=1.0)
+    c30 = render_small(out, "r30", fps=30.0, duration_s=1.5)
     return {
         "clean": render_small(out, "clean").video_path,
         "clean240": c240.video_path,
@@ -35,6 +36,7 @@ def clips(tmp_path_factory) -> dict[str, Path]:
         "pan": render_small(out, "pan", pan_follow=True).video_path,
         "towards": render_small(out, "towards", pan_deg=60.0, distance_m=6.0).video_path,
         "pulldown": write_clip(out / "pulldown.mp4", pulldown(frames_of(c24.video_path)), 30.0),
+        "blended": write_clip(out / "blended.mp4", blend_up(frames_of(c30.video_path)), 60.0),
         "flicker": write_clip(out / "flicker.mp4", flicker(frames_of(c240.video_path)), 240.0),
     }
 
@@ -73,6 +75,7 @@ FIRES = {
     "pan": "camera",
     "towards": "crossing",
     "pulldown": "repeats",
+    "blended": "blends",
     "flicker": "flicker",
 }
 
@@ -82,7 +85,7 @@ def test_each_check_fires_on_its_clip_only(reports, name):
     report = reports[name]
     fired = {
         check
-        for check in ("camera", "crossing", "repeats", "flicker", "runners")
+        for check in ("camera", "crossing", "repeats", "blends", "flicker", "runners")
         if getattr(report, check).fired
     }
     assert fired == ({FIRES[name]} if name in FIRES else set())
@@ -112,6 +115,13 @@ def test_pulldown_is_found_with_its_pattern(reports):
     assert rep.regular and rep.period_frames == 5
     assert rep.distinct_fps == pytest.approx(24.0)
     assert reports["pulldown"].timing_reason is None  # re-timed, not withheld
+
+
+def test_blended_frames_are_found_with_their_pattern(reports):
+    blends = reports["blended"].blends
+    assert blends.regular and blends.period_frames == 2
+    assert blends.distinct_fps == pytest.approx(30.0)
+    assert reports["blended"].timing_check is blends
 
 
 def test_flicker_at_the_nyquist_rate(reports):

@@ -14,6 +14,7 @@ from sprintlab.footage import (
     FootageAccumulator,
     FootageStats,
     RunnerSeen,
+    blend_check,
     camera_motion_check,
     crossing_check,
     distinct_frames,
@@ -30,14 +31,23 @@ from sprintlab.track import KeypointTrack
 from sprintlab.tracking import Tracklet, choose_athlete, runners_in_view
 
 
-def _stats(diff=None, bright=None, images=None, fps=30.0, scale=1.0) -> FootageStats:
-    n = len(diff) if diff is not None else len(bright) if bright is not None else len(images)
+def _stats(
+    diff=None, bright=None, images=None, fps=30.0, scale=1.0, residual=None, span=None
+) -> FootageStats:
+    given = [x for x in (diff, bright, images, residual) if x is not None]
+    n = len(given[0])
     index = np.arange(n)
+
+    def levels(x, default):
+        return np.asarray(x if x is not None else np.full(n, default), float)
+
     return FootageStats(
         frame_index=index,
         t_s=index / fps,
-        diff_prev_levels=np.asarray(diff if diff is not None else np.full(n, np.nan), float),
-        brightness_levels=np.asarray(bright if bright is not None else np.full(n, 100.0), float),
+        diff_prev_levels=levels(diff, np.nan),
+        brightness_levels=levels(bright, 100.0),
+        blend_residual_levels=levels(residual, np.nan),
+        blend_span_levels=levels(span, np.nan),
         motion_frame_index=index if images is not None else np.zeros(0, np.int64),
         motion_images=np.asarray(images) if images is not None else np.zeros((0, 1, 1), np.uint8),
         scale=scale,
@@ -108,6 +118,30 @@ def test_irregular_repeats_withhold_timing():
     assert check.fired and not check.regular
     assert "left empty" in check.sentence
     assert math.isnan(check.distinct_fps)
+
+
+# ---- blended frames ---------------------------------------------------------------------------
+
+
+def test_every_other_frame_blended_is_found():
+    rng = np.random.default_rng(2)
+    span = 30.0 + rng.normal(0, 2, 120)
+    residual = 0.5 * span + rng.normal(0, 1, 120)  # real frames: half the change across them
+    residual[1::2] = 0.5  # blends: the average of their neighbours, up to coding noise
+    check = blend_check(_stats(residual=residual, span=span, fps=60.0))
+    assert check.fired and (check.period_frames, check.blend_phases) == (2, (1,))
+    assert check.distinct_fps == pytest.approx(30.0)
+    assert "blends of their neighbours" in check.sentence
+
+
+def test_sub_pixel_motion_that_looks_blended_everywhere_is_not_reported():
+    rng = np.random.default_rng(4)
+    span = 12.0 + rng.normal(0, 1, 200)
+    residual = 0.03 * span  # at 240 fps every frame is nearly its neighbours' average
+    assert not blend_check(_stats(residual=residual, span=span, fps=240.0)).fired
+    residual = 0.5 * span
+    residual[rng.choice(200, 15, replace=False)] = 0.2  # scattered, in no pattern
+    assert not blend_check(_stats(residual=residual, span=span, fps=240.0)).fired
 
 
 # ---- flicker ----------------------------------------------------------------------------------
