@@ -592,10 +592,13 @@ def runners_in_view(
     chosen: Tracklet,
     settings: TrackingSettings = TrackingSettings(),
     min_shared_s: float = 0.2,
+    min_sprint_heights_per_s: float = 2.0,
 ) -> tuple[RunnerSeen, ...]:
-    """The athlete and the other people running at the same time, each with where they started.
+    """The athlete and the other people sprinting at the same time, each with where they started.
 
-    A runner (see :func:`choose_athlete`) is another person when it is in view at the same time
+    Another person counts when they are a runner (see :func:`choose_athlete`) as fast as
+    ``min_sprint_heights_per_s`` box heights per second (a walker covers about 0.8, a jogger
+    about 1.9, a sprinter 3–5 out of the blocks), in view at the same time
     as the chosen, extended tracklet for at least ``min_shared_s`` with its box apart from the
     athlete's (IoU below 0.3), and is not a piece of another runner already counted (its boxes
     on that runner's extended track, IoU 0.3 or more, at the times they share): pieces of one
@@ -606,7 +609,13 @@ def runners_in_view(
     out = [_runner_seen(chosen, choice.scores[choice.index], True)]
     people = [chosen]
     others = sorted(
-        (k for k in choice.runners if k != choice.index),
+        (
+            k
+            for k in choice.runners
+            if k != choice.index
+            and choice.scores[k].speed_px_per_s
+            >= min_sprint_heights_per_s * tracklets[k].median_height_px
+        ),
         key=lambda k: -choice.scores[k].speed_px_per_s,
     )
     for k in others:
@@ -621,7 +630,7 @@ def runners_in_view(
         if apart_t.size >= 2 and apart_t[-1] - apart_t[0] >= min_shared_s - 1e-9:
             out.append(_runner_seen(tr, choice.scores[k], False))
             people.append(extend_tracklet(tracklets, k, settings))
-    at_once = _most_runners_at_once([tracklets[k] for k in choice.runners] + [chosen], settings)
+    at_once = _most_runners_at_once([tracklets[k] for k in others] + [chosen], settings)
     return tuple(out[: max(1, at_once)])
 
 

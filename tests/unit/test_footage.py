@@ -300,6 +300,14 @@ def test_athlete_px_chooses_the_runner_nearest_the_point():
     assert len(seen) == 2 and seen[0].measured and seen[0].start_xy_px[0] == pytest.approx(150.0)
 
 
+def test_a_walker_is_not_a_second_sprinter():
+    athlete, walker = _run_tracklet(200.0, 700.0), _run_tracklet(1200.0, -120.0, y=300.0)
+    tracklets = [athlete, walker]
+    choice = choose_athlete(tracklets)
+    assert set(choice.runners) == {0, 1}  # both move steadily enough to be candidates
+    assert len(runners_in_view(tracklets, choice, athlete)) == 1
+
+
 def test_a_duplicate_box_on_the_athlete_is_not_a_second_runner():
     athlete = _run_tracklet(200.0, 700.0)
     duplicate = Tracklet(
