@@ -86,6 +86,11 @@ class FootageSettings:
         The camera zooms when the picture's scale changes by more than this (%).
     max_rotation_deg : float
         The camera turns (rolls) when the picture rotates by more than this (degrees).
+
+        The three camera thresholds come from measurement: rendered tripod clips gave at most
+        0.4 px, 0.1% and 0.03° (encoder and sensor noise), a real tripod clip (the Sports2D demo)
+        0.4 px, 0.09% and 0.02°, and twelve hand-held phone clips 8–82 px, 0.2–2.3% and
+        0.12–1.26° (each fired by at least one of the three).
     min_motion_inliers : int
         Background features that must agree on a motion for it to count as measured.
     max_crossing_angle_deg : float
@@ -541,8 +546,6 @@ def camera_motion_check(
             "distances and the velocity curve are left empty. Film from a tripod that does not "
             "move."
         )
-    elif share < 0.5:
-        sentence = ""
     return CameraMotionCheck(
         fired, trans, rel, zoom, rot, share, thr, s.max_zoom_pct, s.max_rotation_deg, sentence
     )

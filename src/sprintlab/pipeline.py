@@ -11,7 +11,7 @@ import os
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -38,6 +38,11 @@ from .results import RepResult, write_rep_folder
 from .skeleton import ANKLE, HIP, KNEE, KP, SIDES
 from .steps import build_steps
 from .track import KeypointTrack
+
+if TYPE_CHECKING:
+    from .footage import FootageAccumulator, FootageReport
+    from .tracking import AthleteTrack
+    from .video import VideoMeta
 
 Progress = Callable[[str, float], None]
 
@@ -566,12 +571,12 @@ def analyze_clip(
 
 
 def footage_checks(
-    footage: Any,
-    athlete: Any,
-    meta: Any,
+    footage: FootageAccumulator,
+    athlete: AthleteTrack,
+    meta: VideoMeta,
     athlete_px: tuple[float, float] | None,
     settings: AnalysisSettings | None,
-) -> tuple[Any, KeypointTrack, list[str]]:
+) -> tuple[FootageReport, KeypointTrack, list[str]]:
     """Run the footage checks on what the pose passes gathered.
 
     Returns the :class:`~sprintlab.footage.FootageReport`, the athlete's pixel track to analyse
@@ -597,7 +602,7 @@ def footage_checks(
     return report, distinct_frames(athlete.track, report.timing_check), warns
 
 
-def apply_footage_report(result: RepResult, report: Any) -> RepResult:
+def apply_footage_report(result: RepResult, report: FootageReport) -> RepResult:
     """Put the footage report into the rep (``footage``) and withhold what it makes unreliable."""
     from .footage import withhold_outputs
 

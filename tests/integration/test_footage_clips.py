@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 from footage_clips import blend_up, flicker, frames_of, pulldown, render_small, write_clip
 
-from sprintlab.footage import FootageAccumulator, FootageReport, footage_report
+from sprintlab.footage import FootageAccumulator, FootageReport, footage_report, superseded_by
 from sprintlab.track import KeypointTrack
 from sprintlab.video import iter_frames, probe
 
@@ -115,6 +115,14 @@ def test_pulldown_is_found_with_its_pattern(reports):
     assert rep.regular and rep.period_frames == 5
     assert rep.distinct_fps == pytest.approx(24.0)
     assert reports["pulldown"].timing_reason is None  # re-timed, not withheld
+
+
+def test_the_check_over_every_frame_replaces_the_probes_sampled_warning(clips, reports):
+    probe_warnings = probe(clips["pulldown"]).warnings
+    sampled = [w for w in probe_warnings if "repeat the previous one" in w]
+    assert len(sampled) == 1  # the probe sees it too, from ~80 frames
+    assert superseded_by(sampled[0], reports["pulldown"])
+    assert not any(superseded_by(w, reports["clean"]) for w in probe_warnings)
 
 
 def test_blended_frames_are_found_with_their_pattern(reports):
