@@ -211,10 +211,12 @@ class FootageStats:
 
 
 def _p999(diff: np.ndarray) -> float:
-    """99.9th percentile of an absolute-difference image (grey levels)."""
-    d = diff.ravel()
-    k = int(0.999 * (d.size - 1))
-    return float(np.partition(d, k)[k])
+    """99.9th percentile of a uint8 absolute-difference image (grey levels): the (k+1)-th
+    smallest value with k = int(0.999 (n − 1)), read from the histogram (as ``np.partition``
+    would give it, ~10x faster)."""
+    hist = cv2.calcHist([diff], [0], None, [256], [0, 256]).ravel()
+    k = int(0.999 * (diff.size - 1))
+    return float(np.searchsorted(np.cumsum(hist), k + 1))
 
 
 class FootageAccumulator:
@@ -256,14 +258,14 @@ class FootageAccumulator:
         h, w = image_bgr.shape[:2]
         # A whole reduction factor keeps OpenCV's area resize on its fast path (~4x faster than
         # an arbitrary factor); the few pixels past a multiple of it are left out.
+        # Grey first: resizing one channel costs about half of resizing three.
         k = max(1, math.ceil(w / self.settings.stats_width_px))
-        small = image_bgr
+        grey = cv2.cvtColor(image_bgr, cv2.COLOR_BGR2GRAY) if image_bgr.ndim == 3 else image_bgr
         if k > 1:
             out_w, out_h = w // k, max(1, h // k)
-            small = cv2.resize(
-                image_bgr[: out_h * k, : out_w * k], (out_w, out_h), interpolation=cv2.INTER_AREA
+            grey = cv2.resize(
+                grey[: out_h * k, : out_w * k], (out_w, out_h), interpolation=cv2.INTER_AREA
             )
-        grey = cv2.cvtColor(small, cv2.COLOR_BGR2GRAY) if small.ndim == 3 else small
         self._scale = 1.0 / k
         contiguous = bool(self._index) and index == self._index[-1] + 1
         if self._prev is not None and contiguous and self._prev.shape == grey.shape:
