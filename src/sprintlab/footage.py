@@ -95,6 +95,8 @@ class FootageSettings:
         0.12–1.26° (each fired by at least one of the three).
     min_motion_inliers : int
         Background features that must agree on a motion for it to count as measured.
+    min_measured_share : float
+        When the motion is measured on fewer of the kept frames than this, a note says so.
     max_crossing_angle_deg : float
         The athlete does not run across the view when the run is more than this far from the
         image plane (0 = straight across, 90 = straight towards or away from the camera).
@@ -138,6 +140,7 @@ class FootageSettings:
     max_zoom_pct: float = 1.0
     max_rotation_deg: float = 0.3
     min_motion_inliers: int = 20
+    min_measured_share: float = 0.5
     max_crossing_angle_deg: float = 25.0
     assumed_hfov_deg: float = 70.0
     min_crossing_travel_statures: float = 1.0
@@ -489,7 +492,8 @@ class CameraMotionCheck:
         ``max_translation_to_height`` × athlete height).
     threshold_zoom_pct, threshold_rotation_deg : float
     sentence : str
-        Empty when not fired.
+        The warning when fired; a note when the motion could be measured on too few frames
+        (``measured_share`` below ``min_measured_share``); empty otherwise.
     """
 
     fired: bool
@@ -549,6 +553,13 @@ def camera_motion_check(
             "do not map to the same metres throughout; step lengths, splits, foot-to-hip "
             "distances and the velocity curve are left empty. Film from a tripod that does not "
             "move."
+        )
+    elif share < s.min_measured_share:
+        # Silence must not mean "steady" when the background gave too little to measure.
+        sentence = (
+            f"Whether the camera moves could not be measured on {1 - share:.0%} of the frames "
+            "(too few background details that the athlete does not cover); the numbers assume "
+            "a camera on a tripod."
         )
     return CameraMotionCheck(
         fired, trans, rel, zoom, rot, share, thr, s.max_zoom_pct, s.max_rotation_deg, sentence
@@ -1186,9 +1197,10 @@ class FootageReport:
 
     @property
     def sentences(self) -> list[str]:
-        """The warnings of the checks that fired."""
+        """The warnings of the checks that fired, and the note when the camera's motion could not
+        be measured."""
         checks = (self.camera, self.crossing, self.repeats, self.blends, self.flicker, self.runners)
-        return [c.sentence for c in checks if c.fired and c.sentence]
+        return [c.sentence for c in checks if c.sentence]
 
     @property
     def distances_reason(self) -> str | None:

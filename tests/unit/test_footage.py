@@ -232,6 +232,13 @@ def test_a_still_camera_with_a_runner_is_silent():
     assert check.translation_px < 0.5 and check.zoom_pct < 0.1
 
 
+def test_a_featureless_background_says_the_motion_could_not_be_measured():
+    flat = [np.full((180, 320), 90, np.uint8) for _ in range(10)]
+    check = camera_motion_check(estimate_camera_motion(_stats(images=flat)), 160.0)
+    assert not check.fired and check.measured_share == pytest.approx(0.1)  # the first frame only
+    assert check.sentence.startswith("Whether the camera moves could not be measured on 90%")
+
+
 def test_accumulator_ignores_frames_seen_again_and_reduces_by_a_whole_factor():
     acc = FootageAccumulator(240.0)
     img = np.zeros((1080, 1920, 3), np.uint8)
