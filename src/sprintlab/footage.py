@@ -437,20 +437,21 @@ def estimate_camera_motion(
 
     if m_count:
         to_first[0] = np.eye(3)[:2]
-        ref, ref_to_first = 0, np.eye(3)
+        ref, ref_to_first, last_ok = 0, np.eye(3), 0
         pts = features(0)
         for i in range(1, m_count):
             m, n = _track_to(imgs[ref], pts, imgs[i])
-            if (m is None or n < s.min_motion_inliers) and ref != i - 1:
-                prev = to_first[i - 1]
-                if np.all(np.isfinite(prev)):
-                    ref, ref_to_first = i - 1, _similarity(prev)
-                    pts = features(ref)
-                    m, n = _track_to(imgs[ref], pts, imgs[i])
+            if (m is None or n < s.min_motion_inliers) and ref != last_ok:
+                # Re-anchor on the latest frame whose motion is known (a frame that could not
+                # be measured, e.g. blurred by a jerk, does not break the chain).
+                ref, ref_to_first = last_ok, _similarity(to_first[last_ok])
+                pts = features(ref)
+                m, n = _track_to(imgs[ref], pts, imgs[i])
             if m is None or n < s.min_motion_inliers:
                 continue
             to_first[i] = (ref_to_first @ _similarity(m))[:2]
             inliers[i] = n
+            last_ok = i
     # Back to full-resolution pixels: T_full = S^-1 T S with S = diag(k, k).
     full = to_first.copy()
     full[:, :, 2] /= k_scale

@@ -217,6 +217,15 @@ def test_camera_motion_recovers_a_known_shift_zoom_and_turn():
     assert check.translation_px > check.threshold_translation_px
 
 
+def test_one_unmeasurable_frame_does_not_break_the_chain():
+    base = _texture(seed=3)
+    images = [_warped(base, 20.0 * k, 0.0, 1.0, 0.0) for k in range(12)]  # chained: 220 px
+    images[5] = np.full_like(base, 90)  # a blank frame (a jerk blurs everything)
+    motion = estimate_camera_motion(_stats(images=images, scale=0.5))
+    assert np.all(np.isnan(motion.shift_px[5]))
+    assert motion.shift_px[11] == pytest.approx([-2.0 * 20.0 * 11, 0.0], abs=1.5)
+
+
 def test_a_still_camera_with_a_runner_is_silent():
     base = _texture(seed=2)
     rng = np.random.default_rng(5)
