@@ -151,12 +151,16 @@ class CalibrationInput:
         The athlete's standing height in metres, if known.
     run_direction : {"auto", "left_to_right", "right_to_left"}
         Running direction in the image; "auto" lets the markers or the motion decide.
+    athlete_px : tuple of float or None
+        An image point (x, y in px) on the athlete at the start: when several people sprint,
+        the one nearest it is measured.
     """
 
     markers: tuple[Marker, ...] = ()
     capture_fps: float | None = None
     athlete_height_m: float | None = None
     run_direction: str = "auto"
+    athlete_px: tuple[float, float] | None = None
 
     def __post_init__(self) -> None:
         markers = tuple(self.markers)
@@ -176,11 +180,39 @@ class CalibrationInput:
                 f"athlete_height_m = {self.athlete_height_m:g} is not a person's height: "
                 "give the standing height in metres, e.g. 1.85."
             )
+        if self.athlete_px is not None:
+            object.__setattr__(self, "athlete_px", parse_athlete_px(self.athlete_px))
         if self.run_direction not in RUN_DIRECTIONS:
             raise CalibrationError(
                 f"run_direction must be one of {', '.join(RUN_DIRECTIONS)}, "
                 f"got {self.run_direction!r}."
             )
+
+
+def parse_athlete_px(value: object) -> tuple[float, float]:
+    """An image point from ``"X,Y"`` text or a pair of numbers; finite and not negative.
+
+    Raises
+    ------
+    CalibrationError
+        When it is not two such numbers.
+    """
+    parts: list[object]
+    if isinstance(value, str):
+        parts = [p.strip() for p in value.split(",")]
+    elif isinstance(value, list | tuple):
+        parts = list(value)
+    else:
+        parts = []
+    try:
+        xy = tuple(float(p) for p in parts)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        xy = ()
+    if len(xy) != 2 or not all(math.isfinite(v) and v >= 0 for v in xy):
+        raise CalibrationError(
+            f"athlete_px must be an image point X,Y in pixels (e.g. 812,540), got {value!r}."
+        )
+    return (xy[0], xy[1])
 
 
 _TOP_LEVEL_KEYS = {
@@ -191,6 +223,7 @@ _TOP_LEVEL_KEYS = {
     "notes",
     "truth",
     "camera",
+    "athlete_px",
 }
 _MARKER_KEYS = {"image_px", "track_m", "lateral_m"}
 
@@ -264,6 +297,7 @@ def load_sidecar(path: str | Path) -> CalibrationInput:
         capture_fps = 240                # optional
         athlete_height_m = 1.85          # optional
         run_direction = "auto"           # optional: auto | left_to_right | right_to_left
+        athlete_px = [812.0, 540.0]      # optional: a point on the athlete at the start
         [[marker]]
         image_px = [412.0, 880.5]        # pixel position on the ground (x right, y down)
         track_m = 0.0                    # metres from the start line along the lane
@@ -332,6 +366,7 @@ def load_sidecar(path: str | Path) -> CalibrationInput:
             capture_fps=number_or_none("capture_fps"),
             athlete_height_m=number_or_none("athlete_height_m"),
             run_direction=run_direction,
+            athlete_px=data.get("athlete_px"),
         )
     except CalibrationError as exc:
         raise CalibrationError(f"In {name}: {exc}") from None

@@ -179,15 +179,28 @@ def analyze(
     ] = None,
     backend: BackendOption = None,
     config: ConfigOption = None,
+    athlete_px: Annotated[
+        str | None,
+        typer.Option(
+            "--athlete-px",
+            help="X,Y: a point (px) on the athlete at the start; when several people sprint, "
+            "the one nearest it is measured.",
+        ),
+    ] = None,
 ) -> None:
     """Analyse one clip: writes OUT/<rep_id>/ (rep.json, steps.csv, series.csv, keypoints.npz,
     overlay.mp4) and prints the step table."""
     from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 
+    from .calibration import parse_athlete_px
     from .pipeline import ClipOptions, analyze_clip
     from .results import load_rep_json
 
     cfg = _load_config(config)
+    try:
+        point = None if athlete_px is None else parse_athlete_px(athlete_px)
+    except SprintlabError as err:
+        _fail(err)
     opts = ClipOptions(
         capture_fps=capture_fps,
         calib_path=calib,
@@ -196,6 +209,7 @@ def analyze(
         model_path=model,
         overlay=overlay,
         backend=backend,
+        athlete_px=point,
     )
     try:
         from .pose.backends import requested_backend

@@ -11,7 +11,7 @@ import os
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -48,6 +48,11 @@ from .start import body_seen, check_start, withheld_start_warning
 from .steps import build_steps
 from .track import KeypointTrack
 from .tracking import TrackingSettings
+
+if TYPE_CHECKING:
+    from .footage import FootageAccumulator, FootageReport
+    from .tracking import AthleteTrack
+    from .video import VideoMeta
 
 Progress = Callable[[str, float], None]
 
@@ -465,6 +470,7 @@ class ClipOptions:
     rep_id: str | None = None
     position: str | None = None
     backend: str | None = None
+    athlete_px: tuple[float, float] | None = None
 
 
 def _video_block(meta: Any) -> dict[str, Any]:
@@ -538,6 +544,7 @@ def analyze_clip(
     result : RepResult
     rep_dir : Path
     """
+    from .footage import FootageAccumulator
     from .pose.backends import load_pose_estimator
     from .prefetch import prefetch
     from .tracking import track_athlete
@@ -554,18 +561,29 @@ def analyze_clip(
     if progress:
         progress("pose", 0.0)
 
+    footage = FootageAccumulator(meta.capture_fps)
+    athlete_px = opts.athlete_px or (calib_input.athlete_px if calib_input else None)
+
     def frames(step: int):
-        # Decoding runs a few frames ahead in its own thread while the model works.
-        for f in prefetch(iter_frames(meta, step=step)):
+        # Decoding runs a few frames ahead in its own thread while the model works; the footage
+        # statistics are gathered there too, on the every-frame pass.
+        source = iter_frames(meta, step=step)
+        for f in prefetch(footage.tap(source) if step == 1 else source):
             yield f.index, f.t_s, f.image
 
     track_settings = tracking or TrackingSettings()
     athlete = track_athlete(
-        frames, meta.n_frames, meta.capture_fps, est, settings=track_settings, progress=progress
+        frames,
+        meta.n_frames,
+        meta.capture_fps,
+        est,
+        settings=track_settings,
+        progress=progress,
+        athlete_px=athlete_px,
     )
     if progress:
         progress("analysis", 0.0)
-    raw = athlete.track
+    report, raw, input_warnings = footage_checks(footage, athlete, meta, athlete_px, settings)
     if calib is None:
         calib = resolve_calibration(calib_input, raw, size, opts.athlete_height_m)
     height = opts.athlete_height_m or (calib_input.athlete_height_m if calib_input else None)
@@ -578,11 +596,12 @@ def analyze_clip(
         stature_m=height,
         mass_kg=opts.mass_kg,
         settings=settings,
-        warnings=[*meta.warnings, *athlete.warnings],
+        warnings=input_warnings,
         position=opts.position,
     )
+    result = apply_footage_report(result, report)
     result.extra["calibration_input"] = _calibration_input_dict(calib_input, opts.athlete_height_m)
-    result.extra["input_warnings"] = [*meta.warnings, *athlete.warnings]
+    result.extra["input_warnings"] = input_warnings
     result.extra["tracking"] = {
         "detected_fraction": athlete.detected_fraction,
         # Frames found only by going back from where the track took hold (the set position).
@@ -615,6 +634,49 @@ def _weights_file(estimator: Any) -> Path | None:
     """The weights file an injected estimator was loaded from, when it says so (else None)."""
     path = getattr(estimator, "model_path", None)
     return Path(path) if path is not None and Path(path).is_file() else None
+
+
+def footage_checks(
+    footage: FootageAccumulator,
+    athlete: AthleteTrack,
+    meta: VideoMeta,
+    athlete_px: tuple[float, float] | None,
+    settings: AnalysisSettings | None,
+) -> tuple[FootageReport, KeypointTrack, list[str]]:
+    """Run the footage checks on what the pose passes gathered.
+
+    Returns the :class:`~sprintlab.footage.FootageReport`, the athlete's pixel track to analyse
+    (without repeated or blended frames, re-timed at the original rate, when they follow a
+    regular pattern) and the input warnings (the probe's and the tracker's, then the checks'
+    sentences; the probe's sampled repeated-frame warning gives way to the check's over every
+    frame).
+    """
+    from .footage import distinct_frames, footage_report, superseded_by
+
+    s = settings or AnalysisSettings()
+    report = footage_report(
+        footage.stats(),
+        athlete.track,
+        athlete.boxes_xyxy_px,
+        (meta.width_px, meta.height_px),
+        runners=athlete.runners,
+        athlete_px=athlete_px,
+        conf_threshold=s.filter.conf_threshold,
+    )
+    probe_warnings = [w for w in meta.warnings if not superseded_by(w, report)]
+    warns = [*probe_warnings, *athlete.warnings, *report.sentences]
+    return report, distinct_frames(athlete.track, report.timing_check), warns
+
+
+def apply_footage_report(result: RepResult, report: FootageReport) -> RepResult:
+    """Put the footage report into the rep (``footage``) and withhold what it makes unreliable."""
+    from .footage import withhold_outputs
+
+    out = withhold_outputs(
+        result, distances_reason=report.distances_reason, timing_reason=report.timing_reason
+    )
+    out.extra["footage"] = report.to_dict()
+    return out
 
 
 def _calibration_input_dict(
@@ -673,6 +735,15 @@ def reanalyze_rep(
         warnings=input_warnings,
         position=(doc.get("profile") or {}).get("position"),
     )
+    footage = doc.get("footage")
+    if footage:
+        from .footage import withhold_outputs
+
+        withheld = footage.get("withheld") or {}
+        result = withhold_outputs(
+            result, distances_reason=withheld.get("distances"), timing_reason=withheld.get("timing")
+        )
+        result.extra["footage"] = footage
     result.extra["calibration_input"] = ci
     result.extra["input_warnings"] = input_warnings
     if "pose_engine" in doc:

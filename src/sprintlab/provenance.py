@@ -57,6 +57,7 @@ ANALYSIS_SOURCES: tuple[str, ...] = (
 """Files (relative to the ``sprintlab`` package) whose content makes the analysis part."""
 
 POSE_SOURCES: tuple[str, ...] = (
+    "footage.py",
     "pose/base.py",
     "pose/yolo.py",
     "prefetch.py",

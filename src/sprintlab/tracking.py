@@ -37,6 +37,7 @@ import numpy as np
 from scipy.optimize import linear_sum_assignment
 
 from .errors import NoAthleteError, VideoError
+from .footage import RunnerSeen
 from .pose.base import PoseDetections, PoseEstimator, clip_roi, predict_crop
 from .skeleton import N_KEYPOINTS
 from .track import KeypointTrack
@@ -544,6 +545,8 @@ class AthleteChoice:
     scores : tuple of RunScore
         Score of every tracklet, in list order.
     warnings : tuple of str
+    runners : tuple of int
+        Indices of the tracklets that run (see :func:`choose_athlete`).
     """
 
     index: int
@@ -551,10 +554,13 @@ class AthleteChoice:
     n_candidates: int
     scores: tuple[RunScore, ...]
     warnings: tuple[str, ...] = ()
+    runners: tuple[int, ...] = ()
 
 
 def choose_athlete(
-    tracklets: Sequence[Tracklet], settings: TrackingSettings = TrackingSettings()
+    tracklets: Sequence[Tracklet],
+    settings: TrackingSettings = TrackingSettings(),
+    athlete_px: tuple[float, float] | None = None,
 ) -> AthleteChoice:
     """Choose the athlete among tracklets: the person who runs fastest, sustained.
 
@@ -563,6 +569,10 @@ def choose_athlete(
     within ``tie_tolerance`` of the best speed are tied and the one with the taller median box
     (closer to the camera) wins. If nobody runs (e.g. a clip of the set position only), the
     most visible person (longest seen × box height) is chosen and a warning says so.
+
+    With ``athlete_px`` (an image point, px) the runner whose first box is nearest that point
+    is chosen instead (distance from the point to the box, 0 inside it; then to its centre);
+    when nobody runs, the nearest person seen long enough.
 
     Raises
     ------
@@ -583,11 +593,19 @@ def choose_athlete(
     runners = [
         k for k in candidates if speeds[k] >= settings.min_run_speed_heights_per_s * heights[k]
     ]
+    if athlete_px is not None:
+        pool = runners or candidates or list(range(len(tracklets)))
+        index = min(pool, key=lambda k: _distance_to_box(athlete_px, tracklets[k]))
+        return AthleteChoice(
+            index, scores[index].direction, len(candidates), scores, runners=tuple(runners)
+        )
     if runners:
         best_speed = max(speeds[k] for k in runners)
         tied = [k for k in runners if speeds[k] >= (1.0 - settings.tie_tolerance) * best_speed]
         index = max(tied, key=lambda k: (heights[k], speeds[k]))
-        return AthleteChoice(index, scores[index].direction, len(candidates), scores)
+        return AthleteChoice(
+            index, scores[index].direction, len(candidates), scores, runners=tuple(runners)
+        )
     pool = candidates or list(range(len(tracklets)))
     index = max(pool, key=lambda k: (tracklets[k].duration_s + 1e-9) * heights[k])
     warning = (
@@ -595,6 +613,109 @@ def choose_athlete(
         "clip shows the start and the first steps."
     )
     return AthleteChoice(index, scores[index].direction, len(candidates), scores, (warning,))
+
+
+def _distance_to_box(point_px: tuple[float, float], tracklet: Tracklet) -> tuple[float, float]:
+    """(distance from the point to the tracklet's first box, 0 inside; to its centre), px."""
+    x1, y1, x2, y2 = tracklet.boxes_xyxy_px[0]
+    px, py = float(point_px[0]), float(point_px[1])
+    outside = float(np.hypot(max(x1 - px, 0.0, px - x2), max(y1 - py, 0.0, py - y2)))
+    centre = box_centres(tracklet.boxes_xyxy_px[:1])[0]
+    return outside, float(np.hypot(px - centre[0], py - centre[1]))
+
+
+def runners_in_view(
+    tracklets: Sequence[Tracklet],
+    choice: AthleteChoice,
+    chosen: Tracklet,
+    settings: TrackingSettings = TrackingSettings(),
+    min_shared_s: float = 0.2,
+    min_sprint_heights_per_s: float = 2.0,
+) -> tuple[RunnerSeen, ...]:
+    """The athlete and the other people sprinting at the same time, each with where they started.
+
+    Another person counts when they are a runner (see :func:`choose_athlete`) as fast as
+    ``min_sprint_heights_per_s`` box heights per second (a walker covers about 0.8, a jogger
+    about 1.9, a sprinter 3–5 out of the blocks), in view at the same time
+    as the chosen, extended tracklet for at least ``min_shared_s`` with its box apart from the
+    athlete's (IoU below 0.3), and is not a piece of another runner already counted (its boxes
+    on that runner's extended track, IoU 0.3 or more, at the times they share): pieces of one
+    person's track and duplicate boxes on a person count once. Faster runners are counted first.
+    When people cross, linking can hand a track from one to the other, so no more are reported
+    than the most runners seen apart at one time (boxes overlapping by IoU 0.3 or more are one).
+    """
+    out = [_runner_seen(chosen, choice.scores[choice.index], True)]
+    people = [chosen]
+    others = sorted(
+        (
+            k
+            for k in choice.runners
+            if k != choice.index
+            and choice.scores[k].speed_px_per_s
+            >= min_sprint_heights_per_s * tracklets[k].median_height_px
+        ),
+        key=lambda k: -choice.scores[k].speed_px_per_s,
+    )
+    for k in others:
+        tr = tracklets[k]
+        if _same_person(tr, people[1:], settings):
+            continue
+        shared = (tr.t_s >= chosen.t_s[0]) & (tr.t_s <= chosen.t_s[-1])
+        if not shared.any():
+            continue
+        iou = _iou_along(tr, chosen, shared, settings)
+        apart_t = tr.t_s[shared][iou < 0.3]
+        if apart_t.size >= 2 and apart_t[-1] - apart_t[0] >= min_shared_s - 1e-9:
+            out.append(_runner_seen(tr, choice.scores[k], False))
+            people.append(extend_tracklet(tracklets, k, settings))
+    at_once = _most_runners_at_once([tracklets[k] for k in others] + [chosen], settings)
+    return tuple(out[: max(1, at_once)])
+
+
+def _most_runners_at_once(runners: Sequence[Tracklet], settings: TrackingSettings) -> int:
+    """Largest number of runner boxes apart from each other (IoU < 0.3) at one search time."""
+    times = np.unique(np.concatenate([tr.t_s for tr in runners]))
+    most = 0
+    for t in times:
+        boxes = [expected_box(tr, t, settings) for tr in runners if tr.t_s[0] <= t <= tr.t_s[-1]]
+        apart: list[np.ndarray] = []
+        for b in boxes:
+            if all(box_iou(b, other)[0, 0] < 0.3 for other in apart):
+                apart.append(b)
+        most = max(most, len(apart))
+    return most
+
+
+def _iou_along(
+    tr: Tracklet, other: Tracklet, at: np.ndarray, settings: TrackingSettings
+) -> np.ndarray:
+    """IoU of ``tr``'s boxes (where ``at``) with ``other``'s expected box at the same times."""
+    expected = expected_box(other, tr.t_s[at], settings)
+    return np.array(
+        [box_iou(b, e)[0, 0] for b, e in zip(tr.boxes_xyxy_px[at], expected, strict=True)]
+    )
+
+
+def _same_person(tr: Tracklet, people: Sequence[Tracklet], settings: TrackingSettings) -> bool:
+    for person in people:
+        shared = (tr.t_s >= person.t_s[0]) & (tr.t_s <= person.t_s[-1])
+        if shared.any() and np.median(_iou_along(tr, person, shared, settings)) >= 0.3:
+            return True
+    return False
+
+
+def _runner_seen(tracklet: Tracklet, score: RunScore, measured: bool) -> RunnerSeen:
+    box = tracklet.boxes_xyxy_px[0]
+    centre = box_centres(box)[0]
+    height = tracklet.median_height_px
+    return RunnerSeen(
+        start_xy_px=(float(centre[0]), float(centre[1])),
+        start_box_xyxy_px=(float(box[0]), float(box[1]), float(box[2]), float(box[3])),
+        start_t_s=float(tracklet.t_s[0]),
+        speed_heights_per_s=score.speed_px_per_s / height if height > 0 else float("nan"),
+        median_height_px=height,
+        measured=measured,
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -926,6 +1047,9 @@ class AthleteTrack:
     recovered_frames : int
         Frames before the track took hold on which the athlete was found only by going back
         in time (:func:`recover_head`).
+    runners : tuple of RunnerSeen
+        The athlete and anybody else running in view at the same time (see
+        :func:`runners_in_view`).
     """
 
     track: KeypointTrack
@@ -936,6 +1060,7 @@ class AthleteTrack:
     detected_fraction: float
     warnings: tuple[str, ...] = ()
     recovered_frames: int = 0
+    runners: tuple[RunnerSeen, ...] = ()
 
     def __post_init__(self) -> None:
         n = self.track.n_frames
@@ -981,6 +1106,7 @@ def track_athlete(
     *,
     settings: TrackingSettings = TrackingSettings(),
     progress: ProgressCallback | None = None,
+    athlete_px: tuple[float, float] | None = None,
 ) -> AthleteTrack:
     """Find the athlete in a clip and follow them on every frame.
 
@@ -997,6 +1123,9 @@ def track_athlete(
     settings : TrackingSettings
     progress : callable, optional
         Called as ``progress(stage, fraction)`` with stage ``"search"`` or ``"refine"``.
+    athlete_px : tuple of float, optional
+        An image point (px) on the athlete at the start: follow the runner nearest it instead of
+        the fastest (see :func:`choose_athlete`).
 
     Returns
     -------
@@ -1020,8 +1149,9 @@ def track_athlete(
     if not search_frames:
         raise VideoError("No frames could be read from this clip: check that the file plays.")
     tracklets = link_tracklets(search_frames, settings)
-    choice = choose_athlete(tracklets, settings)
+    choice = choose_athlete(tracklets, settings, athlete_px)
     chosen = extend_tracklet(tracklets, choice.index, settings)
+    runners = runners_in_view(tracklets, choice, chosen, settings)
 
     # Pass 2: follow them on every frame, on a crop.
     t_list: list[float] = []
@@ -1133,4 +1263,5 @@ def track_athlete(
         detected_fraction=detected_fraction,
         warnings=tuple(warnings),
         recovered_frames=len(recovered),
+        runners=runners,
     )
