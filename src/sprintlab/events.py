@@ -28,7 +28,8 @@ The detector therefore
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+import math
+from dataclasses import dataclass, fields, replace
 from itertools import pairwise
 
 import numpy as np
@@ -73,8 +74,9 @@ class EventSettings:
         this of it (rendered scenarios: within 0.07 s; an untracked set position put the onset
         0.4 s early).
     fm_uncertainty_floor_s : float
-        Least uncertainty (half-width of a ~95% range) of an observed first movement: its
-        errors through the stock pose model on the rendered scenarios lay within −30..+37 ms.
+        Least uncertainty of an observed first movement, s: the spread of its errors through
+        the stock pose model on the rendered scenarios (−30..+37 ms over twelve clips). Not yet
+        validated on real footage with a reference start time.
     hip_cutoff_hz : float
         Low-pass cutoff for the hip velocity used by first movement.
     core_speed_min_mps, core_speed_frac : float
@@ -219,6 +221,22 @@ class EventSettings:
     place_stance_frac: float = 0.5
     bridge_off_s: float = 0.05
     bridge_on_s: float = 0.02
+
+    def __post_init__(self) -> None:
+        # Every parameter is a non-negative physical quantity; a few must be strictly positive
+        # or fractions, and a value outside that is a mistake in a settings file, not a choice.
+        for f in fields(self):
+            v = getattr(self, f.name)
+            if not (isinstance(v, int | float) and math.isfinite(v) and v >= 0):
+                raise ValueError(f"{f.name} must be a finite number >= 0, got {v!r}")
+        for name in ("fm_speed_mps", "fm_sustain_s", "fm_seen_before_s", "hip_cutoff_hz"):
+            if not getattr(self, name) > 0:
+                raise ValueError(f"{name} must be positive, got {getattr(self, name)}")
+        for name in ("fm_seen_frac", "core_speed_frac", "place_stance_frac"):
+            if not 0 < getattr(self, name) <= 1:
+                raise ValueError(f"{name} must be in (0, 1], got {getattr(self, name)}")
+        if self.min_contact_s >= self.max_contact_s:
+            raise ValueError("min_contact_s must be less than max_contact_s")
 
 
 @dataclass(frozen=True)

@@ -746,8 +746,10 @@ def reanalyze_rep(
         result.extra["footage"] = footage
     result.extra["calibration_input"] = ci
     result.extra["input_warnings"] = input_warnings
-    if "pose_engine" in doc:
-        result.extra["pose_engine"] = doc["pose_engine"]
+    # What the pose passes found is not re-run here: keep their records.
+    for key in ("pose_engine", "tracking"):
+        if key in doc:
+            result.extra[key] = doc[key]
     old = provenance_of(doc)
     pose = old.pose if old is not None else PosePart.unknown()
     result.extra["provenance"] = Provenance(

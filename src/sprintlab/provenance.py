@@ -45,7 +45,6 @@ ANALYSIS_SOURCES: tuple[str, ...] = (
     "kinematics.py",
     "legplanes.py",
     "legs.py",
-    "pipeline.py",
     "profile.py",
     "results.py",
     "skeleton.py",
@@ -58,13 +57,20 @@ ANALYSIS_SOURCES: tuple[str, ...] = (
 
 POSE_SOURCES: tuple[str, ...] = (
     "footage.py",
+    "pipeline.py",
+    "pose/backends.py",
     "pose/base.py",
     "pose/yolo.py",
     "prefetch.py",
     "tracking.py",
     "video.py",
 )
-"""Files (relative to the ``sprintlab`` package) whose content makes the pose part."""
+"""Files (relative to the ``sprintlab`` package) whose content makes the pose part.
+
+``pipeline.py`` is here although it also strings the analysis together: it holds the capture
+(how frames reach the model, the footage checks, which frames are kept), and a change there
+must run the model again rather than keep keypoints made the old way (a full run also renews
+the analysis)."""
 
 REVISION_HEX_DIGITS = 16
 """Length of a recorded source revision (64 bits of the SHA-256: ample to tell revisions apart)."""

@@ -45,7 +45,9 @@ class StartCheck:
         True when the onset can be reported: the athlete was seen at rest before it and the run
         agrees with it. Splits are measured only then.
     uncertainty_s : float
-        Half-width of the ~95% range of the reported onset, s (NaN when not observed).
+        Half-width of the range the reported onset's error is expected in, s (NaN when not
+        observed): the spread measured on rendered clips, widened by any unseen frames just
+        before the onset.
     seen_share : float
         Share of frames, in the ``fm_seen_before_s`` before the onset, in which the body was
         found (0 when that window starts before the clip).

@@ -116,6 +116,19 @@ def test_hip_velocity_figure_aligns_reps_at_first_movement():
     assert fig.layout.yaxis.title.text == "Hip horizontal velocity (m/s)"
 
 
+def test_a_rep_without_first_movement_is_left_out_of_time_aligned_charts():
+    series = pd.DataFrame({"t_s": [0.0, 0.5, 1.0, 1.5], "hip_vx_mps": [0.0, 0.0, 2.0, 4.0]})
+    seen = figures.RepSeries("seen", steps_table(step_length_m=[1.0]), series, 0.5, {})
+    unseen = figures.RepSeries("unseen", steps_table(step_length_m=[1.0]), series, math.nan, {})
+    fig = figures.hip_velocity_figure([seen, unseen])
+    assert [t.name for t in fig.data] == ["seen"]  # its clip time is not time from the start
+    assert "Not shown (first movement not reported): unseen" in fig.layout.annotations[0].text
+    fit = {"v_max_mps": 9.0, "tau_s": 0.8, "t0_s": 0.5, "reliable": True}
+    vfig = figures.velocity_fit_figure(series, {"velocity_fit": fit}, math.nan)
+    assert list(vfig.data[0].x) == [-0.5, 0.0, 0.5, 1.0]  # from the fit's own start
+    assert "first movement not reported" in vfig.layout.xaxis.title.text
+
+
 def test_a_field_without_values_is_labelled_not_measured():
     rep = figures.RepSeries("r", steps_table(step_length_m=[1.0, 1.1]))
     fig = figures.steps_figure([rep], ("step_length_m", "contact_time_s"), "t")

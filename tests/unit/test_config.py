@@ -101,6 +101,9 @@ def test_a_value_of_the_wrong_type_is_refused(tmp_path, text, pattern):
         ("[analysis]\nmax_steps = 0\n", r"\[analysis\] is not valid \(max_steps must be at least"),
         ("[analysis.filter]\nconf_threshold = 1.5\n", r"conf_threshold must be in \[0, 1\]"),
         ("[tracking]\nsearch_interval_s = 0\n", r"search_interval_s must be positive"),
+        ("[analysis.events]\nfm_seen_frac = 5.0\n", r"fm_seen_frac must be in \(0, 1\]"),
+        ("[analysis.events]\nfm_uncertainty_floor_s = -0.1\n", r"finite number >= 0"),
+        ("[tracking]\nrecover_conf = 2.0\n", r"recover_conf must be in \[0, 1\]"),
     ],
 )
 def test_the_settings_own_validation_runs(tmp_path, text, pattern):

@@ -196,10 +196,15 @@ def hip_velocity_figure(reps: Sequence[RepSeries]) -> go.Figure:
     timing. Each split the rep reached is marked with a diamond on its curve at the split time.
     """
     fig = go.Figure()
+    unaligned = []
     for i, rep in enumerate(reps):
         colour = REP_COLOURS[i % len(REP_COLOURS)]
         s = rep.series
-        fm = rep.first_movement_s if _finite(rep.first_movement_s) else 0.0
+        if not _finite(rep.first_movement_s):
+            # No observed start: its clip time is not time from first movement.
+            unaligned.append(rep.label)
+            continue
+        fm = float(rep.first_movement_s)
         if not s.empty and {"t_s", "hip_vx_mps"} <= set(s.columns):
             t_rel = s["t_s"].to_numpy(float) - fm
             fig.add_trace(
@@ -244,6 +249,17 @@ def hip_velocity_figure(reps: Sequence[RepSeries]) -> go.Figure:
                 )
             )
     fig.add_vline(x=0.0, line={"color": "grey", "dash": "dot"})
+    if unaligned:
+        fig.add_annotation(
+            text="Not shown (first movement not reported): " + ", ".join(unaligned),
+            xref="paper",
+            yref="paper",
+            x=0.0,
+            y=1.0,
+            xanchor="left",
+            showarrow=False,
+            font={"size": 11, "color": "#b45309"},
+        )
     fig.update_xaxes(title_text="Time from first movement (s)")
     fig.update_yaxes(title_text="Hip horizontal velocity (m/s)", rangemode="tozero")
     return _layout(fig, "Hip velocity (splits marked ◆)")
@@ -411,7 +427,9 @@ def velocity_fit_figure(series: pd.DataFrame, profile: dict | None, first_moveme
         return None
     from ..profile import model_velocity_mps
 
-    fm = first_movement_s if _finite(first_movement_s) else 0.0
+    # Without an observed first movement, time runs from the fit's own start, and says so.
+    observed = _finite(first_movement_s)
+    fm = float(first_movement_s) if observed else float(fit.get("t0_s") or 0.0)
     fig = go.Figure()
     if not series.empty and {"t_s", "hip_vx_mps"} <= set(series.columns):
         fig.add_trace(
@@ -447,7 +465,11 @@ def velocity_fit_figure(series: pd.DataFrame, profile: dict | None, first_moveme
     fig.add_hline(
         y=float(fit["v_max_mps"]), line={"color": "grey", "dash": "dot"}, annotation_text="v_max"
     )
-    fig.update_xaxes(title_text="Time from first movement (s)")
+    fig.update_xaxes(
+        title_text="Time from first movement (s)"
+        if observed
+        else "Time from the fitted start (s): first movement not reported"
+    )
     fig.update_yaxes(title_text="Hip horizontal velocity (m/s)", rangemode="tozero")
     return _layout(fig, "Velocity curve and its mono-exponential fit")
 
