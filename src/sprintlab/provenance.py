@@ -56,7 +56,14 @@ ANALYSIS_SOURCES: tuple[str, ...] = (
 """Files (relative to the ``sprintlab`` package) whose content makes the analysis part."""
 
 POSE_SOURCES: tuple[str, ...] = (
-    "footage.py",
+    "footage/__init__.py",
+    "footage/camera.py",
+    "footage/crossing.py",
+    "footage/flicker.py",
+    "footage/frames.py",
+    "footage/report.py",
+    "footage/runners.py",
+    "footage/stats.py",
     "pipeline.py",
     "pose/backends.py",
     "pose/base.py",
