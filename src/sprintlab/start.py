@@ -185,10 +185,15 @@ def check_start(
     return StartCheck(fm, True, uncertainty, share, fit_t0)
 
 
+WITHHELD_START_PREFIX = "First movement is not reported"
+"""How the warning of :func:`withheld_start_warning` begins (other checks that withhold the start
+for a reason of their own replace it)."""
+
+
 def withheld_start_warning(check: StartCheck) -> str:
     """The warning for a withheld first movement: why, what is left out, and what to film."""
     return (
-        f"First movement is not reported: {check.reason}; the 5/10/20/40-yard splits and the "
+        f"{WITHHELD_START_PREFIX}: {check.reason}; the 5/10/20/40-yard splits and the "
         "20/40-yard estimate are left empty rather than timed from a wrong start. Film from at "
         "least one second before the start with the whole athlete in view in the set position."
     )

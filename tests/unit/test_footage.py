@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 
 import cv2
 import numpy as np
@@ -383,4 +384,23 @@ def test_withholding_timing_keeps_distances(analysed):
     assert all(math.isnan(s.contact_time_s) and math.isnan(s.step_time_s) for s in out.steps)
     assert [s.step_length_m for s in out.steps] == [s.step_length_m for s in analysed.steps]
     assert all(math.isnan(v) for v in out.splits.values())
+    # Everything timed from the frames goes too: first movement, velocity, the profile.
+    assert math.isnan(out.first_movement_s)
+    assert out.extra["first_movement"]["observed"] is False
+    assert out.extra["first_movement"]["reason"] == "frames repeat"
+    assert out.series["hip_vx_mps"].isna().all()
+    assert out.series["hip_x_m"].notna().any()  # positions are not timing
+    assert math.isnan(out.extra["peak_hip_velocity_mps"])
+    assert out.extra["profile"]["estimate"] is None
+    assert "frames repeat" in out.extra["profile"]["estimate_reason"]
     assert withhold_outputs(analysed, distances_reason=None, timing_reason=None) is analysed
+
+
+def test_a_footage_reason_replaces_the_start_checks_own_warning(analysed):
+    """A moving camera makes the body seem to move before the start: that is the cause to name."""
+    start_warning = "First movement is not reported: the athlete was not at rest before moving"
+    rep = replace(analysed, warnings=[*analysed.warnings, start_warning])
+    out = withhold_outputs(rep, distances_reason="the camera moves", timing_reason=None)
+    assert start_warning not in out.warnings
+    assert out.extra["first_movement"]["reason"] == "the camera moves"
+    assert math.isnan(out.first_movement_s)

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from ..start import WITHHELD_START_PREFIX
 from .camera import CameraMotionCheck, camera_motion_check, estimate_camera_motion
 from .crossing import BODY_TO_STATURE, CrossingCheck, body_length_px, crossing_check
 from .flicker import FlickerCheck, flicker_check
@@ -200,10 +201,13 @@ def withhold_outputs(
     """Blank the outputs a footage problem makes unreliable, saying why.
 
     With ``distances_reason``: step lengths and velocities, foot-to-hip distances at touchdown and
-    toe-off, foot positions, the splits, the hip's position and velocity series, the peak hip
-    velocity and the velocity-curve profile become null. With ``timing_reason``: contact, flight
-    and step times, step frequency and velocity, and the splits. Returns a new result; the
-    reasons are recorded in ``extra["withheld"]``.
+    toe-off, foot positions and the hip's position series. With ``timing_reason``: contact,
+    flight and step times, step frequency and velocity. With either: first movement (found from
+    the body's forward motion over time) and the splits, the hip's velocity series, the peak hip
+    velocity and the velocity-curve profile with its 20/40-yard estimate. Returns a new result;
+    the reasons are recorded in ``extra["withheld"]`` and in the rep's ``first_movement`` block,
+    whose own warning gives way to the footage warning already in the rep (the footage problem
+    is the cause).
     """
     if distances_reason is None and timing_reason is None:
         return result
@@ -212,24 +216,39 @@ def withhold_outputs(
         fields += _DISTANCE_STEP_FIELDS
     if timing_reason:
         fields += _TIMING_STEP_FIELDS
+    why = "; ".join(r for r in (distances_reason, timing_reason) if r)
     steps = [replace(st, **{f: math.nan for f in fields}) for st in result.steps]
     splits = {k: math.nan for k in result.splits}
     series = result.series.copy()
     extra = dict(result.extra)
-    warns = list(result.warnings)
-    if distances_reason:
-        for col in _DISTANCE_SERIES:
-            if col in series:
-                series[col] = math.nan
-        extra["peak_hip_velocity_mps"] = math.nan
-        reason = f"No velocity curve, profile or 20/40-yard estimate: {distances_reason}."
-        extra["profile"] = {
-            "velocity_fit": None,
-            "force_velocity": None,
-            "estimate": None,
-            "estimate_reason": reason,
-            "position": (result.extra.get("profile") or {}).get("position"),
-            "notes": [reason],
-        }
+    warns = [w for w in result.warnings if not w.startswith(WITHHELD_START_PREFIX)]
+    for col in _DISTANCE_SERIES if distances_reason else ("hip_vx_mps",):
+        if col in series:
+            series[col] = math.nan
+    extra["peak_hip_velocity_mps"] = math.nan
+    reason = f"No velocity curve, profile or 20/40-yard estimate: {why}."
+    extra["profile"] = {
+        "velocity_fit": None,
+        "force_velocity": None,
+        "estimate": None,
+        "estimate_reason": reason,
+        "position": (result.extra.get("profile") or {}).get("position"),
+        "notes": [reason],
+    }
+    extra["first_movement"] = {
+        **(result.extra.get("first_movement") or {}),
+        "time_s": math.nan,
+        "uncertainty_s": math.nan,
+        "observed": False,
+        "reason": why,
+    }
     extra["withheld"] = {"distances": distances_reason, "timing": timing_reason}
-    return replace(result, steps=steps, splits=splits, series=series, extra=extra, warnings=warns)
+    return replace(
+        result,
+        first_movement_s=math.nan,
+        steps=steps,
+        splits=splits,
+        series=series,
+        extra=extra,
+        warnings=warns,
+    )

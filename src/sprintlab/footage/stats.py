@@ -68,7 +68,8 @@ class FootageSettings:
         A frame whose distance from its neighbours' average is at most this times the change
         across it is a blend. Blended frames written by H.264 measured 0.01–0.04 (5th–95th
         percentile); real frames 0.4–0.8, but the encoder's B-frames, predicted from both
-        neighbours, come as low as 0.05 on a plain rendered background.
+        neighbours, come as low as 0.05 on a plain rendered background. The threshold sits
+        below those (a B-frame taken for a blend would drop real frames and re-time the clip).
     flicker_min_hz : float
         Brightness oscillations below this frequency are lighting changes, the athlete or the
         camera, not flicker.
@@ -96,7 +97,7 @@ class FootageSettings:
     repeat_still_relative: float = 0.25
     repeat_static_levels: float = 8.0
     repeat_max_run: int = 16
-    blend_max_ratio: float = 0.06
+    blend_max_ratio: float = 0.045
     flicker_min_hz: float = 6.0
     flicker_min_amplitude_pct: float = 0.5
     flicker_min_snr: float = 10.0
