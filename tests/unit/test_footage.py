@@ -247,6 +247,10 @@ def test_a_featureless_background_says_the_motion_could_not_be_measured():
     check = camera_motion_check(estimate_camera_motion(_stats(images=flat)), 160.0)
     assert not check.fired and check.measured_share == pytest.approx(0.1)  # the first frame only
     assert check.sentence.startswith("Whether the camera moves could not be measured on 90%")
+    # No frame kept for it at all: not measured on any, and said so.
+    none = camera_motion_check(estimate_camera_motion(_stats(diff=np.zeros(10))), 160.0)
+    assert not none.fired
+    assert none.sentence.startswith("Whether the camera moves could not be measured on 100%")
 
 
 def test_accumulator_ignores_frames_seen_again_and_reduces_by_a_whole_factor():

@@ -215,7 +215,10 @@ def camera_motion_check(
         The athlete's standing height in pixels (NaN when unknown: the pixel threshold alone).
     """
     s = settings or FootageSettings()
-    measured = np.all(np.isfinite(motion.to_first.reshape(len(motion.frame_index), -1)), axis=1)
+    n = len(motion.frame_index)
+    measured = (
+        np.all(np.isfinite(motion.to_first.reshape(n, -1)), axis=1) if n else np.zeros(0, bool)
+    )
     share = float(measured.mean()) if measured.size else math.nan
     trans = _nanmax_abs(np.linalg.norm(motion.shift_px, axis=1)) if measured.any() else math.nan
     zoom = _nanmax_abs(motion.zoom_pct)
@@ -243,10 +246,11 @@ def camera_motion_check(
             "distances and the velocity curve are left empty. Film from a tripod that does not "
             "move."
         )
-    elif share < s.min_measured_share:
+    elif not share >= s.min_measured_share:  # NaN (no frame kept) counts as unmeasured
         # Silence must not mean "steady" when the background gave too little to measure.
+        unmeasured = 1.0 - share if math.isfinite(share) else 1.0
         sentence = (
-            f"Whether the camera moves could not be measured on {1 - share:.0%} of the frames "
+            f"Whether the camera moves could not be measured on {unmeasured:.0%} of the frames "
             "(too few background details that the athlete does not cover); the numbers assume "
             "a camera on a tripod."
         )
