@@ -722,7 +722,7 @@ def _worker_init(parent_pid: int, threads: int) -> None:
 
 
 def _hash_file(path: Path) -> str:
-    from .pipeline import file_sha256
+    from .provenance import file_sha256
 
     return file_sha256(path)
 
@@ -773,13 +773,9 @@ def _run_task(task: _Task) -> _TaskResult:
 
 
 def _file_sha256_or_none(path: Path | None) -> str | None:
-    if path is None or not Path(path).is_file():
-        return None
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        while block := f.read(1 << 20):
-            h.update(block)
-    return h.hexdigest()
+    from .provenance import file_sha256
+
+    return file_sha256(Path(path)) if path is not None and Path(path).is_file() else None
 
 
 def settings_hash(**parts: Any) -> str:

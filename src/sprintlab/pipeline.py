@@ -5,7 +5,6 @@ This is the only module that strings the stages together; each stage is a pure f
 
 from __future__ import annotations
 
-import hashlib
 import math
 import os
 from collections.abc import Callable
@@ -41,7 +40,7 @@ from .legplanes import (
 )
 from .legs import assign_legs
 from .profile import ProfileError, fit_velocity_curve, force_velocity_profile, split_times
-from .provenance import AnalysisPart, PosePart, Provenance, provenance_of
+from .provenance import AnalysisPart, PosePart, Provenance, file_sha256, provenance_of
 from .results import RepResult, write_rep_folder
 from .skeleton import ANKLE, HIP, KNEE, KP, SIDES
 from .start import body_seen, check_start, withheld_start_warning
@@ -94,15 +93,6 @@ class AnalysisSettings:
                 "leg_plane_offset_to_stature must be in [0, 0.5), got "
                 f"{self.leg_plane_offset_to_stature}"
             )
-
-
-def file_sha256(path: Path, chunk: int = 1 << 20) -> str:
-    """SHA-256 of a file's content (hex)."""
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        while block := f.read(chunk):
-            h.update(block)
-    return h.hexdigest()
 
 
 def rep_id_for(path: Path, sha256: str) -> str:
