@@ -122,7 +122,7 @@ def test_a_rep_without_first_movement_is_left_out_of_time_aligned_charts():
     unseen = figures.RepSeries("unseen", steps_table(step_length_m=[1.0]), series, math.nan, {})
     fig = figures.hip_velocity_figure([seen, unseen])
     assert [t.name for t in fig.data] == ["seen"]  # its clip time is not time from the start
-    assert "Not shown (first movement not reported): unseen" in fig.layout.annotations[0].text
+    assert "Not shown, first movement not reported:<br>unseen" in fig.layout.annotations[0].text
     fit = {"v_max_mps": 9.0, "tau_s": 0.8, "t0_s": 0.5, "reliable": True}
     vfig = figures.velocity_fit_figure(series, {"velocity_fit": fit}, math.nan)
     assert list(vfig.data[0].x) == [-0.5, 0.0, 0.5, 1.0]  # from the fit's own start

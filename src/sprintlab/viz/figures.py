@@ -251,7 +251,7 @@ def hip_velocity_figure(reps: Sequence[RepSeries]) -> go.Figure:
     fig.add_vline(x=0.0, line={"color": "grey", "dash": "dot"})
     if unaligned:
         fig.add_annotation(
-            text="Not shown (first movement not reported): " + ", ".join(unaligned),
+            text="Not shown, first movement not reported:<br>" + "<br>".join(unaligned),
             xref="paper",
             yref="paper",
             x=0.0,
