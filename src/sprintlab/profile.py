@@ -98,6 +98,10 @@ def crossing_time_s(t_s: np.ndarray, x_m: np.ndarray, distance_m: float, after_s
     return math.nan
 
 
+SPLIT_NOT_IN_VIEW = "is not crossed in view, so that split is empty"
+"""How :func:`split_times` says a split line is out of view (moot when every split is withheld)."""
+
+
 def split_times(
     t_s: np.ndarray, hip_x_m: np.ndarray, first_movement_s: float
 ) -> tuple[dict[str, float], list[str]]:
@@ -111,10 +115,7 @@ def split_times(
         t = crossing_time_s(t_s, hip_x_m, dist, first_movement_s)
         splits[name] = t - first_movement_s if np.isfinite(t) else math.nan
         if not np.isfinite(t) and name in ("5yd_s", "10yd_s"):
-            warnings.append(
-                f"the {name[:-2]} line ({dist:.3f} m) is not crossed in view, "
-                "so that split is empty"
-            )
+            warnings.append(f"the {name[:-2]} line ({dist:.3f} m) {SPLIT_NOT_IN_VIEW}")
     return splits, warnings
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import math
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -17,6 +18,7 @@ import pytest
 from footage_clips import blend_up, flicker, frames_of, pulldown, render_small, write_clip
 
 from sprintlab.footage import FootageAccumulator, FootageReport, footage_report, superseded_by
+from sprintlab.footage.report import SUPERSEDE_MIN_JUDGED
 from sprintlab.track import KeypointTrack
 from sprintlab.video import iter_frames, probe
 
@@ -122,7 +124,14 @@ def test_the_check_over_every_frame_replaces_the_probes_sampled_warning(clips, r
     sampled = [w for w in probe_warnings if "repeat the previous one" in w]
     assert len(sampled) == 1  # the probe sees it too, from ~80 frames
     assert superseded_by(sampled[0], reports["pulldown"])
-    assert not any(superseded_by(w, reports["clean"]) for w in probe_warnings)
+    assert not any(superseded_by(w, reports["pulldown"]) for w in probe_warnings if w != sampled[0])
+    # The check over every frame judged the clean clip's motion and found no repeats: its
+    # silence overrules a sampled "repeat" (the probe mistakes a still set position for them).
+    clean = reports["clean"].repeats
+    assert not clean.fired and clean.n_counted >= SUPERSEDE_MIN_JUDGED
+    assert superseded_by(sampled[0], reports["clean"])
+    few = replace(reports["clean"], repeats=replace(clean, n_counted=SUPERSEDE_MIN_JUDGED - 1))
+    assert not superseded_by(sampled[0], few)
 
 
 def test_blended_frames_are_found_with_their_pattern(reports):

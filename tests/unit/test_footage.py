@@ -403,8 +403,11 @@ def test_withholding_timing_keeps_distances(analysed):
 def test_a_footage_reason_replaces_the_start_checks_own_warning(analysed):
     """A moving camera makes the body seem to move before the start: that is the cause to name."""
     start_warning = "First movement is not reported: the athlete was not at rest before moving"
-    rep = replace(analysed, warnings=[*analysed.warnings, start_warning])
+    line = "the 20yd line (18.288 m) is not crossed in view, so that split is empty"
+    rep = replace(analysed, warnings=[*analysed.warnings, start_warning, line])
     out = withhold_outputs(rep, distances_reason="the camera moves", timing_reason=None)
     assert start_warning not in out.warnings
+    assert line not in out.warnings  # every split is withheld anyway
+    assert out.extra["profile"]["notes"] == []  # the estimate's reason says it once
     assert out.extra["first_movement"]["reason"] == "the camera moves"
     assert math.isnan(out.first_movement_s)

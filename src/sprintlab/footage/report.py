@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from ..profile import SPLIT_NOT_IN_VIEW
 from ..start import WITHHELD_START_PREFIX
 from .camera import CameraMotionCheck, camera_motion_check, estimate_camera_motion
 from .crossing import BODY_TO_STATURE, CrossingCheck, body_length_px, crossing_check
@@ -164,11 +165,19 @@ def footage_report(
     )
 
 
+SUPERSEDE_MIN_JUDGED = 40
+"""Frames the every-frame repeat check must have judged for its silence to overrule the probe."""
+
+
 def superseded_by(warning: str, report: FootageReport) -> bool:
     """True for :func:`sprintlab.video.probe`'s repeated-frame warning (from ~80 sampled
-    frames) when the repeat check, which sees every frame, has fired and says more."""
+    frames) when the repeat check, which sees every frame, says more: it fired, or it judged at
+    least :data:`SUPERSEDE_MIN_JUDGED` frames of motion and found no pattern of repeats. The probe
+    cannot tell a still set position in its sample from repeats (a real 30 fps phone start drew
+    "11% repeat" from it, and 0 of 156 judged frames from the check over every frame)."""
+    rep = report.repeats
     return (
-        report.repeats.fired
+        (rep.fired or rep.n_counted >= SUPERSEDE_MIN_JUDGED)
         and "of consecutive frames in" in warning
         and "repeat the previous one" in warning
     )
@@ -221,7 +230,13 @@ def withhold_outputs(
     splits = {k: math.nan for k in result.splits}
     series = result.series.copy()
     extra = dict(result.extra)
-    warns = [w for w in result.warnings if not w.startswith(WITHHELD_START_PREFIX)]
+    # The footage warning is the cause: the start check's own reason and "line not in view"
+    # notes about splits that are withheld anyway would only compete with it.
+    warns = [
+        w
+        for w in result.warnings
+        if not w.startswith(WITHHELD_START_PREFIX) and SPLIT_NOT_IN_VIEW not in w
+    ]
     for col in _DISTANCE_SERIES if distances_reason else ("hip_vx_mps",):
         if col in series:
             series[col] = math.nan
@@ -233,7 +248,7 @@ def withhold_outputs(
         "estimate": None,
         "estimate_reason": reason,
         "position": (result.extra.get("profile") or {}).get("position"),
-        "notes": [reason],
+        "notes": [],  # the reason above says it once
     }
     extra["first_movement"] = {
         **(result.extra.get("first_movement") or {}),
