@@ -223,3 +223,20 @@ def test_analyse_records_the_rep_and_opens_it(library, monkeypatch):
     assert rep.athlete == "Cy Young"
     assert len(rep.steps) >= 6
     assert (rep.rep_dir / "rep.json").is_file()
+
+
+def test_compare_page_plays_the_others_when_one_rep_has_no_first_movement(library):
+    """A rep whose start was not observed has no time 0: it is named, and the rest still play."""
+    with sqlite3.connect(library / "library.sqlite") as conn:
+        doc = json.loads(conn.execute("SELECT rep_json FROM reps WHERE rep_pk = 3").fetchone()[0])
+        doc["first_movement_s"] = None
+        conn.execute("UPDATE reps SET rep_json = ? WHERE rep_pk = 3", (json.dumps(doc),))
+    at = page_app("page_compare", reps="1,2,3")
+    no_errors(at)
+    infos = [i.value for i in at.info]
+    assert any(i.startswith("Left out of the side-by-side video") for i in infos), infos
+    assert len(at.get("video")) == 1  # reps 1 and 2, aligned
+    only_two = page_app("page_compare", reps="1,3")
+    no_errors(only_two)
+    assert len(only_two.get("video")) == 0
+    assert any("fewer than two of these reps" in w.value for w in only_two.warning)

@@ -54,15 +54,26 @@ def show_comparison(reps: list[data.RepView], cache_dir) -> None:
     _colour_legend(reps)
     st.subheader("Videos aligned at first movement")
     video = None
-    try:
-        inputs = [data.compare_input(r) for r in reps]
-        bar = st.progress(0.0, text="Composing the videos…")
-        video = cached_compare_video(
-            inputs, cache_dir, progress=lambda f: bar.progress(f, text="Composing the videos…")
+    # A rep whose start was not observed has no time 0 to align on: the others still play.
+    aligned = [r for r in reps if math.isfinite(r.first_movement_s)]
+    left_out = [r.label for r in reps if not math.isfinite(r.first_movement_s)]
+    if left_out:
+        st.info(
+            "Left out of the side-by-side video (first movement not reported, so there is no "
+            "time 0 to align on): " + "; ".join(left_out)
         )
-        bar.empty()
-    except SprintlabError as err:
-        st.warning(f"No side-by-side video: {err}")
+    if len(aligned) >= 2:
+        try:
+            inputs = [data.compare_input(r) for r in aligned]
+            bar = st.progress(0.0, text="Composing the videos…")
+            video = cached_compare_video(
+                inputs, cache_dir, progress=lambda f: bar.progress(f, text="Composing the videos…")
+            )
+            bar.empty()
+        except SprintlabError as err:
+            st.warning(f"No side-by-side video: {err}")
+    elif left_out:
+        st.warning("No side-by-side video: fewer than two of these reps have a first movement.")
 
     max_steps = int(max(len(r.steps) for r in reps))
     step = None
@@ -76,7 +87,7 @@ def show_comparison(reps: list[data.RepView], cache_dir) -> None:
         )
     if video is not None:
         start = 0.0
-        ref = reps[0]
+        ref = aligned[0]
         if step is not None and step <= len(ref.steps):
             td = ref.steps["touchdown_s"].iloc[step - 1]
             if pd.notna(td):
