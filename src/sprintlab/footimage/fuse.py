@@ -1,0 +1,203 @@
+"""Put the image's contact times on the pose's contacts.
+
+The pose keeps what it is good at: that there is a step, which leg, where the foot was placed
+and the angles. The image, where it saw the same contact (overlapping in time, at the place of
+the pose's stance ankle), times touchdown and toe-off. Each event says how it was timed
+(``"image"``, ``"pose"``, or ``"both"`` when they agree within ``agree_frames``) and how sure it
+is (frames, 95% limits measured on the rendered scenarios, widened to the disagreement when the
+two disagree).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, replace
+from typing import Any
+
+import numpy as np
+
+from .detect import ImageContact
+from .scan import FootImageResult
+from .settings import FootImageSettings
+
+#: 95% limits of touchdown and toe-off errors, frames, by how they were timed (rendered
+#: scenarios through the stock pose model; see the README's accuracy table).
+UNCERTAINTY_FRAMES = {
+    ("touchdown", "image"): 4.0,
+    ("toeoff", "image"): 4.0,
+    ("touchdown", "pose"): 13.0,
+    ("toeoff", "pose"): 14.0,
+}
+
+
+@dataclass(frozen=True)
+class EventTiming:
+    """How one event was timed."""
+
+    source: str
+    uncertainty_frames: float
+    pose_minus_image_frames: float = math.nan
+
+
+def _timing(event: str, pose_s: float, image_s: float, fps: float, s: FootImageSettings):
+    if not math.isfinite(image_s):
+        return EventTiming("pose", UNCERTAINTY_FRAMES[(event, "pose")])
+    delta = (pose_s - image_s) * fps if math.isfinite(pose_s) else math.nan
+    base = UNCERTAINTY_FRAMES[(event, "image")]
+    if math.isfinite(delta) and abs(delta) <= s.agree_frames:
+        return EventTiming("both", base, delta)
+    widened = max(base, abs(delta)) if math.isfinite(delta) else base
+    return EventTiming("image", widened, delta)
+
+
+def image_times(c: ImageContact, t_s: np.ndarray, fps: float) -> tuple[float, float]:
+    """Touchdown and toe-off of an image contact, s: half a frame before its first frame on the
+    ground and half a frame after its last (the instant lies somewhere between two frames)."""
+    n = len(t_s)
+    if not (0 <= c.td_frame < n and 0 <= c.to_frame < n):
+        return math.nan, math.nan
+    return float(t_s[c.td_frame]) - 0.5 / fps, float(t_s[c.to_frame]) + 0.5 / fps
+
+
+def fuse_contacts(
+    contacts: list[Any],
+    image: FootImageResult,
+    t_image_s: np.ndarray,
+    t_s: np.ndarray,
+    ankle_px: dict[str, np.ndarray],
+    fps: float,
+    athlete_px: float,
+    first_movement_s: float,
+    settings: FootImageSettings | None = None,
+) -> tuple[list[Any], list[str], int]:
+    """The pose's contacts with the image's touchdown and toe-off where the image saw them.
+
+    Parameters
+    ----------
+    contacts : list of events.Contact
+        The pose's contacts (stance contacts of the set position are left as they are).
+    image : FootImageResult
+    t_image_s : ndarray
+        Times of the frames the image stage numbered (its ``td_frame``/``to_frame`` index it).
+    t_s : ndarray
+        Times of the analysed track (the contacts' frame numbers index it).
+    ankle_px : dict
+        ``{"left": (T, 2), "right": (T, 2)}`` pixel ankles of the analysed track.
+    athlete_px : float
+        The athlete's height in pixels (for the place test).
+    first_movement_s : float
+        Contacts touching down before it are the set position.
+
+    Returns
+    -------
+    contacts : list of events.Contact
+        With ``td_source``, ``to_source``, ``td_uncertainty_frames``, ``to_uncertainty_frames``
+        set on every contact.
+    notes : list of str
+        One sentence when image and pose disagree on some events.
+    unmatched : int
+        Image contacts after first movement that no pose contact took.
+    """
+    s = settings or FootImageSettings()
+    if not image.used:
+        return [_pose_only(c) for c in contacts], [], 0
+    times = [image_times(ic, t_image_s, fps) for ic in image.contacts]
+    taken: set[int] = set()
+    out = []
+    disagree: list[str] = []
+    fm = first_movement_s if math.isfinite(first_movement_s) else -math.inf
+    for c in contacts:
+        if not (math.isfinite(c.td_s) and c.td_s >= fm):
+            out.append(_pose_only(c))
+            continue
+        j = _match(c, image.contacts, times, taken, t_s, ankle_px, athlete_px, s)
+        if j is None:
+            out.append(_pose_only(c))
+            continue
+        taken.add(j)
+        td_img, to_img = times[j]
+        td = _timing("touchdown", c.td_s, td_img, fps, s)
+        to = _timing("toeoff", c.to_s, to_img, fps, s)
+        new_td = td_img if math.isfinite(td_img) else c.td_s
+        new_to = to_img if math.isfinite(to_img) and math.isfinite(c.to_s) else c.to_s
+        if td.source == "image" or to.source == "image":
+            disagree.append(f"{new_td:.2f}")
+        out.append(
+            replace(
+                c,
+                td_s=new_td,
+                to_s=new_to,
+                td_frame=_first_at_or_after(t_s, new_td),
+                to_frame=_last_at_or_before(t_s, new_to),
+                td_source=td.source,
+                to_source=to.source,
+                td_uncertainty_frames=td.uncertainty_frames,
+                to_uncertainty_frames=to.uncertainty_frames,
+            )
+        )
+    notes = []
+    if disagree:
+        notes.append(
+            f"the image and the pose disagree by more than {s.agree_frames:g} frames on the "
+            f"contact(s) touching down at {', '.join(disagree)} s: the image's times are used "
+            "and their uncertainty widened to the disagreement; check those steps on the video"
+        )
+    after_fm = [
+        k for k, (a, _) in enumerate(times) if math.isfinite(a) and a >= fm and k not in taken
+    ]
+    return out, notes, len(after_fm)
+
+
+def _pose_only(c: Any) -> Any:
+    return replace(
+        c,
+        td_source="pose",
+        to_source="pose",
+        td_uncertainty_frames=UNCERTAINTY_FRAMES[("touchdown", "pose")],
+        to_uncertainty_frames=UNCERTAINTY_FRAMES[("toeoff", "pose")],
+    )
+
+
+def _first_at_or_after(t_s: np.ndarray, t: float) -> int:
+    i = int(np.searchsorted(t_s, t - 1e-9))
+    return min(i, len(t_s) - 1)
+
+
+def _last_at_or_before(t_s: np.ndarray, t: float) -> int:
+    i = int(np.searchsorted(t_s, t + 1e-9, side="right")) - 1
+    return max(i, 0)
+
+
+def _match(
+    c: Any,
+    found: tuple[ImageContact, ...],
+    times: list[tuple[float, float]],
+    taken: set[int],
+    t_s: np.ndarray,
+    ankle_px: dict[str, np.ndarray],
+    athlete_px: float,
+    s: FootImageSettings,
+) -> int | None:
+    """The image contact that is this pose contact: overlapping in time (or within
+    ``match_window_s``) and under the pose's stance ankle; the largest overlap wins."""
+    to_pose = c.to_s if math.isfinite(c.to_s) else c.td_s
+    mid = 0.5 * (c.td_s + to_pose)
+    k = int(np.clip(np.searchsorted(t_s, mid), 0, len(t_s) - 1))
+    leg = getattr(c, "label", c.side)
+    x = float(ankle_px.get(leg, ankle_px[c.side])[k, 0])
+    if not math.isfinite(x):
+        x = float(np.nanmean([a[k, 0] for a in ankle_px.values()]))
+    best, best_overlap = None, -math.inf
+    for j, (ic, (a, b)) in enumerate(zip(found, times, strict=True)):
+        if j in taken or not math.isfinite(a):
+            continue
+        overlap = min(b, to_pose) - max(a, c.td_s)
+        if overlap < -s.match_window_s:
+            continue
+        if math.isfinite(x) and not (
+            ic.x0_px - 0.25 * athlete_px <= x <= ic.x1_px + 0.25 * athlete_px
+        ):
+            continue
+        if overlap > best_overlap:
+            best, best_overlap = j, overlap
+    return best

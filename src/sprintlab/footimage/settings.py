@@ -1,0 +1,120 @@
+"""Settings of the image-based contact detector (physical units, or fractions of the athlete's
+height in pixels; converted with the clip's fps and the athlete's size inside)."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, fields
+
+
+@dataclass(frozen=True)
+class FootImageSettings:
+    """Parameters of :mod:`sprintlab.footimage`.
+
+    Attributes
+    ----------
+    enabled : bool
+        Look at the image at the feet at all (off: contacts come from the pose alone).
+    band_above_frac, band_below_frac : float
+        The ground band reaches this far above and below the ground line the pose suggests
+        (fractions of the athlete's standing height in pixels): enough for the shoe and for a
+        ground line a few pixels off.
+    ankle_height_frac : float
+        Height of the ankle keypoint above the sole with the foot on the ground, as a fraction
+        of stature (anthropometry: 0.039; the model's ankle sits a little higher).
+    occupancy_above_frac, occupancy_below_frac : float
+        Rows of the band (about the ground line) where a still foot is looked for.
+    background_margin_frac : float
+        A column of the band shows the background in a frame when the athlete's box, widened
+        by this fraction of its height on each side, does not cover it.
+    background_frames : int
+        Most frames whose median makes a column's background.
+    min_background_frames : int
+        Fewest free frames for a column to have a background (else it is not used).
+    foreground_levels : float
+        Colour difference from the background (largest channel, 8-bit levels, after a 3×3 blur
+        and the frame's brightness gain is divided out) that makes a pixel foreground.
+    still_levels : float
+        Largest change between consecutive frames of a still pixel (raised to
+        ``still_noise_factor`` × the measured frame-to-frame noise when that is larger).
+    still_noise_factor : float
+    shadow_ratio_min, shadow_ratio_max, shadow_chroma_spread : float
+        A pixel whose brightness (sum of channels) is within [min, max] of its background's
+        and whose chromaticity (each channel over the sum) is within ``shadow_chroma_spread``
+        of the background's is a cast shadow, not the athlete.
+    occupied_fraction : float
+        A column is occupied by a still foot when this fraction of its rows is.
+    min_run_s : float
+        Shortest time a column must stay occupied to be part of a contact (a swinging foot
+        crosses a column in a few milliseconds).
+    touchdown_width_m, toeoff_width_m : float
+        Width of still sole on the ground (estimated in metres from the athlete's size) that
+        marks a contact's start and its end.
+    min_contact_s : float
+        Shortest image contact kept.
+    template_at : float
+        Where in the contact (0 = start, 1 = end) the foot's picture is taken for the
+        touchdown search: early, when the foot is surely down but not yet rolling.
+    template_above_frac : float
+        Rows of that picture above the ground row (fraction of the athlete's height): the
+        sole, not the shin, which turns while the foot is still.
+    search_px : int
+        Largest displacement searched when matching the foot's picture.
+    in_place_px : float
+        The foot is in its stance place when its picture matches within this displacement
+        (sub-pixel peak).
+    min_match : float
+        ... and with at least this normalised correlation.
+    max_back_s : float
+        How far before the contact's core the touchdown is searched.
+    shake_px : float
+        The band is registered frame by frame when the 90th percentile of the measured shake
+        exceeds this (px).
+    agree_frames : float
+        Image and pose events further apart than this are reported as disagreeing.
+    match_window_s : float
+        An image contact and a pose contact are the same one when their times overlap, or lie
+        within this of each other.
+    """
+
+    enabled: bool = True
+    band_above_frac: float = 0.10
+    band_below_frac: float = 0.12
+    ankle_height_frac: float = 0.045
+    occupancy_above_frac: float = 0.045
+    occupancy_below_frac: float = 0.02
+    background_margin_frac: float = 0.3
+    background_frames: int = 41
+    min_background_frames: int = 5
+    foreground_levels: float = 30.0
+    still_levels: float = 8.0
+    still_noise_factor: float = 3.0
+    shadow_ratio_min: float = 0.3
+    shadow_ratio_max: float = 0.93
+    shadow_chroma_spread: float = 0.04
+    occupied_fraction: float = 0.3
+    min_run_s: float = 0.04
+    touchdown_width_m: float = 0.04
+    toeoff_width_m: float = 0.02
+    min_contact_s: float = 0.04
+    template_at: float = 0.3
+    template_above_frac: float = 0.03
+    search_px: int = 4
+    in_place_px: float = 1.0
+    min_match: float = 0.6
+    max_back_s: float = 0.3
+    shake_px: float = 0.75
+    agree_frames: float = 2.0
+    match_window_s: float = 0.03
+
+    def __post_init__(self) -> None:
+        for f in fields(self):
+            v = getattr(self, f.name)
+            if isinstance(v, bool):
+                continue
+            if not (isinstance(v, int | float) and math.isfinite(v) and v >= 0):
+                raise ValueError(f"FootImageSettings.{f.name} must be a number >= 0, got {v!r}")
+        if not 0.0 <= self.template_at <= 1.0:
+            raise ValueError("FootImageSettings.template_at must be within 0..1")
+        if not 0.0 < self.occupied_fraction <= 1.0:
+            raise ValueError("FootImageSettings.occupied_fraction must be within (0, 1]")
