@@ -132,7 +132,7 @@ def decide_contacts(
                     "model held that ankle high; treat those steps with care"
                 )
     warnings += notes
-    contacts = _enforce_alternation(contacts, warnings, s.step_rate_hz)
+    contacts = _enforce_alternation(contacts, warnings, s.step_rate_hz, s.ambiguous_step_margin)
     contacts = _number_first_step(contacts, first_movement_s, stature_m, s, warnings)
     contacts = _stance_sides(contacts, s)
     return contacts, warnings

@@ -18,6 +18,13 @@ from ..filtering import true_runs
 from ..kinematics import velocity
 from .settings import EventSettings
 
+MIN_LINE_FIT_SAMPLES = 4
+"""Fewest speed samples of the early rise that are extrapolated to the onset (a straight line)."""
+MIN_QUADRATIC_FIT_SAMPLES = 6
+"""Fewest speed samples of the early rise that are fitted with a quadratic instead of a line."""
+MIN_REST_SAMPLES = 5
+"""Fewest samples of the rest position (besides ``fm_rest_min_s``) for :func:`_left_rest`."""
+
 
 @dataclass(frozen=True)
 class FirstMovement:
@@ -62,7 +69,7 @@ def detect_first_movement(
     # where that run begins. Earlier fidgeting, walking into the stance or a rocking start do not
     # count, because the run must be sustained and must contain the sprint's peak speed.
     runs = [(a, b) for a, b in true_runs(moving) if b - a >= n_sustain]
-    if not runs or np.nanmax(vx) < 3 * s.fm_speed_mps:
+    if not runs or np.nanmax(vx) < s.fm_min_peak_factor * s.fm_speed_mps:
         raise AnalysisError(
             "The athlete never leaves the stance in this clip: the hips do not move forward "
             "steadily. Check that the clip covers the start and that the right person is tracked."
@@ -71,22 +78,23 @@ def detect_first_movement(
     # Extrapolate the early rise to zero speed: fit v(t) with a quadratic over the samples from
     # just before the threshold crossing up to fm_fit_max_mps, and take its root.
     lo = start
-    while lo > 0 and np.isfinite(vx[lo - 1]) and vx[lo - 1] > 0.5 * s.fm_speed_mps:
+    while lo > 0 and np.isfinite(vx[lo - 1]) and vx[lo - 1] > s.fm_rise_start_frac * s.fm_speed_mps:
         lo -= 1
     hi = start
     while hi + 1 < len(vx) and np.isfinite(vx[hi + 1]) and vx[hi + 1] <= s.fm_fit_max_mps:
         hi += 1
     # When the rise cannot be extrapolated (the pose model's trunk points stall for a few tens
     # of ms as the athlete rises out of the crouch, which bends the early rise out of shape), the
-    # rise's own start, where it passed half the threshold, is nearer the onset than the
-    # threshold crossing (10-yard split MAE over the rendered scenarios 32 -> 16 ms).
+    # rise's own start, where it passed fm_rise_start_frac (half) of the threshold, is nearer the
+    # onset than the threshold crossing (10-yard split MAE over the rendered scenarios 32 -> 16 ms).
     onset = float(t_s[lo])
-    if hi - lo >= 3:
+    n_fit = hi - lo + 1
+    if n_fit >= MIN_LINE_FIT_SAMPLES:
         tt = t_s[lo : hi + 1] - t_s[start]
-        coef = np.polyfit(tt, vx[lo : hi + 1], 2 if hi - lo >= 5 else 1)
+        coef = np.polyfit(tt, vx[lo : hi + 1], 2 if n_fit >= MIN_QUADRATIC_FIT_SAMPLES else 1)
         roots = np.roots(coef)
         real = roots[np.isreal(roots)].real
-        cand = real[(real <= 0) & (real > -0.3)]
+        cand = real[(real <= 0) & (real > -s.fm_onset_back_max_s)]
         if cand.size:
             onset = float(t_s[start] + cand.max())
     onset = _left_rest(t_s, hip_x_m, fps, max(onset, float(t_s[0])), s)
@@ -105,15 +113,17 @@ def _left_rest(
     late. The position keeps what the speed loses: when the body is already more than
     ``fm_rest_k`` robust SDs (at least ``fm_rest_min_m``) ahead of its rest position at
     ``onset_s``, first movement is the last frame, within ``fm_rest_back_s`` before, at which it
-    was not. The rest position is the median over the 0.35 s before that search window. Only a
+    was not. The rest position is the median over the ``fm_rest_window_s`` before that search
+    window. Only a
     movement, not a creep: from leaving rest the body must get ``fm_rest_jump_m`` ahead within
     ``fm_rest_jump_s`` (a start covers 1 cm in about 60 ms; a set position drifting a few mm, or
     keypoints sliding as the athlete settles, does not), else ``onset_s`` stays.
     """
     i0 = int(np.searchsorted(t_s, onset_s))
     lo = int(np.searchsorted(t_s, onset_s - s.fm_rest_back_s))
-    rest = (t_s >= onset_s - s.fm_rest_back_s - 0.35) & (t_s < t_s[lo]) & np.isfinite(x_m)
-    if i0 >= len(t_s) or rest.sum() < max(5, round(0.1 * fps)):
+    first_s = onset_s - s.fm_rest_back_s - s.fm_rest_window_s
+    rest = (t_s >= first_s) & (t_s < t_s[lo]) & np.isfinite(x_m)
+    if i0 >= len(t_s) or rest.sum() < max(MIN_REST_SAMPLES, round(s.fm_rest_min_s * fps)):
         return onset_s
     x_rest_m = float(np.median(x_m[rest]))
     spread_m = 1.4826 * float(np.median(np.abs(x_m[rest] - x_rest_m)))

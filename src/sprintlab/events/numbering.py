@@ -30,20 +30,26 @@ def _step_counts(td_s: np.ndarray, step_rate_hz: float) -> np.ndarray:
     return np.maximum(1, np.rint(gaps * step_rate_hz)).astype(int)
 
 
-def _ambiguous_links(td_s: np.ndarray, step_rate_hz: float) -> np.ndarray:
+def _ambiguous_links(
+    td_s: np.ndarray, step_rate_hz: float, margin: float = EventSettings.ambiguous_step_margin
+) -> np.ndarray:
     """Intervals between touchdowns whose number of steps timing cannot tell.
 
     An interval of ``g`` typical step periods is one step for g up to 1.5, two up to 2.5, ...
-    Within a quarter period of those borders (1.25–1.75, 2.25–2.75, ... periods) a touchdown a
+    Within ``margin`` (a quarter) period of those borders (1.25–1.75, 2.25–2.75, ... periods;
+    see ``EventSettings.ambiguous_step_margin``) a touchdown a
     few frames early or late, or a step a little slower than typical, moves it across, so the
     count — and with it whether the two feet differ — is left to the legs' labels.
     """
     g = np.diff(td_s) * step_rate_hz
-    return (g >= 1.25) & (np.abs(g - (np.floor(g) + 0.5)) < 0.25)
+    return (g >= 1.5 - margin) & (np.abs(g - (np.floor(g) + 0.5)) < margin)
 
 
 def _enforce_alternation(
-    contacts: list[Contact], warnings: list[str], step_rate_hz: float = 4.3
+    contacts: list[Contact],
+    warnings: list[str],
+    step_rate_hz: float = EventSettings.step_rate_hz,
+    ambiguous_margin: float = EventSettings.ambiguous_step_margin,
 ) -> list[Contact]:
     """Make running contacts alternate feet, keeping the labelling most contacts agree with.
 
@@ -59,7 +65,7 @@ def _enforce_alternation(
         return contacts
     td = np.array([contacts[i].td_s for i in running])
     counts = _step_counts(td, step_rate_hz)
-    ambiguous = _ambiguous_links(td, step_rate_hz)
+    ambiguous = _ambiguous_links(td, step_rate_hz, ambiguous_margin)
     order = np.concatenate([[0], np.cumsum(counts)])
     labels = np.array([1 if contacts[i].side == "right" else 0 for i in running])
     weights = np.array([contacts[i].side_agreement for i in running])
@@ -138,9 +144,9 @@ def _stance_sides(contacts: list[Contact], s: EventSettings) -> list[Contact]:
     pushes longest, so the rear stance foot is step 1's side and the front one the other side.
     Stance contacts within ``merge_dist_m`` of the rearmost are that foot (seen in pieces); the
     others are the front foot. Applied when the first running contact was numbered 2 (the front
-    foot's), or when it is step 1 for sure: it lands within 1.5 typical step periods of the last
-    stance toe-off (a later one may be step 2 after a missed step 1). Otherwise the stance
-    contacts keep the pose model's labels.
+    foot's), or when it is step 1 for sure: it lands within ``stance_step1_periods`` (1.5)
+    typical step periods of the last stance toe-off (a later one may be step 2 after a missed
+    step 1). Otherwise the stance contacts keep the pose model's labels.
     """
     stance = [i for i, c in enumerate(contacts) if not np.isfinite(c.td_s)]
     running = [c for c in contacts if np.isfinite(c.td_s)]
@@ -149,7 +155,9 @@ def _stance_sides(contacts: list[Contact], s: EventSettings) -> list[Contact]:
     first = min(running, key=lambda c: c.td_s)
     last_to = max((contacts[i].to_s for i in stance), default=np.nan)
     step2 = first.steps_since_prev == 2
-    if not step2 and (not np.isfinite(last_to) or first.td_s > last_to + 1.5 / s.step_rate_hz):
+    if not step2 and (
+        not np.isfinite(last_to) or first.td_s > last_to + s.stance_step1_periods / s.step_rate_hz
+    ):
         return contacts
     step1_side = other_side(first.side) if step2 else first.side
     other = other_side(step1_side)

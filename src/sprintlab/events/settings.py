@@ -143,6 +143,68 @@ class EventSettings:
     td_agree_s : float
         When the circle's touchdown and the stop agree within this, the circle's is kept (it is
         the sharper of the two when the ankle's height is right).
+    fm_min_peak_factor : float
+        The hip's forward speed must reach this multiple of ``fm_speed_mps`` somewhere in the
+        clip for the athlete to count as leaving the stance.
+    fm_rise_start_frac : float
+        The early rise of the hip's speed, fitted to find the onset, starts where the speed
+        passed this fraction of ``fm_speed_mps``; when the rise cannot be extrapolated, that
+        point is the onset.
+    fm_onset_back_max_s : float
+        The onset extrapolated from the early rise is taken only when it lies at most this long
+        before the threshold crossing.
+    fm_rest_window_s : float
+        The rest position is the median body position over this long before the window searched
+        for leaving rest (see ``fm_rest_back_s``).
+    fm_rest_min_s : float
+        ... and is measured only when the body was seen for at least this long (and at least
+        5 frames) in that window.
+    level_min_still_s : float
+        An ankle label's height in contact (see ``level_percentile``) is measured only when it
+        was horizontally still for at least this long (and at least 5 frames); else its offset
+        is 0.
+    merge_gap_s : float
+        Cores at the same place are one contact when the later starts at most this long after
+        the earlier ends.
+    foot_radius_min_factor, foot_radius_max_factor : float
+        Each fit of the ankle-to-ball radius stays within these multiples of the radius it
+        starts from (the prior ``foot_radius_frac`` × stature, then the previous fit), so that
+        the ankle samples of two different feet (both down in the set position) cannot fit one
+        huge circle.
+    radius_prior_weight : float
+        Weight of the pull of the fitted radius towards the radius it starts from (a residual
+        of this times their difference, m), which keeps short, nearly still contacts (a small
+        arc) well posed.
+    circle_robust_m : float
+        Scale of the robust (soft L1) loss of the pivot-circle fit: ankle samples further than
+        this from the circle count less.
+    noise_tol_factor : float
+        The tolerance on the ankle's distance from the pivot circle is at least this multiple of
+        the robust spread measured within the contact's core (see ``contact_tol_m``).
+    max_dropout_s : float
+        While a contact is grown, frames with no ankle on the circle and an ankle missing (a
+        dropout of the planted ankle) are passed over for up to this long in a row (and at least
+        2 frames).
+    edge_cap_tol_factor, edge_cap_radius_frac : float
+        Touchdown and toe-off are timed on the frames of approach (departure) while the ankle is
+        closer to the circle than the larger of these multiples of the tolerance and of the
+        radius.
+    edge_near_radius_frac : float
+        ... and at least two such frames are used while the ankle is within this fraction of the
+        radius of the circle (at low frame rates one frame can jump past the cap).
+    hinge_inside_s, hinge_outside_s : float
+        The hinge fit of touchdown and toe-off uses this much of the contact (at least 2 frames)
+        and up to this much outside it (at least 3 frames).
+    td_circle_window_s : float
+        The ankle's place on the circle at touchdown is its mean height over this long of the
+        first frames of contact (at least 2 frames).
+    ambiguous_step_margin : float
+        An interval between touchdowns within this many typical step periods of a border between
+        step counts (1.5, 2.5, ... periods) could be either count; the legs' labels decide it.
+    stance_step1_periods : float
+        The first running contact is step 1 for sure when it lands within this many typical
+        step periods of the last toe-off of the set stance (then the stance feet take their
+        sides from it).
     """
 
     fm_speed_mps: float = 0.3
@@ -193,6 +255,27 @@ class EventSettings:
     place_stance_frac: float = 0.5
     bridge_off_s: float = 0.05
     bridge_on_s: float = 0.02
+    fm_min_peak_factor: float = 3.0
+    fm_rise_start_frac: float = 0.5
+    fm_onset_back_max_s: float = 0.3
+    fm_rest_window_s: float = 0.35
+    fm_rest_min_s: float = 0.1
+    level_min_still_s: float = 0.05
+    merge_gap_s: float = 0.1
+    foot_radius_min_factor: float = 0.5
+    foot_radius_max_factor: float = 2.0
+    radius_prior_weight: float = 0.3
+    circle_robust_m: float = 0.01
+    noise_tol_factor: float = 3.0
+    max_dropout_s: float = 0.05
+    edge_cap_tol_factor: float = 4.0
+    edge_cap_radius_frac: float = 0.25
+    edge_near_radius_frac: float = 0.5
+    hinge_inside_s: float = 0.02
+    hinge_outside_s: float = 0.06
+    td_circle_window_s: float = 0.01
+    ambiguous_step_margin: float = 0.25
+    stance_step1_periods: float = 1.5
 
     def __post_init__(self) -> None:
         # Every parameter is a non-negative physical quantity; a few must be strictly positive
@@ -201,11 +284,25 @@ class EventSettings:
             v = getattr(self, f.name)
             if not (isinstance(v, int | float) and math.isfinite(v) and v >= 0):
                 raise ValueError(f"{f.name} must be a finite number >= 0, got {v!r}")
-        for name in ("fm_speed_mps", "fm_sustain_s", "fm_seen_before_s", "hip_cutoff_hz"):
+        positive = (
+            "fm_speed_mps",
+            "fm_sustain_s",
+            "fm_seen_before_s",
+            "hip_cutoff_hz",
+            "circle_robust_m",
+        )
+        for name in positive:
             if not getattr(self, name) > 0:
                 raise ValueError(f"{name} must be positive, got {getattr(self, name)}")
-        for name in ("fm_seen_frac", "core_speed_frac", "place_stance_frac"):
+        for name in ("fm_seen_frac", "core_speed_frac", "place_stance_frac", "fm_rise_start_frac"):
             if not 0 < getattr(self, name) <= 1:
                 raise ValueError(f"{name} must be in (0, 1], got {getattr(self, name)}")
         if self.min_contact_s >= self.max_contact_s:
             raise ValueError("min_contact_s must be less than max_contact_s")
+        if not self.foot_radius_min_factor < self.foot_radius_max_factor:
+            raise ValueError("foot_radius_min_factor must be less than foot_radius_max_factor")
+        if not self.ambiguous_step_margin <= 0.5:
+            raise ValueError(
+                f"ambiguous_step_margin must be at most 0.5 (half a step period), "
+                f"got {self.ambiguous_step_margin}"
+            )

@@ -12,6 +12,7 @@ import numpy as np
 from scipy.optimize import least_squares
 
 from ...skeleton import SIDES
+from ..settings import EventSettings
 
 ON, OFF, UNKNOWN = 1, 0, -1
 """Per-frame states of :func:`_contact_state`: an ankle on the circle, none, or cannot tell."""
@@ -34,31 +35,40 @@ def _circle_departure(
     return best, which
 
 
-def _fit_circle(ankle: np.ndarray, pivot_x0: float, radius0: float) -> tuple[float, float]:
+MIN_CIRCLE_SAMPLES = 3
+"""Fewest ankle samples that a pivot circle is fitted to (else the start values stay)."""
+MAX_OFF_FRAMES = 2
+"""Consecutive frames with every ankle seen and off the circle that end a contact."""
+
+
+def _fit_circle(
+    ankle: np.ndarray, pivot_x0: float, radius0: float, s: EventSettings
+) -> tuple[float, float]:
     """Least-squares ball-of-foot x and radius for ankle samples rolling over a ground point.
 
-    The radius is pulled weakly towards the anthropometric prior so that short, nearly still
-    contacts (a small arc) stay well posed.
+    The radius is pulled weakly (``radius_prior_weight``) towards ``radius0`` (the
+    anthropometric prior, or a previous fit) so that short, nearly still contacts (a small arc)
+    stay well posed; the loss is robust (soft L1, scale ``circle_robust_m``).
     """
     pts = ankle[np.all(np.isfinite(ankle), axis=1)]
-    if len(pts) < 3:
+    if len(pts) < MIN_CIRCLE_SAMPLES:
         return pivot_x0, radius0
 
     def resid(p: np.ndarray) -> np.ndarray:
         px, r = p
         d = np.hypot(pts[:, 0] - px, pts[:, 1]) - r
-        return np.concatenate([d, [0.3 * (r - radius0)]])
+        return np.concatenate([d, [s.radius_prior_weight * (r - radius0)]])
 
-    # A foot is a foot: the radius stays within half to twice the anthropometric prior, so that
-    # ankle samples of two different feet (both down in the set position) cannot fit one huge
-    # circle.
-    r_lo, r_hi = 0.5 * radius0, 2.0 * radius0
+    # A foot is a foot: the radius stays within half to twice (by default) the radius it starts
+    # from, so that ankle samples of two different feet (both down in the set position) cannot
+    # fit one huge circle.
+    r_lo, r_hi = s.foot_radius_min_factor * radius0, s.foot_radius_max_factor * radius0
     sol = least_squares(
         resid,
         x0=[pivot_x0, float(np.clip(radius0, r_lo, r_hi))],
         bounds=([-np.inf, r_lo], [np.inf, r_hi]),
         loss="soft_l1",
-        f_scale=0.01,
+        f_scale=s.circle_robust_m,
     )
     return float(sol.x[0]), float(sol.x[1])
 
@@ -87,8 +97,8 @@ def _grow(
 ) -> tuple[int, int]:
     """Grow ``[lo, hi]`` while the foot may still be down; return the outermost ON frames.
 
-    Two consecutive OFF frames end the contact; UNKNOWN frames (a dropout of the planted ankle)
-    are passed over, up to ``max_unknown`` in a row.
+    ``MAX_OFF_FRAMES`` (2) consecutive OFF frames end the contact; UNKNOWN frames (a dropout of
+    the planted ankle) are passed over, up to ``max_unknown`` in a row.
 
     Towards toe-off only, an OFF run is also passed over when the ankle is back on the circle for
     ``min_on_after`` frames in a row within ``max_off`` frames of the last ON frame. A foot that
@@ -117,7 +127,7 @@ def _grow(
                 last_on, off_run, unknown_run = j, 0, 0
             elif state[j] == OFF:
                 off_run += 1
-                if off_run >= 2:
+                if off_run >= MAX_OFF_FRAMES:
                     resume = back_on(last_on) if step > 0 else -1
                     if resume < 0:
                         break

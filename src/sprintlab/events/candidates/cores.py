@@ -14,6 +14,11 @@ from ...filtering import true_runs
 from ...kinematics import velocity
 from ..settings import EventSettings
 
+MIN_LEVEL_SAMPLES = 5
+"""Fewest still samples (besides ``level_min_still_s``) that measure an ankle's contact height."""
+MIN_CORE_SAMPLES = 2
+"""Fewest samples of a core (besides ``min_core_s``)."""
+
 
 @dataclass(frozen=True)
 class _Core:
@@ -53,7 +58,7 @@ def ankle_height_offsets(
         vx = velocity(a[:, 0], fps)
         with np.errstate(invalid="ignore"):
             still = (np.abs(vx) < speed_lim) & np.isfinite(a[:, 1])
-        if still.sum() < max(5, round(0.05 * fps)):
+        if still.sum() < max(MIN_LEVEL_SAMPLES, round(s.level_min_still_s * fps)):
             offsets[side] = 0.0
             continue
         level = float(np.percentile(a[still, 1], s.level_percentile))
@@ -80,7 +85,7 @@ def _find_cores(
     low_frac = s.core_height_frac if height_frac is None else height_frac
     offsets = height_offsets_m or {}
     speed_lim = np.maximum(s.core_speed_min_mps, s.core_speed_frac * np.nan_to_num(hip_vx))
-    min_len = max(2, round(s.min_core_s * fps))
+    min_len = max(MIN_CORE_SAMPLES, round(s.min_core_s * fps))
     cores: list[_Core] = []
     for side, a in ankles.items():
         vx = velocity(a[:, 0], fps)
@@ -98,7 +103,7 @@ def _find_cores(
 def _merge_cores(cores: list[_Core], fps: float, s: EventSettings) -> list[list[_Core]]:
     """Group cores at the same place and time (possibly seen under both ankle labels)."""
     groups: list[list[_Core]] = []
-    max_gap = round(0.1 * fps)
+    max_gap = round(s.merge_gap_s * fps)
     for core in sorted(cores, key=lambda c: c.start):
         for g in groups:
             g_stop = max(c.stop for c in g)

@@ -11,6 +11,17 @@ import numpy as np
 from ...skeleton import SIDES
 from ..settings import EventSettings
 
+MIN_STOP_SAMPLES = 6
+"""Fewest ankle samples the stop of the landing foot is fitted to."""
+STOP_GRID_FRAMES = 0.1
+"""Step of the grid of the stop's time, in frames (a sub-frame precision at every frame rate)."""
+HUBER_ROUNDS = 4
+"""Rounds of reweighting of the stop's robust fit."""
+MIN_PLACE_SAMPLES = 3
+"""Fewest ankle samples the foot's place is averaged over."""
+HUBER_MEAN_ROUNDS = 10
+"""Rounds of reweighting of the robust mean."""
+
 
 def foot_stop(
     t_s: np.ndarray,
@@ -50,11 +61,13 @@ def foot_stop(
     dt = 1.0 / fps
     sel = np.flatnonzero((t_s >= guess_s - s.td_approach_s) & (t_s <= guess_s + s.td_settle_s))
     found, x = _landing_ankle_x(ankles, sel, foot_x_m, stature_m, s)
-    if found.sum() < 6:
+    if found.sum() < MIN_STOP_SAMPLES:
         return np.nan, np.nan
     tt = t_s[sel][found]
     d = foot_x_m - x[found]
-    grid = np.arange(guess_s - s.td_search_before_s, guess_s + s.td_search_after_s, 0.1 * dt)
+    grid = np.arange(
+        guess_s - s.td_search_before_s, guess_s + s.td_search_after_s, STOP_GRID_FRAMES * dt
+    )
     times, levels = [], []
     for powers in ((1, 2), (2, 3)):
         best_t, best_c, best_cost = np.nan, np.nan, np.inf
@@ -62,7 +75,7 @@ def foot_stop(
             u = np.maximum(0.0, t0 - tt) / dt
             a_mat = np.stack([np.ones_like(u), u ** powers[0], u ** powers[1]], axis=1)
             w = np.ones_like(u)
-            for _ in range(4):  # iteratively reweighted least squares for the Huber loss
+            for _ in range(HUBER_ROUNDS):  # iteratively reweighted least squares, Huber loss
                 coef, *_ = np.linalg.lstsq(a_mat * w[:, None], d * w, rcond=None)
                 r = np.abs(d - a_mat @ coef)
                 w = np.sqrt(np.where(r < s.td_robust_m, 1.0, s.td_robust_m / np.maximum(r, 1e-12)))
@@ -129,7 +142,7 @@ def foot_place(
             end = min(end, start_s + s.place_stance_frac * (to_s - start_s))
         sel = np.flatnonzero((t_s >= start_s) & (t_s <= end))
         found, x = _landing_ankle_x(ankles, sel, near_x_m, stature_m, s)
-        if found.sum() < 3:
+        if found.sum() < MIN_PLACE_SAMPLES:
             return np.nan, np.zeros(0), np.zeros(0)
         return _huber_mean(x[found], s.td_robust_m), t_s[sel][found], x[found]
 
@@ -145,7 +158,7 @@ def foot_place(
 def _huber_mean(x: np.ndarray, scale: float) -> float:
     """Robust mean of ``x``: iteratively reweighted for the Huber loss, from the median."""
     m = float(np.median(x))
-    for _ in range(10):
+    for _ in range(HUBER_MEAN_ROUNDS):
         r = np.abs(x - m)
         w = np.where(r < scale, 1.0, scale / np.maximum(r, 1e-12))
         m = float(np.sum(w * x) / np.sum(w))

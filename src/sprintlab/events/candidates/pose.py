@@ -35,6 +35,15 @@ from .cores import _Core, _find_cores, _merge_cores, ankle_height_offsets
 from .edges import _edge_time
 from .foot import foot_place, foot_stop
 
+FIT_ROUNDS = 3
+"""Rounds of fitting the pivot circle and growing the contact around it."""
+MIN_UNKNOWN_FRAMES = 2
+"""Frames of dropout passed over while growing a contact, at least (see ``max_dropout_s``)."""
+MIN_ON_FRAMES = 2
+"""Frames back on the circle that resume a contact, at least (see ``bridge_on_s``)."""
+MIN_TD_CIRCLE_FRAMES = 2
+"""Frames of early contact averaged for the ankle's place on the circle, at least."""
+
 
 def _fit_contact(
     g: list[_Core],
@@ -55,32 +64,32 @@ def _fit_contact(
     radius = radius0
     tol = s.contact_tol_m
     lo, hi = start, stop - 1
-    for _ in range(3):
+    for _ in range(FIT_ROUNDS):
         _, which = _circle_departure(ankles, px, radius)
         sel = np.arange(lo, hi + 1)
         pts = np.stack([ankles[SIDES[w]][i] for i, w in zip(sel, which[sel], strict=True)])
-        px, radius = _fit_circle(pts, px, radius)
+        px, radius = _fit_circle(pts, px, radius, s)
         e, which = _circle_departure(ankles, px, radius)
         core_e = e[start:stop]
         noise = 1.4826 * float(np.nanmedian(np.abs(core_e - np.nanmedian(core_e))))
         # The core's scatter alone is too small a sample when the core is a few frames; the
         # clip's keypoint jitter keeps a noisy (far-side) stance in one piece (rendered
         # scenarios: 51 -> 55 of 60 steps found, contact time MAE 36 -> 31 ms).
-        tol = max(s.contact_tol_m, 3.0 * noise, s.jitter_tol_factor * jitter)
+        tol = max(s.contact_tol_m, s.noise_tol_factor * noise, s.jitter_tol_factor * jitter)
         state = _contact_state(ankles, px, radius, tol)
         lo, hi = _grow(
             state,
             start,
             stop - 1,
-            max_unknown=max(2, round(0.05 * fps)),
+            max_unknown=max(MIN_UNKNOWN_FRAMES, round(s.max_dropout_s * fps)),
             max_off=round(s.bridge_off_s * fps),
-            min_on_after=max(2, round(s.bridge_on_s * fps)),
+            min_on_after=max(MIN_ON_FRAMES, round(s.bridge_on_s * fps)),
         )
-    cap = max(4.0 * tol, 0.25 * radius)
+    cap = max(s.edge_cap_tol_factor * tol, s.edge_cap_radius_frac * radius)
     e_raw = e if ankles_raw is None else _circle_departure(ankles_raw, px, radius)[0]
-    near = 0.5 * radius
-    td_s = np.nan if lo == 0 else _edge_time(t_s, (e_raw, e), lo, -1, fps, cap, near)
-    to_s = np.nan if hi == n - 1 else _edge_time(t_s, (e_raw, e), hi, +1, fps, cap, near)
+    near = s.edge_near_radius_frac * radius
+    td_s = np.nan if lo == 0 else _edge_time(t_s, (e_raw, e), lo, -1, fps, cap, near, s)
+    to_s = np.nan if hi == n - 1 else _edge_time(t_s, (e_raw, e), hi, +1, fps, cap, near, s)
     to_frame = int(np.searchsorted(t_s, to_s + 1e-9)) - 1 if np.isfinite(to_s) else -1
     votes = which[lo : hi + 1]
     right_share = float(np.mean(votes == 1)) if votes.size else 0.5
@@ -88,7 +97,7 @@ def _fit_contact(
     agreement = right_share if side == "right" else 1 - right_share
     # Ankle x at touchdown from the circle: the ankle sits behind the pivot at the touchdown
     # height, averaged over the first frames of contact to beat per-frame noise.
-    k = min(hi + 1, lo + max(2, round(0.01 * fps)))
+    k = min(hi + 1, lo + max(MIN_TD_CIRCLE_FRAMES, round(s.td_circle_window_s * fps)))
     a_td = np.stack([ankles[SIDES[w]][i] for i, w in zip(range(lo, k), which[lo:k], strict=True)])
     y_td = float(np.nanmean(a_td[:, 1]))
     foot_x = px - float(np.sqrt(max(radius**2 - min(y_td, radius) ** 2, 0.0)))
