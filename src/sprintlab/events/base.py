@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 
 @dataclass(frozen=True)
@@ -66,6 +66,7 @@ class Contact:
     steps_since_prev: int = 1
 
 
+@runtime_checkable
 class ContactDetector(Protocol):
     """Something that proposes candidate ground contacts of one clip.
 
