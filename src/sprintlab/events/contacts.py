@@ -108,12 +108,13 @@ def decide_contacts(
 
     candidates = contacts_from(None)
     contacts, notes = sequence(candidates)
-    # A second look where timing says a contact is missing, with a looser height test: the pose
-    # model can put a far-side stance ankle 10-20 cm too high for a whole contact.
+    # A second look where timing says a contact is missing, with the detector's more permissive
+    # tests (the pose detector's looser ankle-height test: the pose model can put a far-side
+    # stance ankle 10-20 cm too high for a whole contact).
     windows = _missing_windows(contacts, first_movement_s, s)
     if windows:
         # Only running contacts, as a step is what is missing there; those the first look
-        # already had (its cores pass the looser test too) are not counted twice.
+        # already had (they pass the permissive tests too) are not counted twice.
         seen = {(c.td_frame, c.to_frame) for c in candidates}
         extra = [
             c
@@ -125,6 +126,7 @@ def decide_contacts(
             added = {id(c) for c in extra}
             second = [c for c in contacts if id(c) in added]
             if second:
+                # Worded for the pose detector, the only one so far.
                 when = ", ".join(f"{c.td_s:.2f}" for c in second)
                 notes.append(
                     f"{len(second)} contact(s) (touchdown at {when} s) were found only by a second "
