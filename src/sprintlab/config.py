@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import difflib
 import math
+import sys
 import tomllib
 import types
 import typing
@@ -69,9 +70,21 @@ def _unknown_key_message(key: str, where: str, cls: type, valid: list[str], sour
     else:
         listed = (
             f"the {len(valid)} settings of [{where}] are those of "
-            f"{cls.__module__}.{cls.__qualname__} (from {valid[0]} to {valid[-1]})."
+            f"{_public_name(cls)} (from {valid[0]} to {valid[-1]})."
         )
     return f"{source}: [{where}] has no setting '{key}'; {hint}{listed}"
+
+
+def _public_name(cls: type) -> str:
+    """Dotted name a user imports ``cls`` by: its module's outermost package that re-exports it
+    (``sprintlab.events.EventSettings``, not ``sprintlab.events.settings.EventSettings``)."""
+    module = cls.__module__
+    while "." in module:
+        parent = module.rsplit(".", 1)[0]
+        if getattr(sys.modules.get(parent), cls.__qualname__, None) is not cls:
+            break
+        module = parent
+    return f"{module}.{cls.__qualname__}"
 
 
 def _type_name(tp: Any) -> str:
