@@ -35,6 +35,9 @@ by :data:`MIGRATIONS` when an older file is opened):
   (sprintlab version, analysis code revision and analysis settings), so a batch can redo only
   the analysis from a rep's cached keypoints when only the analysis changed. Rows written
   before v4 have neither, and are analysed again in full when their settings change.
+- v5 adds to ``steps`` how touchdown and toe-off were timed (``touchdown_source``,
+  ``toeoff_source``: image, pose or both) and their uncertainty in frames
+  (``touchdown_uncertainty_frames``, ``toeoff_uncertainty_frames``); older rows have NULL.
 
 Every write of a rep (its row and all its steps) is one transaction, and every SQL statement is
 parameterised. A batch is the only writer (one process); readers such as the dashboard open their
@@ -64,7 +67,7 @@ import pandas as pd
 from .errors import SprintlabError
 from .steps import STEP_FIELDS
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 DB_FILENAME = "library.sqlite"
 REPS_DIRNAME = "reps"
 LOCK_FILENAME = ".batch.lock"
@@ -461,6 +464,7 @@ def _fit_status(profile: dict[str, Any]) -> dict[str, Any]:
 # --------------------------------------------------------------------------------------------
 
 _STEP_INT_COLUMNS = {"touchdown_frame", "toeoff_frame"}
+_STEP_TEXT_COLUMNS = {"foot", "touchdown_source", "toeoff_source"}
 
 # Columns are written out (not built from STEP_FIELDS or REP_METRIC_COLUMNS) because a migration
 # must not change once released: a new field needs a new migration that adds its column.
@@ -624,11 +628,19 @@ ALTER TABLE reps ADD COLUMN pose_hash TEXT;
 ALTER TABLE reps ADD COLUMN analysis_hash TEXT
 """
 
+_V5 = """
+ALTER TABLE steps ADD COLUMN touchdown_source TEXT;
+ALTER TABLE steps ADD COLUMN toeoff_source TEXT;
+ALTER TABLE steps ADD COLUMN touchdown_uncertainty_frames REAL;
+ALTER TABLE steps ADD COLUMN toeoff_uncertainty_frames REAL
+"""
+
 MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (
     _script(_V1),
     _script(_V2),
     _migrate_v3,
     _script(_V4),
+    _script(_V5),
 )
 """``MIGRATIONS[i]`` moves a library from schema version ``i`` to ``i + 1``."""
 
@@ -1288,7 +1300,7 @@ class Library:
 def _step_value(column: str, value: Any) -> Any:
     if value is None:
         return None
-    if column == "foot":
+    if column in _STEP_TEXT_COLUMNS:
         return str(value)
     if column == "number" or column in _STEP_INT_COLUMNS:
         return int(value)

@@ -16,14 +16,23 @@ import numpy as np
 import pandas as pd
 
 from .calibration import Calibration, CalibrationInput, find_sidecar, load_sidecar
-from .errors import CalibrationError
-from .events import EventSettings, detect_contacts, detect_first_movement
+from .errors import CalibrationError, VideoError
+from .events import (
+    Contact,
+    EventSettings,
+    detect_contacts,
+    detect_first_movement,
+    fuse_contacts,
+)
 from .filtering import (
     FilterSettings,
     mask_low_confidence,
     repair_leg_swaps,
     smooth_track,
 )
+from .footimage.result import FootImageResult
+from .footimage.result import unused as unused_image
+from .footimage.settings import FootImageSettings
 from .kinematics import (
     BODY_KEYPOINTS,
     body_forward_x,
@@ -289,6 +298,7 @@ def analyze_track(
     settings: AnalysisSettings | None = None,
     warnings: list[str] | None = None,
     position: str | None = None,
+    foot_image: FootImageResult | None = None,
 ) -> RepResult:
     """Everything after the pose model: clean, calibrate, detect events, build steps and splits.
 
@@ -310,6 +320,10 @@ def analyze_track(
         Warnings from earlier stages (video probe, tracking) to carry into the result.
     position : str, optional
         Football position, choosing the combine group of the 20/40-yard estimate.
+    foot_image : FootImageResult, optional
+        What the image stage at the feet found (:mod:`sprintlab.footimage`; its frame numbers
+        are rows of ``raw_px``). Its touchdowns and toe-offs replace the pose's where it saw the
+        same contact; when it could not be used, the rep says so. None: pose only, silently.
     """
     s = settings or AnalysisSettings()
     warns = list(warnings or []) + list(calib.warnings)
@@ -346,6 +360,8 @@ def analyze_track(
         ankles_raw=ankles_raw,
         first_movement_s=fm.time_s,
     )
+    warns += w
+    contacts, w, unmatched = _fuse_image(contacts, foot_image, repaired, fm.time_s, s)
     warns += w
     # Leg identity per frame from the contacts (stance ankle on the pivot, front ankle in flight
     # lands next), then knees and hips by segment rigidity; the track is smoothed again so that
@@ -394,6 +410,8 @@ def analyze_track(
             "leg_swap_frames_repaired": int(swapped.sum()),
             "leg_identity_anchored_share": float(np.mean(identity.anchored)),
             "contacts_found": len(contacts),
+            # Contacts after first movement the image saw but the pose did not (not added).
+            "image_contacts_unmatched": unmatched,
             "keypoint_coverage": float(np.mean(np.isfinite(masked.xy[:, KP.LEFT_ANKLE, 0]))),
         },
     }
@@ -417,6 +435,62 @@ def analyze_track(
         raw_track=raw_px,
         world_track=world,
         extra=extra,
+    )
+
+
+def _fuse_image(
+    contacts: list[Contact],
+    foot_image: FootImageResult | None,
+    px_track: KeypointTrack,
+    first_movement_s: float,
+    s: AnalysisSettings,
+) -> tuple[list[Contact], list[str], int | None]:
+    """The pose's contacts timed by the image where it saw them (see :mod:`.events.fusion`)."""
+    if foot_image is None:
+        return (
+            fuse_contacts(
+                contacts,
+                unused_image(""),
+                px_track.t_s,
+                px_track.t_s,
+                {},
+                1.0,
+                1.0,
+                first_movement_s,
+                s.events,
+            )[0],
+            [],
+            None,
+        )
+    if not foot_image.used:
+        fused = fuse_contacts(
+            contacts,
+            foot_image,
+            px_track.t_s,
+            px_track.t_s,
+            {},
+            1.0,
+            1.0,
+            first_movement_s,
+            s.events,
+        )[0]
+        note = (
+            f"touchdown and toe-off come from the pose model alone ({foot_image.reason}): "
+            "expect them a few frames off"
+        )
+        return fused, [note], None
+    ankle_px = {side: np.asarray(px_track.point(ANKLE[side])) for side in SIDES}
+    athlete_px = float(foot_image.geometry.get("athlete_px", math.nan))
+    return fuse_contacts(
+        contacts,
+        foot_image,
+        px_track.t_s,
+        px_track.t_s,
+        ankle_px,
+        px_track.fps,
+        athlete_px,
+        first_movement_s,
+        s.events,
     )
 
 
@@ -577,6 +651,9 @@ def analyze_clip(
     if calib is None:
         calib = resolve_calibration(calib_input, raw, size, opts.athlete_height_m)
     height = opts.athlete_height_m or (calib_input.athlete_height_m if calib_input else None)
+    if progress:
+        progress("feet", 0.0)
+    foot_image = image_stage(meta, athlete, raw, report, track_settings.foot_image)
     rep_id = opts.rep_id or rep_id_for(clip, file_sha256(clip))
     result = analyze_track(
         raw,
@@ -588,8 +665,10 @@ def analyze_clip(
         settings=settings,
         warnings=input_warnings,
         position=opts.position,
+        foot_image=foot_image,
     )
     result = apply_footage_report(result, report)
+    result.extra["foot_image"] = foot_image.to_dict()
     result.extra["calibration_input"] = _calibration_input_dict(calib_input, opts.athlete_height_m)
     result.extra["input_warnings"] = input_warnings
     result.extra["tracking"] = {
@@ -618,6 +697,46 @@ def analyze_clip(
         write_media=overlay_writer(meta, result, calib) if opts.overlay else None,
     )
     return result, rep_dir
+
+
+def image_stage(
+    meta: VideoMeta,
+    athlete: AthleteTrack,
+    raw: KeypointTrack,
+    report: FootageReport,
+    settings: FootImageSettings,
+) -> FootImageResult:
+    """Time the ground contacts from the picture at the feet (:mod:`sprintlab.footimage`), or
+    say why the picture cannot be used for it."""
+    from .footimage.scan import scan_frames
+    from .prefetch import prefetch
+    from .video import iter_row_bands
+
+    if not settings.enabled:
+        return unused_image("the image stage is turned off in the settings")
+    if report.distances_reason:
+        return unused_image(
+            "the camera moves or the athlete does not run across the picture, so the ground "
+            "cannot be told apart from the athlete"
+        )
+    if raw.n_frames != athlete.track.n_frames:
+        return unused_image("repeated or blended frames were dropped from the clip")
+
+    def rows(row0_px: int, row1_px: int):
+        return (f.image for f in prefetch(iter_row_bands(meta, row0_px, row1_px)))
+
+    try:
+        return scan_frames(
+            rows,
+            np.asarray(raw.xy),
+            np.asarray(raw.conf),
+            athlete.boxes_xyxy_px,
+            (meta.width_px, meta.height_px),
+            raw.fps,
+            settings,
+        )
+    except VideoError as err:
+        return unused_image(f"the clip could not be read again ({err})")
 
 
 def _weights_file(estimator: Any) -> Path | None:
@@ -714,6 +833,8 @@ def reanalyze_rep(
     )
     calib = resolve_calibration(calib_input, raw, (video["width_px"], video["height_px"]), height)
     input_warnings = list(doc.get("input_warnings", []))
+    # The image stage read the clip's frames; its contacts are kept in rep.json and used again.
+    foot_image = FootImageResult.from_dict(doc["foot_image"]) if doc.get("foot_image") else None
     result = analyze_track(
         raw,
         calib,
@@ -724,7 +845,10 @@ def reanalyze_rep(
         settings=settings,
         warnings=input_warnings,
         position=(doc.get("profile") or {}).get("position"),
+        foot_image=foot_image,
     )
+    if foot_image is not None:
+        result.extra["foot_image"] = doc["foot_image"]
     footage = doc.get("footage")
     if footage:
         from .footage import withhold_outputs

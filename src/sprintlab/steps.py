@@ -50,6 +50,10 @@ STEP_FIELDS: tuple[str, ...] = (
     "knee_angle_td_deg",
     "hip_angle_td_deg",
     "foot_x_m",
+    "touchdown_source",
+    "toeoff_source",
+    "touchdown_uncertainty_frames",
+    "toeoff_uncertainty_frames",
 )
 
 
@@ -77,6 +81,10 @@ class Step:
     knee_angle_td_deg: float
     hip_angle_td_deg: float
     foot_x_m: float
+    touchdown_source: str = "pose"
+    toeoff_source: str = "pose"
+    touchdown_uncertainty_frames: float = math.nan
+    toeoff_uncertainty_frames: float = math.nan
 
     def to_dict(self) -> dict[str, object]:
         """Plain JSON-ready dict; NaN becomes None."""
@@ -329,6 +337,10 @@ def build_steps(
                 knee_angle_td_deg=at(lambda src, leg=leg: knee_angle_deg(src, leg), td),
                 hip_angle_td_deg=at(lambda src, leg=leg: hip_angle_deg(src, leg), td),
                 foot_x_m=c.foot_x_m,
+                touchdown_source=c.td_source,
+                toeoff_source=c.to_source,
+                touchdown_uncertainty_frames=c.td_uncertainty_frames,
+                toeoff_uncertainty_frames=c.to_uncertainty_frames,
             )
         )
     if steps and steps[-1].touchdown_s == running[-1].td_s:

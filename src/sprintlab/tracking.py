@@ -38,6 +38,7 @@ from scipy.optimize import linear_sum_assignment
 
 from .errors import NoAthleteError, VideoError
 from .footage import RunnerSeen
+from .footimage.settings import FootImageSettings
 from .pose.base import PoseDetections, PoseEstimator, clip_roi, predict_crop
 from .skeleton import N_KEYPOINTS
 from .track import KeypointTrack
@@ -121,6 +122,9 @@ class TrackingSettings:
     recover_max_mib : float
         Memory for the frames kept to go back through, MiB (about 1.5 s of 1080p at 240 fps
         with the athlete 200 px tall).
+    foot_image : FootImageSettings
+        The image stage at the feet (:mod:`sprintlab.footimage`): it reads the clip's frames,
+        so it belongs to the pose stage and its contacts are kept with the rep.
     """
 
     search_interval_s: float = 0.04
@@ -151,6 +155,7 @@ class TrackingSettings:
     recover_ahead_heights: float = 1.0
     recover_max_miss_s: float = 0.15
     recover_max_mib: float = 256.0
+    foot_image: FootImageSettings = field(default_factory=FootImageSettings)
 
     def __post_init__(self) -> None:
         positive = (

@@ -5,10 +5,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from sprintlab.footimage import FootImageSettings, scan_frames
 from sprintlab.footimage.band import BandGeometry
 from sprintlab.footimage.detect import find_image_contacts
 from sprintlab.footimage.evidence import band_evidence, free_columns
+from sprintlab.footimage.scan import scan_frames
+from sprintlab.footimage.settings import FootImageSettings
 
 FPS = 240.0
 H_PX = 180.0  # athlete height in the picture

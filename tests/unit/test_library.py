@@ -247,13 +247,36 @@ def test_migration_to_v4_leaves_old_reps_without_pose_and_analysis_hashes(tmp_pa
     (tmp_path / "v3" / "reps" / "ann-lee" / "r1").mkdir(parents=True)
     (tmp_path / "v3" / "reps" / "ann-lee" / "r1" / "rep.json").write_text("{}")
     with Library.open(db) as lib:
-        assert lib.schema_version() == SCHEMA_VERSION == 4
+        assert lib.schema_version() == SCHEMA_VERSION
         (prior,) = lib.prior_reps(clip_sha256=SHA_A, session_id=1, athlete_id=1, rep_number=1)
         assert lib.prior_reps(clip_sha256=SHA_B, session_id=1, athlete_id=1, rep_number=1) == []
     # Old reps do not know what made them: no hashes, no provenance (a batch analyses them
     # again in full rather than guessing).
     assert (prior.settings_hash, prior.pose_hash, prior.analysis_hash) == ("old", None, None)
     assert prior.provenance is None and prior.rep_dir.name == "r1"
+
+
+def test_migration_to_v5_leaves_old_steps_without_event_sources(tmp_path):
+    db = tmp_path / "v4" / "library.sqlite"
+    db.parent.mkdir()
+    conn = sqlite3.connect(db, isolation_level=None)
+    assert migrate(conn, target=4) == 4
+    conn.execute("INSERT INTO sessions (name, date, created_utc) VALUES ('S', '2025-01-02', 't')")
+    conn.execute(
+        "INSERT INTO reps (session_id, rep_number, clip_path, clip_sha256, settings_hash, "
+        "status, artefact_dir, analysed_utc, rep_json) "
+        "VALUES (1, 1, '/c1.mp4', ?, 'old', 'ok', 'reps/r1', 't', '{}')",
+        (SHA_A,),
+    )
+    conn.execute("INSERT INTO steps (rep_pk, number, touchdown_s) VALUES (1, 1, 0.83)")
+    assert migrate(conn) == SCHEMA_VERSION == 5
+    row = conn.execute(
+        "SELECT touchdown_s, touchdown_source, toeoff_source, touchdown_uncertainty_frames, "
+        "toeoff_uncertainty_frames FROM steps"
+    ).fetchone()
+    conn.close()
+    # How an old step was timed is not known: NULL, never a guessed 'pose'.
+    assert row == (0.83, None, None, None, None)
 
 
 def test_rep_rows_keep_their_pose_and_analysis_hashes(lib):

@@ -113,8 +113,12 @@ def table_config(columns: list[str]) -> dict[str, Any]:
             "status",
             "error",
             "calibration_confidence",
+            "touchdown_source",
+            "toeoff_source",
         ):
             cfg[c] = st.column_config.TextColumn(label, help=help_text)
+        elif c.endswith("_uncertainty_frames"):
+            cfg[c] = st.column_config.NumberColumn(label, help=help_text, format="%.0f fr")
         elif c in ("number", "rep_pk", "rep_number", "n_steps", "n_warnings", "n_reps"):
             cfg[c] = st.column_config.NumberColumn(label, help=help_text, format="%d")
         else:

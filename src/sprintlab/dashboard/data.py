@@ -35,6 +35,10 @@ STEP_TABLE_FIELDS: tuple[str, ...] = (
     "toeoff_distance_m",
     "knee_angle_td_deg",
     "hip_angle_td_deg",
+    "touchdown_source",
+    "touchdown_uncertainty_frames",
+    "toeoff_source",
+    "toeoff_uncertainty_frames",
 )
 """Step columns shown in tables (frame indices and foot position stay in the CSV download)."""
 

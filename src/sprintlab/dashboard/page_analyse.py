@@ -220,8 +220,10 @@ def render() -> None:
         "starting": ("Starting the analysis", 0.0, 0.02),
         "pose": ("Loading the pose model", 0.02, 0.05),
         "search": ("Finding the athlete (coarse pass)", 0.05, 0.30),
-        "refine": ("Following the athlete frame by frame", 0.30, 0.92),
-        "writing": ("Measuring the steps and writing the overlay video", 0.92, 0.99),
+        "refine": ("Following the athlete frame by frame", 0.30, 0.88),
+        "analysis": ("Checking the footage", 0.88, 0.89),
+        "feet": ("Timing the ground contacts from the picture", 0.89, 0.93),
+        "writing": ("Measuring the steps and writing the overlay video", 0.93, 0.99),
         "done": ("Done", 1.0, 1.0),
     }
 

@@ -9,6 +9,8 @@ The decision runs in steps, one module each:
   timing says a contact is missing (a second look there);
 - :mod:`.numbering`: alternation of feet, step 1 or 2, the sides of the set stance;
 - :mod:`.contacts`: :func:`detect_contacts`, which runs those steps;
+- :mod:`.fusion`: the image's touchdown and toe-off (:mod:`sprintlab.footimage`) put on the
+  contacts the pose found, each event saying how it was timed and how sure it is;
 - :mod:`.settings`: :class:`EventSettings`, every parameter in physical units.
 """
 
@@ -27,6 +29,7 @@ from .candidates.foot import foot_place, foot_stop
 from .candidates.pose import _keypoint_jitter_m as _keypoint_jitter_m
 from .contacts import decide_contacts, detect_contacts
 from .first_movement import FirstMovement, detect_first_movement
+from .fusion import fuse_contacts
 from .numbering import _enforce_alternation as _enforce_alternation
 from .numbering import _number_first_step as _number_first_step
 from .numbering import _stance_sides as _stance_sides
@@ -49,4 +52,5 @@ __all__ = [
     "detect_first_movement",
     "foot_place",
     "foot_stop",
+    "fuse_contacts",
 ]

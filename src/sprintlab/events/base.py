@@ -12,6 +12,7 @@ from other evidence (pose keypoints, image evidence) can plug in behind one smal
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
@@ -50,6 +51,13 @@ class Contact:
         Steps from the previous running contact to this one: 1 normally, 2 or more when contacts
         in between were not detected (then step length and time to this contact are unknown).
         For the first running contact, its step number: 1, or 2 when step 1 was not detected.
+    td_source, to_source : str
+        How touchdown and toe-off were timed: "pose" (the ankle keypoints), "image" (the foot
+        seen standing on the ground, :mod:`sprintlab.footimage`) or "both" (they agree within
+        two frames; the image's time is used).
+    td_uncertainty_frames, to_uncertainty_frames : float
+        95% limits of the event's error in frames, from the harness's figures for how it was
+        timed, widened to the disagreement when image and pose disagree (NaN: not assessed).
     """
 
     td_s: float
@@ -64,6 +72,10 @@ class Contact:
     side_agreement: float
     noise_m: float
     steps_since_prev: int = 1
+    td_source: str = "pose"
+    to_source: str = "pose"
+    td_uncertainty_frames: float = math.nan
+    to_uncertainty_frames: float = math.nan
 
 
 @runtime_checkable

@@ -205,6 +205,12 @@ class EventSettings:
         The first running contact is step 1 for sure when it lands within this many typical
         step periods of the last toe-off of the set stance (then the stance feet take their
         sides from it).
+    fusion_agree_frames : float
+        Image and pose events (:mod:`sprintlab.events.fusion`) further apart than this many
+        frames are reported as disagreeing (the step says so and its uncertainty widens).
+    fusion_match_window_s : float
+        An image contact and a pose contact are the same one when their times overlap, or come
+        within this of each other.
     """
 
     fm_speed_mps: float = 0.3
@@ -276,6 +282,8 @@ class EventSettings:
     td_circle_window_s: float = 0.01
     ambiguous_step_margin: float = 0.25
     stance_step1_periods: float = 1.5
+    fusion_agree_frames: float = 2.0
+    fusion_match_window_s: float = 0.03
 
     def __post_init__(self) -> None:
         # Every parameter is a non-negative physical quantity; a few must be strictly positive

@@ -16,7 +16,6 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 
 import cv2
 import numpy as np
@@ -24,65 +23,11 @@ from scipy import ndimage
 
 from .band import BandGeometry
 from .evidence import BandEvidence
+from .result import ImageContact
 from .settings import FootImageSettings
 
 #: Assumed stature for turning a width in metres into pixels of the athlete's height.
 _REF_STATURE_M = 1.80
-
-
-@dataclass(frozen=True)
-class ImageContact:
-    """One contact seen in the ground band.
-
-    Attributes
-    ----------
-    td_frame, to_frame : int
-        First and last frame (row of the band stack) with the foot on the ground.
-    x0_px, x1_px : float
-        Image columns spanned by the still sole.
-    ground_y_px : float
-        Image row of the sole's bottom at the contact's x (the ground there).
-    touchdown_by : str
-        "match" when the foot's picture timed the touchdown, "width" when only the still
-        sole's width could (the picture did not match well enough).
-    strength : float
-        Largest still-sole width over the contact, metres (from the athlete's height).
-    """
-
-    td_frame: int
-    to_frame: int
-    x0_px: float
-    x1_px: float
-    ground_y_px: float
-    touchdown_by: str
-    strength: float
-
-    @property
-    def x_mid_px(self) -> float:
-        return 0.5 * (self.x0_px + self.x1_px)
-
-    def to_dict(self) -> dict[str, object]:
-        return {
-            "td_frame": int(self.td_frame),
-            "to_frame": int(self.to_frame),
-            "x0_px": float(self.x0_px),
-            "x1_px": float(self.x1_px),
-            "ground_y_px": float(self.ground_y_px),
-            "touchdown_by": self.touchdown_by,
-            "strength": float(self.strength),
-        }
-
-    @classmethod
-    def from_dict(cls, d: dict) -> ImageContact:
-        return cls(
-            int(d["td_frame"]),
-            int(d["to_frame"]),
-            float(d["x0_px"]),
-            float(d["x1_px"]),
-            float(d["ground_y_px"]),
-            str(d["touchdown_by"]),
-            float(d["strength"]),
-        )
 
 
 def still_columns(occupancy: np.ndarray, fps: float, s: FootImageSettings) -> np.ndarray:

@@ -3,71 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
 
 import numpy as np
 
 from .band import BandGeometry, band_geometry, cut_bands
-from .detect import ImageContact, find_image_contacts
+from .detect import find_image_contacts
 from .evidence import band_evidence, free_columns
+from .result import FootImageResult, unused
 from .settings import FootImageSettings
-
-
-@dataclass(frozen=True)
-class FootImageResult:
-    """The image stage's outcome for one clip.
-
-    Attributes
-    ----------
-    contacts : tuple of ImageContact
-        Frames are positions in the clip's frame numbering (``frame_index``).
-    used : bool
-        False when the image could not be used (then ``reason`` says why).
-    reason : str
-    geometry : dict
-        The band's placement (:meth:`BandGeometry.to_dict`), empty when unused.
-    shake_px : float
-        90th percentile of the measured frame shake (px), removed before detection.
-    noise_levels : float
-    flicker_pct : float
-        Robust spread of the frames' brightness gain, percent.
-    """
-
-    contacts: tuple[ImageContact, ...] = ()
-    used: bool = False
-    reason: str = ""
-    geometry: dict = field(default_factory=dict)
-    shake_px: float = float("nan")
-    noise_levels: float = float("nan")
-    flicker_pct: float = float("nan")
-
-    def to_dict(self) -> dict[str, object]:
-        return {
-            "used": self.used,
-            "reason": self.reason or None,
-            "contacts": [c.to_dict() for c in self.contacts],
-            "geometry": self.geometry,
-            "shake_px": self.shake_px,
-            "noise_levels": self.noise_levels,
-            "flicker_pct": self.flicker_pct,
-        }
-
-    @classmethod
-    def from_dict(cls, d: dict) -> FootImageResult:
-        return cls(
-            tuple(ImageContact.from_dict(c) for c in d.get("contacts") or []),
-            bool(d.get("used")),
-            str(d.get("reason") or ""),
-            dict(d.get("geometry") or {}),
-            float(d.get("shake_px") if d.get("shake_px") is not None else "nan"),
-            float(d.get("noise_levels") if d.get("noise_levels") is not None else "nan"),
-            float(d.get("flicker_pct") if d.get("flicker_pct") is not None else "nan"),
-        )
-
-
-def unused(reason: str) -> FootImageResult:
-    """The image stage skipped, saying why."""
-    return FootImageResult(reason=reason)
 
 
 def scan_frames(

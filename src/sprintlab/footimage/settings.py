@@ -14,7 +14,10 @@ class FootImageSettings:
     Attributes
     ----------
     enabled : bool
-        Look at the image at the feet at all (off: contacts come from the pose alone).
+        Look at the image at the feet at all (off: contacts come from the pose alone). These
+        settings shape what the clip's frames show and are part of the pose stage (their image
+        contacts are kept in rep.json and re-used by ``reanalyze``); how image and pose times are
+        combined is in :class:`sprintlab.events.EventSettings`.
     band_above_frac, band_below_frac : float
         The ground band reaches this far above and below the ground line the pose suggests
         (fractions of the athlete's standing height in pixels): enough for the shoe and for a
@@ -70,11 +73,6 @@ class FootImageSettings:
     shake_px : float
         The band is registered frame by frame when the 90th percentile of the measured shake
         exceeds this (px).
-    agree_frames : float
-        Image and pose events further apart than this are reported as disagreeing.
-    match_window_s : float
-        An image contact and a pose contact are the same one when their times overlap, or lie
-        within this of each other.
     """
 
     enabled: bool = True
@@ -104,8 +102,6 @@ class FootImageSettings:
     min_match: float = 0.6
     max_back_s: float = 0.3
     shake_px: float = 0.75
-    agree_frames: float = 2.0
-    match_window_s: float = 0.03
 
     def __post_init__(self) -> None:
         for f in fields(self):

@@ -35,6 +35,10 @@ UNIT_OF_SUFFIX: dict[str, str] = {
 }
 
 FIELD_LABELS: dict[str, str] = {
+    "touchdown_source": "Touchdown timed by",
+    "toeoff_source": "Toe-off timed by",
+    "touchdown_uncertainty_frames": "Touchdown ±",
+    "toeoff_uncertainty_frames": "Toe-off ±",
     "touchdown_s": "Touchdown",
     "toeoff_s": "Toe-off",
     "contact_time_s": "Contact time",
@@ -69,6 +73,16 @@ FIELD_LABELS: dict[str, str] = {
 }
 
 FIELD_HELP: dict[str, str] = {
+    "touchdown_source": (
+        "How touchdown was timed: image (the foot seen standing on the ground), pose (the ankle "
+        "keypoints alone) or both (they agree within 2 frames)."
+    ),
+    "toeoff_source": "How toe-off was timed: image, pose or both (as for touchdown).",
+    "touchdown_uncertainty_frames": (
+        "95% limits of the touchdown's error in frames, from the measured accuracy of how it "
+        "was timed; wider when image and pose disagree."
+    ),
+    "toeoff_uncertainty_frames": "95% limits of the toe-off's error in frames (as for touchdown).",
     "number": "Step i is the i-th touchdown after first movement.",
     "foot": "The foot that lands (the athlete's own left or right).",
     "touchdown_s": "First frame of ground contact, s from the first frame of the clip.",

@@ -3,7 +3,8 @@
 The pose keeps what it is good at: that there is a step, which leg, where the foot was placed
 and the angles. The image, where it saw the same contact (overlapping in time, at the place of
 the pose's stance ankle), times touchdown and toe-off. Each event says how it was timed
-(``"image"``, ``"pose"``, or ``"both"`` when they agree within ``agree_frames``) and how sure it
+(``"image"``, ``"pose"``, or ``"both"`` when they agree within
+``fusion_agree_frames``) and how sure it
 is (frames, 95% limits measured on the rendered scenarios, widened to the disagreement when the
 two disagree).
 """
@@ -12,13 +13,12 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, replace
-from typing import Any
 
 import numpy as np
 
-from .detect import ImageContact
-from .scan import FootImageResult
-from .settings import FootImageSettings
+from ..footimage.result import FootImageResult, ImageContact
+from .base import Contact
+from .settings import EventSettings
 
 #: 95% limits of touchdown and toe-off errors, frames, by how they were timed (rendered
 #: scenarios through the stock pose model; see the README's accuracy table).
@@ -39,12 +39,12 @@ class EventTiming:
     pose_minus_image_frames: float = math.nan
 
 
-def _timing(event: str, pose_s: float, image_s: float, fps: float, s: FootImageSettings):
+def _timing(event: str, pose_s: float, image_s: float, fps: float, s: EventSettings):
     if not math.isfinite(image_s):
         return EventTiming("pose", UNCERTAINTY_FRAMES[(event, "pose")])
     delta = (pose_s - image_s) * fps if math.isfinite(pose_s) else math.nan
     base = UNCERTAINTY_FRAMES[(event, "image")]
-    if math.isfinite(delta) and abs(delta) <= s.agree_frames:
+    if math.isfinite(delta) and abs(delta) <= s.fusion_agree_frames:
         return EventTiming("both", base, delta)
     widened = max(base, abs(delta)) if math.isfinite(delta) else base
     return EventTiming("image", widened, delta)
@@ -60,7 +60,7 @@ def image_times(c: ImageContact, t_s: np.ndarray, fps: float) -> tuple[float, fl
 
 
 def fuse_contacts(
-    contacts: list[Any],
+    contacts: list[Contact],
     image: FootImageResult,
     t_image_s: np.ndarray,
     t_s: np.ndarray,
@@ -68,13 +68,13 @@ def fuse_contacts(
     fps: float,
     athlete_px: float,
     first_movement_s: float,
-    settings: FootImageSettings | None = None,
-) -> tuple[list[Any], list[str], int]:
+    settings: EventSettings | None = None,
+) -> tuple[list[Contact], list[str], int]:
     """The pose's contacts with the image's touchdown and toe-off where the image saw them.
 
     Parameters
     ----------
-    contacts : list of events.Contact
+    contacts : list of Contact
         The pose's contacts (stance contacts of the set position are left as they are).
     image : FootImageResult
     t_image_s : ndarray
@@ -90,7 +90,7 @@ def fuse_contacts(
 
     Returns
     -------
-    contacts : list of events.Contact
+    contacts : list of Contact
         With ``td_source``, ``to_source``, ``td_uncertainty_frames``, ``to_uncertainty_frames``
         set on every contact.
     notes : list of str
@@ -98,7 +98,7 @@ def fuse_contacts(
     unmatched : int
         Image contacts after first movement that no pose contact took.
     """
-    s = settings or FootImageSettings()
+    s = settings or EventSettings()
     if not image.used:
         return [_pose_only(c) for c in contacts], [], 0
     times = [image_times(ic, t_image_s, fps) for ic in image.contacts]
@@ -138,7 +138,7 @@ def fuse_contacts(
     notes = []
     if disagree:
         notes.append(
-            f"the image and the pose disagree by more than {s.agree_frames:g} frames on the "
+            f"the image and the pose disagree by more than {s.fusion_agree_frames:g} frames on the "
             f"contact(s) touching down at {', '.join(disagree)} s: the image's times are used "
             "and their uncertainty widened to the disagreement; check those steps on the video"
         )
@@ -148,7 +148,7 @@ def fuse_contacts(
     return out, notes, len(after_fm)
 
 
-def _pose_only(c: Any) -> Any:
+def _pose_only(c: Contact) -> Contact:
     return replace(
         c,
         td_source="pose",
@@ -169,21 +169,21 @@ def _last_at_or_before(t_s: np.ndarray, t: float) -> int:
 
 
 def _match(
-    c: Any,
+    c: Contact,
     found: tuple[ImageContact, ...],
     times: list[tuple[float, float]],
     taken: set[int],
     t_s: np.ndarray,
     ankle_px: dict[str, np.ndarray],
     athlete_px: float,
-    s: FootImageSettings,
+    s: EventSettings,
 ) -> int | None:
     """The image contact that is this pose contact: overlapping in time (or within
-    ``match_window_s``) and under the pose's stance ankle; the largest overlap wins."""
+    ``fusion_match_window_s``) and under the pose's stance ankle; the largest overlap wins."""
     to_pose = c.to_s if math.isfinite(c.to_s) else c.td_s
     mid = 0.5 * (c.td_s + to_pose)
     k = int(np.clip(np.searchsorted(t_s, mid), 0, len(t_s) - 1))
-    leg = getattr(c, "label", c.side)
+    leg = c.label or c.side
     x = float(ankle_px.get(leg, ankle_px[c.side])[k, 0])
     if not math.isfinite(x):
         x = float(np.nanmean([a[k, 0] for a in ankle_px.values()]))
@@ -192,7 +192,7 @@ def _match(
         if j in taken or not math.isfinite(a):
             continue
         overlap = min(b, to_pose) - max(a, c.td_s)
-        if overlap < -s.match_window_s:
+        if overlap < -s.fusion_match_window_s:
             continue
         if math.isfinite(x) and not (
             ic.x0_px - 0.25 * athlete_px <= x <= ic.x1_px + 0.25 * athlete_px
