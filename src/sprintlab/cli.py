@@ -357,6 +357,17 @@ def validate(
             "outfits, 11–18 m (is the set position tracked and first movement seen?).",
         ),
     ] = False,
+    factors: Annotated[
+        bool,
+        typer.Option(
+            "--factors",
+            help="The phone-footage factors instead: one clean 240 fps clip and the same clip "
+            "with one degradation each (noise, crf 32, shake, flicker, blur, low-sun shadow, "
+            "white shoes on white lines, black shoes on dark turf, textured turf, a waving "
+            "banner), the clean clip at 60 and 30 fps, and all together; prints a table of "
+            "accuracy per factor.",
+        ),
+    ] = False,
     rescore: Annotated[
         bool,
         typer.Option(
@@ -406,7 +417,16 @@ def validate(
         def analyze(clip: Path, reps: Path) -> Path:
             return analyze_clip(clip, reps, options)[1]
 
-        scenarios = (v.SMALL_SCENARIO,) if small else v.START_SCENARIOS if starts else v.SCENARIOS
+        if factors and (small or starts):
+            _fail("--factors is a scenario set of its own: leave out --small and --starts.")
+        if small:
+            scenarios = (v.SMALL_SCENARIO,)
+        elif starts:
+            scenarios = v.START_SCENARIOS
+        elif factors:
+            scenarios = v.FACTOR_SCENARIOS
+        else:
+            scenarios = v.SCENARIOS
         report = v.run_scenarios(
             scenarios,
             out,
@@ -415,6 +435,8 @@ def validate(
             progress=err_console.print,
             exact_keypoints=exact_keypoints,
         )
+        if factors:
+            report["_factor_table"] = v.format_factor_table(report, scenarios)
     if not (tracks_only or rescore or exact_keypoints) and Path(weights).exists():
         from .pose.backends import choose_backend
 
@@ -428,6 +450,9 @@ def validate(
         out_console.print()
     if "_pooled_table" in report:
         out_console.print(report["_pooled_table"], highlight=False)
+    if "_factor_table" in report:
+        out_console.print()
+        out_console.print(report["_factor_table"], highlight=False)
     (out / "accuracy.json").write_text(json.dumps(report, indent=2) + "\n")
     out_console.print(f"written: {out / 'accuracy.json'}")
 

@@ -1375,7 +1375,7 @@ def render_scenario(scenario: Any, folder: Path) -> tuple[Path, Path]:
     look = getattr(scenario, "look", "")
     realism = Realism(
         sun_elevation_deg=getattr(scenario, "sun_elevation_deg", None),
-        sun_azimuth_deg=getattr(scenario, "sun_azimuth_deg", Realism.sun_azimuth_deg),
+        sun_azimuth_deg=getattr(scenario, "sun_azimuth_deg", 240.0),
         turf=getattr(scenario, "turf", "grass"),
         turf_texture=getattr(scenario, "turf_texture", 0.0),
         paint_lines_at_steps=tuple(getattr(scenario, "paint_lines_at_steps", ())),
