@@ -141,6 +141,8 @@ FACTOR_SCENARIOS: tuple[Scenario, ...] = (
     _factor("black_shoes_dark_turf", "black shoes, dark turf", look="black_shoes", turf="dark"),
     _factor("textured_turf", "coarse turf texture", turf_texture=1.0),
     _factor("banner", "waving banner behind", banner=True),
+    _factor("forefoot_roll", "lands heel-up 15°, rolls flat",
+            params={"foot_pitch_td_deg": 15.0, "foot_pitch_dip_deg": 15.0}),
     _factor("clean_60fps", "60 fps", fps=60.0),
     _factor("clean_30fps", "30 fps", fps=30.0),
     _factor("phone", "all: noise 4, crf 28, shake 1 px, flicker, blur, low sun",
