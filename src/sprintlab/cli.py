@@ -486,6 +486,36 @@ def render(
     noise: Annotated[float, typer.Option(help="Sensor noise, 8-bit levels.")] = 2.0,
     crf: Annotated[int, typer.Option(help="x264 quality (lower: better, larger).")] = 23,
     seed: Annotated[int, typer.Option(help="Seeds the look and the noise.")] = 0,
+    look: Annotated[
+        str | None,
+        typer.Option(help="Outfit: dark, light, white_shoes or black_shoes (default: seeded)."),
+    ] = None,
+    bitrate_kbps: Annotated[
+        float | None, typer.Option(help="Encode at this bit rate, kbit/s, instead of --crf.")
+    ] = None,
+    sun_elevation_deg: Annotated[
+        float | None,
+        typer.Option(help="A low sun this high, degrees (5–80): every limb casts a shadow."),
+    ] = None,
+    sun_azimuth_deg: Annotated[
+        float,
+        typer.Option(help="Direction to the sun, degrees from the running direction."),
+    ] = 240.0,
+    shake_px: Annotated[float, typer.Option(help="Tripod shake: largest offset, px.")] = 0.0,
+    flicker: Annotated[
+        float, typer.Option(help="120 Hz mains flicker, relative amplitude (0.04 = ±4%).")
+    ] = 0.0,
+    turf: Annotated[str, typer.Option(help="Ground: grass or dark (artificial turf).")] = "grass",
+    turf_texture: Annotated[
+        float, typer.Option(help="Coarser turf texture, 0 (default) to 2.")
+    ] = 0.0,
+    lines_at_steps: Annotated[
+        list[int] | None,
+        typer.Option(help="Paint a white line across the lane under this step's touchdown."),
+    ] = None,
+    banner: Annotated[
+        bool, typer.Option("--banner", help="A banner waving behind the lane.")
+    ] = False,
 ) -> None:
     """Render a synthetic 40-yard start with exact truth (clip, calibration sidecar, truth.json).
 
@@ -495,7 +525,8 @@ def render(
 
     from .synth import SprintParams
     from .synth.camera import PinholeCamera
-    from .synth.render import DECOY_KINDS, render_clip
+    from .synth.realism import Realism
+    from .synth.render import DECOY_KINDS, Look, render_clip
 
     decoys = tuple(decoy or ())
     unknown = [d for d in decoys if d not in DECOY_KINDS]
@@ -503,6 +534,16 @@ def render(
         _fail(f"Unknown decoy {unknown[0]!r}: choose from {', '.join(DECOY_KINDS)}.")
     try:
         params = SprintParams(stature_m=stature_m, v_max_mps=v_max_mps, tau_s=tau_s)
+        realism = Realism(
+            sun_elevation_deg=sun_elevation_deg,
+            sun_azimuth_deg=sun_azimuth_deg,
+            turf=turf,
+            turf_texture=turf_texture,
+            paint_lines_at_steps=tuple(lines_at_steps or ()),
+            banner=banner,
+            shake_px=shake_px,
+            flicker=flicker,
+        )
         camera = PinholeCamera.side_view(
             distance_m=camera_distance_m,
             height_m=camera_height_m,
@@ -533,6 +574,9 @@ def render(
                 name=name,
                 seed=seed,
                 crf=crf,
+                bitrate_kbps=bitrate_kbps,
+                look=Look.preset(look) if look else None,
+                realism=realism,
                 progress=lambda i, n: bar.update(task, completed=i, total=n),
             )
     except ValueError as err:

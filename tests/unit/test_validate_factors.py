@@ -93,3 +93,25 @@ def test_factor_table_has_one_row_per_scenario():
     assert "sensor noise σ=6" in noise and "50%" in noise and "2/4" in noise
     assert "error: RuntimeError: boom" in crf
     assert asdict(BASE)["factor"] == "clean"
+
+
+def test_the_render_command_takes_the_factors(tmp_path):
+    from typer.testing import CliRunner
+
+    from sprintlab.cli import app
+
+    args = [
+        "render", "--out", str(tmp_path), "--width", "320", "--height", "180",
+        "--duration-s", str(3 / 240), "--sun-elevation-deg", "20", "--shake-px", "1",
+        "--flicker", "0.04", "--look", "white_shoes", "--lines-at-steps", "2", "--banner",
+        "--turf", "dark", "--turf-texture", "0.5", "--bitrate-kbps", "2000",
+    ]  # fmt: skip
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    doc = json.loads((tmp_path / "rep.truth.json").read_text())
+    rl = doc["realism"]
+    assert (rl["sun_elevation_deg"], rl["shake_px"], rl["flicker"], rl["turf"]) == (
+        20.0, 1.0, 0.04, "dark",
+    )  # fmt: skip
+    assert rl["banner"] and rl["paint_lines_at_steps"] == [2] and doc["bitrate_kbps"] == 2000
+    assert CliRunner().invoke(app, [*args[:9], "--look", "purple"]).exit_code == 1
