@@ -1252,7 +1252,8 @@ def render_clip(
     realism : Realism, optional
         Phone-footage factors (low-sun shadow, turf, painted lines, banner, tripod shake,
         flicker); all off by default. With shake, the truth's ``keypoints_px`` are where the
-        keypoints are in the shaken frames and ``shake_px`` lists each frame's (dx, dy).
+        keypoints are in the shaken frames and ``shake_px`` lists each frame's (dx, dy); the
+        sidecar's markers stay where the still camera sees them (the shake's centre).
     progress : callable, optional
         Called as ``progress(frames_done, n_frames)`` after each frame.
 

@@ -148,12 +148,13 @@ def ground_texture(
         extra = np.random.default_rng([seed, 7])
         k = np.float32(turf_texture)
         light += k * 0.05 * stripe[None, :]  # stronger mowing stripes
-        light += k * 0.10 * _smooth_noise(extra, (nz, nx), 2)  # clumps of ~6 cm
+        light += k * 0.16 * _smooth_noise(extra, (nz, nx), 2)  # clumps of ~6 cm
         worn = np.clip(_smooth_noise(extra, (nz, nx), 40) - 0.7, 0.0, None)  # bare patches
         hue += k * 0.10 * worn
-        light += k * 0.08 * worn
-        specks = extra.random((nz, nx), dtype=np.float32) < 0.02 * k  # rubber crumb
-        light[specks] *= 0.45
+        light += k * 0.10 * worn
+        speck = extra.random((nz, nx), dtype=np.float32)
+        light[speck < 0.035 * k] *= 0.35  # rubber crumb
+        light[speck > 1.0 - 0.02 * k] *= 1.45  # pale fibres
     if turf not in ("grass", "dark"):
         raise ValueError(f"turf must be 'grass' or 'dark', got {turf!r}")
     grass = (GRASS_BGR if turf == "grass" else DARK_TURF_BGR).astype(np.float32)
