@@ -364,8 +364,8 @@ def validate(
             help="The phone-footage factors instead: one clean 240 fps clip and the same clip "
             "with one degradation each (noise, crf 32, shake, flicker, blur, low-sun shadow, "
             "white shoes on white lines, black shoes on dark turf, textured turf, a waving "
-            "banner), the clean clip at 60 and 30 fps, and all together; prints a table of "
-            "accuracy per factor.",
+            "banner, a forefoot landing rolling flat), the clean clip at 60 and 30 fps, and the "
+            "camera factors together; prints a table of accuracy per factor.",
         ),
     ] = False,
     rescore: Annotated[
