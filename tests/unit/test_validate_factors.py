@@ -86,10 +86,11 @@ def test_factor_table_has_one_row_per_scenario():
         }
     }
     table = format_factor_table(report, FACTOR_SCENARIOS).splitlines()
-    assert "TD<=1fr" in table[1] and "CT bias" in table[1]
+    assert "TD<=1fr" in table[1] and "TD MAE" in table[1] and "CT bias" in table[1]
     clean, noise, crf = table[2:]
     assert clean.split()[:2] == ["factor_clean_240fps", "clean"]
     assert "100%" in clean and "75%" in clean and "4/4" in clean and "4.0" in clean
+    assert clean.split()[4:6] == ["0.5", "0.8"]  # MAE of touchdowns and toe-offs, frames
     assert "sensor noise σ=6" in noise and "50%" in noise and "2/4" in noise
     assert "error: RuntimeError: boom" in crf
     assert asdict(BASE)["factor"] == "clean"
