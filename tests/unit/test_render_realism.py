@@ -190,6 +190,18 @@ def test_low_sun_darkens_the_ground_along_the_light_and_nowhere_else():
     assert np.array_equal(sunny[v, u], plain[v, u])
 
 
+def test_the_blob_under_the_body_can_be_left_out():
+    t = 1.3
+    plain = renderer().render(t).astype(int)
+    no_blob = renderer(Realism(blob_shadow=False)).render(t).astype(int)
+    lighter = no_blob.sum(axis=2) > plain.sum(axis=2)
+    assert lighter.sum() > 50 and not (no_blob.sum(axis=2) < plain.sum(axis=2)).any()
+    # Only on the ground near the feet.
+    ys, _ = np.nonzero(lighter)
+    toe_v = cam().project(joints_at(P, np.array([t]))["right_toe"][0])[1]
+    assert ys.min() > toe_v - 25
+
+
 # ---- ground: turf, texture, painted lines ------------------------------------------------------
 
 

@@ -66,6 +66,9 @@ class Realism:
         Share of the light the shadow removes from the ground (0–0.9).
     penumbra_m : float
         Softness of the shadow's edge on the ground, metres (Gaussian sigma).
+    blob_shadow : bool
+        Keep the soft dark blob on the ground under the body (the light from the whole sky
+        blocked); False leaves the cast shadow alone.
     turf : {"grass", "dark"}
         Ground colour: natural grass, or dark artificial turf (for black shoes on dark ground).
     turf_texture : float
@@ -99,6 +102,7 @@ class Realism:
     sun_azimuth_deg: float = 240.0
     shadow_strength: float = 0.5
     penumbra_m: float = 0.03
+    blob_shadow: bool = True
     turf: str = "grass"
     turf_texture: float = 0.0
     paint_lines_x_m: tuple[float, ...] = ()

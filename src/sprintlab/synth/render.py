@@ -995,7 +995,8 @@ class ClipRenderer:
                 sub = clean[y0:y1, x0:x1].copy()  # never draw into the cached background
                 at_k = [{n: p[k] for n, p in person.joints.items()} for person in people]
                 for person, j in zip(people, at_k, strict=True):
-                    draw_shadow(sub, j, camera, person.stature_m, (x0, y0))
+                    if rl.blob_shadow:
+                        draw_shadow(sub, j, camera, person.stature_m, (x0, y0))
                     if rl.has_sun:
                         draw_cast_shadow(
                             sub, j, camera, person.look, person.stature_m, rl, (x0, y0)
