@@ -357,6 +357,17 @@ def validate(
             "outfits, 11–18 m (is the set position tracked and first movement seen?).",
         ),
     ] = False,
+    factors: Annotated[
+        bool,
+        typer.Option(
+            "--factors",
+            help="The phone-footage factors instead: one clean 240 fps clip and the same clip "
+            "with one degradation each (noise, crf 32, shake, flicker, blur, low-sun shadow, "
+            "white shoes on white lines, black shoes on dark turf, textured turf, a waving "
+            "banner, a forefoot landing rolling flat), the clean clip at 60 and 30 fps, and the "
+            "camera factors together; prints a table of accuracy per factor.",
+        ),
+    ] = False,
     rescore: Annotated[
         bool,
         typer.Option(
@@ -406,7 +417,16 @@ def validate(
         def analyze(clip: Path, reps: Path) -> Path:
             return analyze_clip(clip, reps, options)[1]
 
-        scenarios = (v.SMALL_SCENARIO,) if small else v.START_SCENARIOS if starts else v.SCENARIOS
+        if factors and (small or starts):
+            _fail("--factors is a scenario set of its own: leave out --small and --starts.")
+        if small:
+            scenarios = (v.SMALL_SCENARIO,)
+        elif starts:
+            scenarios = v.START_SCENARIOS
+        elif factors:
+            scenarios = v.FACTOR_SCENARIOS
+        else:
+            scenarios = v.SCENARIOS
         report = v.run_scenarios(
             scenarios,
             out,
@@ -415,6 +435,8 @@ def validate(
             progress=err_console.print,
             exact_keypoints=exact_keypoints,
         )
+        if factors:
+            report["_factor_table"] = v.format_factor_table(report, scenarios)
     if not (tracks_only or rescore or exact_keypoints) and Path(weights).exists():
         from .pose.backends import choose_backend
 
@@ -428,6 +450,9 @@ def validate(
         out_console.print()
     if "_pooled_table" in report:
         out_console.print(report["_pooled_table"], highlight=False)
+    if "_factor_table" in report:
+        out_console.print()
+        out_console.print(report["_factor_table"], highlight=False)
     (out / "accuracy.json").write_text(json.dumps(report, indent=2) + "\n")
     out_console.print(f"written: {out / 'accuracy.json'}")
 
@@ -461,6 +486,36 @@ def render(
     noise: Annotated[float, typer.Option(help="Sensor noise, 8-bit levels.")] = 2.0,
     crf: Annotated[int, typer.Option(help="x264 quality (lower: better, larger).")] = 23,
     seed: Annotated[int, typer.Option(help="Seeds the look and the noise.")] = 0,
+    look: Annotated[
+        str | None,
+        typer.Option(help="Outfit: dark, light, white_shoes or black_shoes (default: seeded)."),
+    ] = None,
+    bitrate_kbps: Annotated[
+        float | None, typer.Option(help="Encode at this bit rate, kbit/s, instead of --crf.")
+    ] = None,
+    sun_elevation_deg: Annotated[
+        float | None,
+        typer.Option(help="A low sun this high, degrees (5–80): every limb casts a shadow."),
+    ] = None,
+    sun_azimuth_deg: Annotated[
+        float,
+        typer.Option(help="Direction to the sun, degrees from the running direction."),
+    ] = 240.0,
+    shake_px: Annotated[float, typer.Option(help="Tripod shake: largest offset, px.")] = 0.0,
+    flicker: Annotated[
+        float, typer.Option(help="120 Hz mains flicker, relative amplitude (0.04 = ±4%).")
+    ] = 0.0,
+    turf: Annotated[str, typer.Option(help="Ground: grass or dark (artificial turf).")] = "grass",
+    turf_texture: Annotated[
+        float, typer.Option(help="Coarser turf texture, 0 (default) to 2.")
+    ] = 0.0,
+    lines_at_steps: Annotated[
+        list[int] | None,
+        typer.Option(help="Paint a white line across the lane under this step's touchdown."),
+    ] = None,
+    banner: Annotated[
+        bool, typer.Option("--banner", help="A banner waving behind the lane.")
+    ] = False,
 ) -> None:
     """Render a synthetic 40-yard start with exact truth (clip, calibration sidecar, truth.json).
 
@@ -470,7 +525,8 @@ def render(
 
     from .synth import SprintParams
     from .synth.camera import PinholeCamera
-    from .synth.render import DECOY_KINDS, render_clip
+    from .synth.realism import Realism
+    from .synth.render import DECOY_KINDS, Look, render_clip
 
     decoys = tuple(decoy or ())
     unknown = [d for d in decoys if d not in DECOY_KINDS]
@@ -478,6 +534,16 @@ def render(
         _fail(f"Unknown decoy {unknown[0]!r}: choose from {', '.join(DECOY_KINDS)}.")
     try:
         params = SprintParams(stature_m=stature_m, v_max_mps=v_max_mps, tau_s=tau_s)
+        realism = Realism(
+            sun_elevation_deg=sun_elevation_deg,
+            sun_azimuth_deg=sun_azimuth_deg,
+            turf=turf,
+            turf_texture=turf_texture,
+            paint_lines_at_steps=tuple(lines_at_steps or ()),
+            banner=banner,
+            shake_px=shake_px,
+            flicker=flicker,
+        )
         camera = PinholeCamera.side_view(
             distance_m=camera_distance_m,
             height_m=camera_height_m,
@@ -508,6 +574,9 @@ def render(
                 name=name,
                 seed=seed,
                 crf=crf,
+                bitrate_kbps=bitrate_kbps,
+                look=Look.preset(look) if look else None,
+                realism=realism,
                 progress=lambda i, n: bar.update(task, completed=i, total=n),
             )
     except ValueError as err:

@@ -387,3 +387,27 @@ def test_decoy_walks_through_at_its_speed(track):
     assert np.all(d.xy[..., 1] > -0.05) and np.nanmax(d.xy[..., 1]) < 1.7
     jog = decoy_track(track, speed_mps=-3.5, x_start_m=10.0)
     assert jog.xy[-1, KP.NOSE, 0] < jog.xy[0, KP.NOSE, 0]
+
+
+@pytest.mark.parametrize("pitch_deg", [12.0, 20.0])
+def test_forefoot_landing_can_roll_the_sole_flat(pitch_deg):
+    """Heel up at touchdown, heel down 40% into the contact; the touchdown is still the
+    forefoot's first touch and the events do not move."""
+    p = SprintParams(foot_pitch_td_deg=pitch_deg, foot_pitch_dip_deg=pitch_deg)
+    plan = plan_sprint(p)
+    c = next(c for c in plan.contacts if c.number == 3)
+    t = np.linspace(c.td_s, c.to_s, 801)
+    j = joints_at(p, t)
+    heel, toe = j[f"{c.foot}_heel"][:, 1], j[f"{c.foot}_toe"][:, 1]
+    np.testing.assert_allclose(toe, 0.0, atol=1e-9)
+    body = Body.from_stature(p.stature_m)
+    assert heel[0] == pytest.approx(body.heel_toe_m * np.sin(np.radians(pitch_deg)), rel=1e-6)
+    assert heel.min() == pytest.approx(0.0, abs=1e-6)
+    assert t[np.argmin(heel)] == pytest.approx(c.td_s + 0.4 * (c.to_s - c.td_s), abs=2e-3)
+    assert np.all(joints_at(p, np.array([c.td_s - 1e-3]))[f"{c.foot}_toe"][:, 1] > 0)
+    default = sprint_truth(SprintParams(foot_pitch_td_deg=pitch_deg)).to_dict()["steps"]
+    rolled = sprint_truth(p).to_dict()["steps"]
+    for a, b in zip(default, rolled, strict=True):
+        assert (a["touchdown_s"], a["toeoff_s"]) == (b["touchdown_s"], b["toeoff_s"])
+    with pytest.raises(ValueError, match="rolls flat"):
+        SprintParams(foot_pitch_td_deg=pitch_deg, foot_pitch_dip_deg=pitch_deg + 1)

@@ -87,7 +87,10 @@ class SprintParams:
     rear_push_s, front_push_s : toe-off of the rear / front stance foot after first movement.
     exit_flight_s : flight between the front-foot toe-off and the step-1 touchdown.
     foot_pitch_td_deg, foot_pitch_to_deg : sole angle above flat at TD (forefoot landing) and at
-        TO (heel lift); ``foot_pitch_dip_deg`` is how far it dips mid-stance.
+        TO (heel lift); ``foot_pitch_dip_deg`` is how far it dips mid-stance (at most
+        ``foot_pitch_td_deg``: equal, the foot lands on the forefoot heel-up and rolls flat, the
+        heel touching down 40% into the contact; the touchdown stays the forefoot's first
+        touch).
     touchdown_speed_mps, touchdown_impact_s : the foot strikes the ground: over the last
         ``touchdown_impact_s`` before each running touchdown the toe's descent is steepened so it
         arrives moving down at ``touchdown_speed_mps`` (a real landing is an impact, not a soft
@@ -135,6 +138,10 @@ class SprintParams:
             raise ValueError("stance_hip_height_m must be 0.3-0.5 of the stature")
         if self.front_push_s < self.rear_push_s + 0.05:
             raise ValueError("the front foot must push at least 0.05 s longer than the rear foot")
+        if self.foot_pitch_dip_deg > self.foot_pitch_td_deg:
+            raise ValueError(
+                "foot_pitch_dip_deg can at most equal foot_pitch_td_deg (the sole rolls flat)"
+            )
         if self.front_foot not in SIDES:
             raise ValueError(f"front_foot must be 'left' or 'right', got {self.front_foot!r}")
 
@@ -156,7 +163,7 @@ _RANGES = {  # plausible values of each SprintParams field (both ends allowed)
     "rear_offset_m": (0.2, 1.2), "hand_x_m": (-0.5, 0.5), "stance_trunk_angle_deg": (-40, 40),
     "rear_push_s": (0.05, 0.4), "front_push_s": (0.1, 0.8), "exit_flight_s": (0.0, 0.2),
     "foot_pitch_td_deg": (5.0, 45.0), "foot_pitch_to_deg": (30.0, 95.0),
-    "foot_pitch_dip_deg": (0.0, 15.0),
+    "foot_pitch_dip_deg": (0.0, 45.0),
 }  # fmt: skip
 
 

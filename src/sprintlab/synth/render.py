@@ -20,6 +20,7 @@ exposure when motion blur is on); truth times are on the sprint's own clock, so 
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
 from collections.abc import Callable, Sequence
@@ -34,10 +35,12 @@ from ..skeleton import KEYPOINT_NAMES, SIDES, other_side
 from ..viz.video_writer import H264Writer
 from .camera import PinholeCamera
 from .model import EXTRA_POINTS, SprintParams, SprintTruth, joints_at, plan_sprint, sprint_truth
+from .realism import Realism, apply_gain, flicker_gain, shake_offsets_px, shift_image, sun_direction
 from .scene import (
     ConeSprite,
     FieldMarker,
     cone_sprites,
+    draw_banner,
     field_markers,
     paste_sprite,
     render_background,
@@ -48,11 +51,14 @@ __all__ = [
     "ClipRenderer",
     "Decoy",
     "Look",
+    "Realism",
     "RenderedClip",
     "decoy_joints",
+    "draw_cast_shadow",
     "draw_person",
     "render_clip",
     "render_scenario",
+    "shadow_polygons",
 ]
 
 # --------------------------------------------------------------------------------------------------
@@ -96,8 +102,17 @@ class Look:
 
     @classmethod
     def preset(cls, name: str) -> Look:
-        """A named outfit: "dark" (black long sleeves and tights, dark shoes and skin) or
-        "light" (white shirt, shorts and shoes): the extremes for a detector on grass."""
+        """A named outfit.
+
+        "dark" (black long sleeves and tights, dark shoes and skin) and "light" (white shirt,
+        shorts and shoes) are the extremes for a detector on grass; "white_shoes" (the default
+        kit with white shoes and soles: hard to see on a white line) and "black_shoes" (black
+        shoes, soles and socks: hard to see on dark turf or in a shadow) test the feet alone.
+        """
+        if name == "white_shoes":
+            return cls(shoe_bgr=(238, 238, 238), sole_bgr=(245, 245, 245))
+        if name == "black_shoes":
+            return cls(shoe_bgr=(18, 18, 20), sole_bgr=(30, 30, 32), sock_bgr=(28, 28, 30))
         if name == "dark":
             return cls(
                 skin_bgr=(55, 80, 120),
@@ -112,7 +127,9 @@ class Look:
             return cls(
                 shirt_bgr=(235, 235, 235), shorts_bgr=(220, 220, 220), shoe_bgr=(230, 230, 230)
             )
-        raise ValueError(f"unknown look {name!r}: choose 'dark' or 'light'")
+        raise ValueError(
+            f"unknown look {name!r}: choose 'dark', 'light', 'white_shoes' or 'black_shoes'"
+        )
 
     @classmethod
     def athlete(cls, seed: int) -> Look:
@@ -510,6 +527,115 @@ def draw_shadow(
     img[ya:yb, xa:xb] = np.clip(roi * (1.0 - strength * m) + 0.5, 0, 255).astype(np.uint8)
 
 
+def _ground_shadow(points_m: np.ndarray, sun: np.ndarray) -> np.ndarray:
+    """Points (..., 3) moved along the sun's rays onto the ground (y = 0)."""
+    pts = np.asarray(points_m, dtype=float)
+    return pts - (pts[..., 1:2] / sun[1]) * sun
+
+
+# Capsules of the cast shadow: (from, to, radius at from, radius at to), radii as fractions of
+# stature (the widest parts of the drawn limbs' profiles).
+_SHADOW_CAPSULES = (
+    ("hip", "knee", 0.060, 0.040),
+    ("knee", "ankle", 0.040, 0.024),
+    ("ankle", "heel", 0.026, 0.022),
+    ("heel", "toe_tip", 0.024, 0.016),
+    ("shoulder", "elbow", 0.035, 0.028),
+    ("elbow", "wrist", 0.025, 0.018),
+    ("wrist", "hand_tip", 0.018, 0.018),
+)
+
+
+def shadow_polygons(
+    joints: dict[str, np.ndarray], look: Look, stature_m: float, sun: np.ndarray
+) -> list[np.ndarray]:
+    """The ground polygons (each (n, 3), y = 0) of a person's shadow under the sun ``sun`` (a
+    unit world vector towards the sun): one convex polygon per limb, the torso's pieces and the
+    head. A sphere of radius ``r`` casts an ellipse with semi-axes ``r`` across the light and
+    ``r / sin(elevation)`` along it; a limb (a tapered capsule) casts the hull of its ends'."""
+    h, bw = float(stature_m), look.build
+    along = np.array([sun[0], 0.0, sun[2]])
+    along = along / max(float(np.linalg.norm(along)), 1e-9)
+    across = np.array([-along[2], 0.0, along[0]])
+    stretch = 1.0 / float(sun[1])  # 1 / sin(elevation)
+    ang = np.linspace(0.0, 2.0 * np.pi, 16, endpoint=False)
+    ellipse = np.cos(ang)[:, None] * across + (stretch * np.sin(ang))[:, None] * along
+
+    def hull(ground_pts: np.ndarray) -> np.ndarray:
+        xz = ground_pts[:, [0, 2]].astype(np.float32)
+        idx = cv2.convexHull(xz, returnPoints=False).ravel()
+        return ground_pts[idx]
+
+    polys: list[np.ndarray] = []
+    for side in SIDES:
+        j = {k.removeprefix(f"{side}_"): v for k, v in joints.items() if k.startswith(side)}
+        foot = _unit(j["toe"] - j["heel"])
+        j["toe_tip"] = j["toe"] + 0.03 * h * foot
+        j["hand_tip"] = j["wrist"] + 1.35 * (j["hand"] - j["wrist"])
+        for a, b, ra, rb in _SHADOW_CAPSULES:
+            ends = _ground_shadow(np.stack([j[a], j[b]]), sun)
+            k = bw if a not in ("ankle", "heel", "wrist") else 1.0
+            pts = np.concatenate([ends[0] + ra * k * h * ellipse, ends[1] + rb * k * h * ellipse])
+            polys.append(hull(pts))
+    hip, sho, up, fwd, lat = _body_frame(joints)
+    trunk = float(np.linalg.norm(sho - hip))
+    rings = [
+        _ring(hip + t * trunk * up + off * h * fwd, lat, fwd, a * h * bw, b * h * bw)
+        for t, a, b, off in TORSO_SECTIONS
+    ]
+    for r0, r1 in itertools.pairwise(rings):
+        polys.append(hull(_ground_shadow(np.concatenate([r0, r1]), sun)))
+    ears = 0.5 * (joints["left_ear"] + joints["right_ear"])
+    neck = _ground_shadow(np.stack([sho, ears]), sun)
+    polys.append(hull(np.concatenate([e + NECK_R * h * ellipse for e in neck])))
+    head = neck[1] + HEAD_AXES[0] * h * ellipse
+    polys.append(hull(head))
+    return polys
+
+
+def draw_cast_shadow(
+    img: np.ndarray,
+    joints: dict[str, np.ndarray],
+    camera: PinholeCamera,
+    look: Look,
+    stature_m: float,
+    realism: Realism,
+    origin_px: tuple[float, float] = (0.0, 0.0),
+) -> None:
+    """Darken the ground where the person's body blocks a low sun (see :class:`Realism`).
+
+    Every limb, the torso and the head are projected onto the ground along the sun's rays
+    (:func:`shadow_polygons`), filled, blurred by ``realism.penumbra_m`` (converted to pixels at
+    the shadow's distance) and the ground under them is dimmed by ``realism.shadow_strength``.
+    ``img`` is BGR uint8 whose top-left pixel is image pixel ``origin_px``.
+    """
+    sun = sun_direction(realism)
+    polys = shadow_polygons(joints, look, stature_m, sun)
+    projected = [camera.project(poly) - np.asarray(origin_px) for poly in polys]
+    if not all(np.all(np.isfinite(p)) for p in projected):
+        return
+    centre = np.mean(np.concatenate(polys), axis=0)
+    blur = max(0.6, float(camera.focal_px * realism.penumbra_m / camera.depth_m(centre)))
+    pad = int(3 * blur) + 2
+    allp = np.concatenate(projected)
+    hh, ww = img.shape[:2]
+    x0 = max(int(np.floor(allp[:, 0].min())) - pad, -pad)
+    y0 = max(int(np.floor(allp[:, 1].min())) - pad, -pad)
+    x1 = min(int(np.ceil(allp[:, 0].max())) + pad, ww + pad)
+    y1 = min(int(np.ceil(allp[:, 1].max())) + pad, hh + pad)
+    if x1 <= max(x0, 0) or y1 <= max(y0, 0) or x0 >= ww or y0 >= hh:
+        return
+    mask = np.zeros((y1 - y0, x1 - x0), np.float32)
+    for p in projected:
+        _fill(mask, p - [x0, y0], (1.0,))
+    mask = cv2.GaussianBlur(mask, (0, 0), blur)
+    xa, ya, xb, yb = max(x0, 0), max(y0, 0), min(x1, ww), min(y1, hh)
+    m = mask[ya - y0 : yb - y0, xa - x0 : xb - x0, None]
+    roi = img[ya:yb, xa:xb].astype(np.float32)
+    k = realism.shadow_strength
+    img[ya:yb, xa:xb] = np.clip(roi * (1.0 - k * m) + 0.5, 0, 255).astype(np.uint8)
+
+
 # --------------------------------------------------------------------------------------------------
 # Decoy people
 
@@ -724,6 +850,9 @@ class ClipRenderer:
         Average ``blur_samples`` renders spread over the exposure.
     noise_sigma : float
         Standard deviation of the Gaussian sensor noise in 8-bit levels (0 = none).
+    realism : Realism, optional
+        Phone-footage factors (low-sun shadow, turf, painted lines, banner, shake, flicker);
+        default all off.
     """
 
     def __init__(
@@ -739,6 +868,7 @@ class ClipRenderer:
         motion_blur: bool = False,
         blur_samples: int = 4,
         noise_sigma: float = 0.0,
+        realism: Realism | None = None,
     ) -> None:
         if not (math.isfinite(fps) and fps > 0):
             raise ValueError(f"fps must be positive, got {fps!r}")
@@ -755,7 +885,18 @@ class ClipRenderer:
         self.motion_blur = bool(motion_blur)
         self.blur_samples = int(blur_samples)
         self.noise_sigma = float(noise_sigma)
-        self.end_s = plan_sprint(params).end_s
+        plan = plan_sprint(params)
+        self.end_s = plan.end_s
+        self.realism = realism if realism is not None else Realism()
+        steps = {c.number: c.toe_x_m for c in plan.contacts if not c.is_stance}
+        missing = [n for n in self.realism.paint_lines_at_steps if n not in steps]
+        if missing:
+            raise ValueError(
+                f"paint_lines_at_steps {missing} are beyond the sprint's {len(steps)} steps"
+            )
+        self.paint_lines_x_m = self.realism.paint_lines_x_m + tuple(
+            steps[n] for n in self.realism.paint_lines_at_steps
+        )
         self._static: tuple[PinholeCamera, np.ndarray, np.ndarray, list[ConeSprite]] | None = None
         self._noise: np.ndarray | None = None
 
@@ -779,8 +920,16 @@ class ClipRenderer:
         j = self.athlete_joints(t)
         world = np.stack([j[name] for name in KEYPOINT_NAMES], axis=1)  # (T, 17, 3)
         if not self.pan_follow:
-            return self.camera.project(world)
-        return np.stack([self.camera_at(ti).project(world[i]) for i, ti in enumerate(t)])
+            kp = self.camera.project(world)
+        else:
+            kp = np.stack([self.camera_at(ti).project(world[i]) for i, ti in enumerate(t)])
+        if self.realism.shake_px > 0:  # where they are in the shaken picture
+            kp = kp + self.shake_px(t)[:, None, :]
+        return kp
+
+    def shake_px(self, t_s: np.ndarray) -> np.ndarray:
+        """Tripod shake (dx, dy) of the frames at times ``t_s``, pixels, shape (T, 2)."""
+        return shake_offsets_px(self.realism, self.seed, t_s)
 
     def _people(self, times: np.ndarray) -> list[_Person]:
         people = [_Person(self.athlete_joints(times), self.look, self.params.stature_m)]
@@ -792,7 +941,20 @@ class ClipRenderer:
         images are shared: copy before drawing."""
         if self._static is not None and self._static[0] == camera:
             return self._static[1:]
-        clean = render_background(camera, self.seed, ss=1 if self.pan_follow else 2)
+        ss = 1 if self.pan_follow else 2
+        rl = self.realism
+        if rl.custom_ground or self.paint_lines_x_m:
+            clean = render_background(
+                camera,
+                self.seed,
+                ss=ss,
+                turf=rl.turf,
+                turf_texture=rl.turf_texture,
+                lines_x_m=self.paint_lines_x_m,
+                line_width_m=rl.paint_line_width_m,
+            )
+        else:
+            clean = render_background(camera, self.seed, ss=ss)
         sprites = cone_sprites(camera)
         full = clean.copy()
         for sp in sorted(sprites, key=lambda s: -s.depth_m):
@@ -813,7 +975,16 @@ class ClipRenderer:
         """The BGR uint8 frame showing the sprint at time ``t_s`` (sprint clock)."""
         camera = self.camera_at(t_s)
         full, clean, sprites = self.scene(camera)
-        frame = full.copy()
+        rl = self.realism
+        if rl.banner:  # the banner moves: draw it on the clean ground, then the cones on top
+            clean = clean.copy()
+            draw_banner(clean, camera, t_s, self.seed)
+            full = clean.copy()
+            for sp in sorted(sprites, key=lambda s: -s.depth_m):
+                paste_sprite(full, sp)
+            frame = full
+        else:
+            frame = full.copy()
         times = self.exposure_times(t_s)
         people = self._people(times)
         roi = self._roi(camera, people)
@@ -824,7 +995,12 @@ class ClipRenderer:
                 sub = clean[y0:y1, x0:x1].copy()  # never draw into the cached background
                 at_k = [{n: p[k] for n, p in person.joints.items()} for person in people]
                 for person, j in zip(people, at_k, strict=True):
-                    draw_shadow(sub, j, camera, person.stature_m, (x0, y0))
+                    if rl.blob_shadow:
+                        draw_shadow(sub, j, camera, person.stature_m, (x0, y0))
+                    if rl.has_sun:
+                        draw_cast_shadow(
+                            sub, j, camera, person.look, person.stature_m, rl, (x0, y0)
+                        )
                 # Painter's algorithm: cones and people from the farthest to the nearest.
                 items: list[tuple[float, ConeSprite | tuple[_Person, dict[str, np.ndarray]]]]
                 items = [(sp.depth_m, sp) for sp in sprites]
@@ -839,6 +1015,12 @@ class ClipRenderer:
                         draw_person(sub, j, camera, person.look, person.stature_m, (x0, y0))
                 acc += sub
             frame[y0:y1, x0:x1] = np.clip(acc / times.size + 0.5, 0, 255).astype(np.uint8)
+        # What the phone does to the picture: the tripod shakes, the lights flicker, the sensor
+        # adds noise.
+        if rl.shake_px > 0:
+            frame = shift_image(frame, self.shake_px(np.array([t_s]))[0])
+        if rl.flicker > 0:
+            frame = apply_gain(frame, float(flicker_gain(rl, np.array([t_s]))[0]))
         if self.noise_sigma > 0:
             frame = self._add_noise(frame, frame_index)
         return frame
@@ -847,8 +1029,11 @@ class ClipRenderer:
         self, camera: PinholeCamera, people: list[_Person]
     ) -> tuple[int, int, int, int] | None:
         boxes = []
+        sun = sun_direction(self.realism) if self.realism.has_sun else None
         for person in people:
             pts = np.concatenate(list(person.joints.values()))
+            if sun is not None:  # the ground the long shadow falls on is redrawn too
+                pts = np.concatenate([pts, _ground_shadow(pts, sun)])
             p = camera.project(pts)
             p = p[np.all(np.isfinite(p), axis=1)]
             if p.size == 0:
@@ -1023,6 +1208,8 @@ def render_clip(
     look: Look | None = None,
     pan_follow: bool = False,
     crf: int = 23,
+    bitrate_kbps: float | None = None,
+    realism: Realism | None = None,
     progress: Callable[[int, int], None] | None = None,
 ) -> RenderedClip:
     """Render the sprint ``params`` to ``out_dir/name.mp4`` with its sidecar and truth files.
@@ -1060,6 +1247,14 @@ def render_clip(
         Pan the camera to follow the athlete's hips (markers are then valid for frame 0 only).
     crf : int
         x264 quality (lower is better, larger files).
+    bitrate_kbps : float, optional
+        Encode at this average bit rate instead of ``crf`` (a phone's recording or a messaging
+        app's re-encode: e.g. 2000–8000 kbit/s for 1080p).
+    realism : Realism, optional
+        Phone-footage factors (low-sun shadow, turf, painted lines, banner, tripod shake,
+        flicker); all off by default. With shake, the truth's ``keypoints_px`` are where the
+        keypoints are in the shaken frames and ``shake_px`` lists each frame's (dx, dy); the
+        sidecar's markers stay where the still camera sees them (the shake's centre).
     progress : callable, optional
         Called as ``progress(frames_done, n_frames)`` after each frame.
 
@@ -1083,6 +1278,7 @@ def render_clip(
         pan_follow=pan_follow,
         motion_blur=motion_blur,
         noise_sigma=noise_sigma,
+        realism=realism,
     )
     end_s = renderer.end_s
     if not 0.0 <= start_s < end_s:
@@ -1105,7 +1301,9 @@ def render_clip(
     truth_path = out_dir / f"{name}.truth.json"
 
     keypoints = renderer.keypoints_px(t)
-    with H264Writer(video, fps, camera.width_px, camera.height_px, crf=crf) as writer:
+    with H264Writer(
+        video, fps, camera.width_px, camera.height_px, crf=crf, bitrate_kbps=bitrate_kbps
+    ) as writer:
         for i, ti in enumerate(t):
             writer.write(renderer.render(float(ti), i))
             if progress is not None:
@@ -1142,6 +1340,17 @@ def render_clip(
     }
     if pan_follow:
         doc["camera_yaw_deg"] = [round(renderer.camera_at(float(ti)).yaw_deg, 6) for ti in t]
+    if bitrate_kbps is not None:
+        doc["bitrate_kbps"] = float(bitrate_kbps)
+    rl = renderer.realism
+    if rl != Realism():
+        doc["realism"] = {k: list(v) if isinstance(v, tuple) else v for k, v in asdict(rl).items()}
+        doc["paint_lines_x_m"] = [round(x, 6) for x in renderer.paint_lines_x_m]
+    if rl.shake_px > 0:
+        doc["shake_px_note"] = "one row per frame: dx, dy of the whole picture, pixels"
+        doc["shake_px"] = np.round(renderer.shake_px(t), 4).tolist()
+    if rl.flicker > 0:
+        doc["flicker_gain"] = np.round(flicker_gain(rl, t), 6).tolist()
     truth_path.write_text(json.dumps(doc) + "\n")
     return RenderedClip(
         video,
@@ -1166,6 +1375,23 @@ def render_scenario(scenario: Any, folder: Path) -> tuple[Path, Path]:
         run_direction=scenario.run_direction,
     )
     look = getattr(scenario, "look", "")
+    realism = Realism(
+        sun_elevation_deg=getattr(scenario, "sun_elevation_deg", None),
+        sun_azimuth_deg=getattr(scenario, "sun_azimuth_deg", 240.0),
+        turf=getattr(scenario, "turf", "grass"),
+        turf_texture=getattr(scenario, "turf_texture", 0.0),
+        paint_lines_at_steps=tuple(getattr(scenario, "paint_lines_at_steps", ())),
+        banner=getattr(scenario, "banner", False),
+        shake_px=getattr(scenario, "shake_px", 0.0),
+        flicker=getattr(scenario, "flicker", 0.0),
+    )
+    options: dict[str, Any] = {
+        "noise_sigma": getattr(scenario, "noise_sigma", 2.0),
+        "crf": getattr(scenario, "crf", 23),
+        "bitrate_kbps": getattr(scenario, "bitrate_kbps", None),
+        "motion_blur": getattr(scenario, "motion_blur", False),
+        "realism": realism,
+    }
     clip = render_clip(
         SprintParams(**dict(getattr(scenario, "params", {}))),
         Path(folder),
@@ -1178,6 +1404,6 @@ def render_scenario(scenario: Any, folder: Path) -> tuple[Path, Path]:
         decoys=tuple(scenario.decoys),
         name=scenario.name,
         seed=scenario.seed,
-        **dict(scenario.extra),
+        **(options | dict(scenario.extra)),
     )
     return clip.video_path, clip.truth_path

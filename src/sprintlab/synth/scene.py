@@ -25,6 +25,7 @@ __all__ = [
     "ConeSprite",
     "FieldMarker",
     "cone_sprites",
+    "draw_banner",
     "field_markers",
     "render_background",
 ]
@@ -49,6 +50,7 @@ STAND_HEIGHT_M = 12.0
 STAND_RES_M = 0.08
 
 GRASS_BGR = np.array([52.0, 128.0, 74.0])
+DARK_TURF_BGR = np.array([40.0, 80.0, 46.0])  # dark artificial turf (realism option)
 PAINT_BGR = np.array([232.0, 238.0, 236.0])
 CONE_BGR = np.array([20.0, 110.0, 245.0])
 
@@ -105,8 +107,31 @@ def _coverage(centres_m: np.ndarray, lo_m: float, hi_m: float, res_m: float) -> 
 
 
 @lru_cache(maxsize=4)
-def ground_texture(seed: int) -> np.ndarray:
-    """BGR uint8 texture of the field: rows are z (from GROUND_Z_M[0]), columns x."""
+def ground_texture(
+    seed: int,
+    *,
+    turf: str = "grass",
+    turf_texture: float = 0.0,
+    lines_x_m: tuple[float, ...] = (),
+    line_width_m: float = LINE_WIDTH_M,
+) -> np.ndarray:
+    """BGR uint8 texture of the field: rows are z (from GROUND_Z_M[0]), columns x.
+
+    Parameters
+    ----------
+    seed : int
+    turf : {"grass", "dark"}
+        Natural grass, or dark artificial turf.
+    turf_texture : float
+        0: the default texture; up to 2: coarser clumps, worn patches, rubber-crumb specks and
+        stronger mowing stripes.
+    lines_x_m : tuple of float
+        World x (m) of extra white lines painted across the lane (lateral −1 to 1 m).
+    line_width_m : float
+        Width of those extra lines, metres.
+
+    With the defaults the texture is the one every earlier clip was rendered with.
+    """
     rng = np.random.default_rng([seed, 1])
     nx = round((GROUND_X_M[1] - GROUND_X_M[0]) / GROUND_RES_M)
     nz = round((GROUND_Z_M[1] - GROUND_Z_M[0]) / GROUND_RES_M)
@@ -118,7 +143,21 @@ def ground_texture(seed: int) -> np.ndarray:
     light += 0.05 * _smooth_noise(rng, (nz, nx), 4)
     light += 0.07 * rng.standard_normal((nz, nx), dtype=np.float32)
     hue = 0.04 * _smooth_noise(rng, (nz, nx), 80)  # yellower / bluer patches
-    grass = GRASS_BGR.astype(np.float32)
+    if turf_texture > 0:
+        # Its own random stream, so that the default texture's draws stay as they were.
+        extra = np.random.default_rng([seed, 7])
+        k = np.float32(turf_texture)
+        light += k * 0.05 * stripe[None, :]  # stronger mowing stripes
+        light += k * 0.16 * _smooth_noise(extra, (nz, nx), 2)  # clumps of ~6 cm
+        worn = np.clip(_smooth_noise(extra, (nz, nx), 40) - 0.7, 0.0, None)  # bare patches
+        hue += k * 0.10 * worn
+        light += k * 0.10 * worn
+        speck = extra.random((nz, nx), dtype=np.float32)
+        light[speck < 0.035 * k] *= 0.35  # rubber crumb
+        light[speck > 1.0 - 0.02 * k] *= 1.45  # pale fibres
+    if turf not in ("grass", "dark"):
+        raise ValueError(f"turf must be 'grass' or 'dark', got {turf!r}")
+    grass = (GRASS_BGR if turf == "grass" else DARK_TURF_BGR).astype(np.float32)
     tex = np.empty((nz, nx, 3), np.float32)
     tex[..., 0] = grass[0] * (light - 1.5 * hue)
     tex[..., 1] = grass[1] * light
@@ -136,6 +175,14 @@ def ground_texture(seed: int) -> np.ndarray:
         rows = np.flatnonzero(cov)
         lane = (cov[rows][:, None] * in_lane[None, :]).astype(np.float32)
         paint[rows, :] = np.maximum(paint[rows, :], lane)
+    if lines_x_m:  # extra lines across the lane (where the feet land)
+        across = _coverage(z, -LANE_HALF_WIDTH_M, LANE_HALF_WIDTH_M, GROUND_RES_M)
+        rows = np.flatnonzero(across)
+        for xc in lines_x_m:
+            cov = _coverage(x, xc - line_width_m / 2, xc + line_width_m / 2, GROUND_RES_M)
+            cols = np.flatnonzero(cov)
+            block = (across[rows][:, None] * cov[cols][None, :]).astype(np.float32)
+            paint[np.ix_(rows, cols)] = np.maximum(paint[np.ix_(rows, cols)], block)
     # Worn paint, mixed in only where there is paint (a few per cent of the texels).
     wear = np.clip(0.88 + 0.08 * _smooth_noise(rng, (nz, nx), 6), 0.6, 1.0)
     painted = paint > 0
@@ -244,10 +291,20 @@ def _camera_side(camera: PinholeCamera) -> float:
 
 
 @lru_cache(maxsize=4)
-def render_background(camera: PinholeCamera, seed: int = 0, ss: int = 2) -> np.ndarray:
+def render_background(
+    camera: PinholeCamera,
+    seed: int = 0,
+    ss: int = 2,
+    *,
+    turf: str = "grass",
+    turf_texture: float = 0.0,
+    lines_x_m: tuple[float, ...] = (),
+    line_width_m: float = LINE_WIDTH_M,
+) -> np.ndarray:
     """The empty scene (sky, stands, field) as BGR uint8, rendered at ``ss``× and area-averaged
     (anti-aliased). Cones are not included: see :func:`cone_sprites`. The result is cached and
-    read-only: copy it before drawing."""
+    read-only: copy it before drawing. The keyword arguments choose the ground (see
+    :func:`ground_texture`)."""
     side = _camera_side(camera)
     h, w = camera.height_px * ss, camera.width_px * ss
     # Sky: a vertical gradient by the rays' elevation (pale at the horizon, bluer above).
@@ -275,7 +332,16 @@ def render_background(camera: PinholeCamera, seed: int = 0, ss: int = 2) -> np.n
 
     # Ground: below the horizon, in front of the stands (the wall hides what is beyond). Texture
     # rows run away from the camera side, so a camera at -z sees the same field mirrored.
-    tex = ground_texture(seed)
+    if turf == "grass" and turf_texture == 0 and not lines_x_m:
+        tex = ground_texture(seed)
+    else:
+        tex = ground_texture(
+            seed,
+            turf=turf,
+            turf_texture=turf_texture,
+            lines_x_m=tuple(lines_x_m),
+            line_width_m=line_width_m,
+        )
     ground = (
         np.array([GROUND_X_M[0], 0.0, side * GROUND_Z_M[0]]),
         np.array([GROUND_RES_M, 0.0, 0.0]),
@@ -407,3 +473,73 @@ def paste_sprite(
     roi = image[ya:yb, xa:xb].astype(np.float32)
     # The sprite's colours were drawn anti-aliased on black: they are premultiplied by alpha.
     image[ya:yb, xa:xb] = np.clip(roi * (1 - a) + c + 0.5, 0, 255).astype(np.uint8)
+
+
+# --------------------------------------------------------------------------------------------------
+# A waving banner (moving background)
+
+BANNER_X_M = (1.5, 10.5)  # along the lane
+BANNER_Y_M = (0.0, 1.0)  # bottom and top edge above the ground
+BANNER_BEYOND_M = 5.0  # beyond the lane centre, on the far side from the camera
+BANNER_WAVE_M = 0.2  # largest flutter towards / away from the camera
+BANNER_COLOURS = ((40, 40, 190), (150, 70, 20), (30, 200, 235), (40, 40, 40), (60, 140, 40))
+BANNER_HEM = (230.0, 230.0, 230.0)
+
+
+def draw_banner(
+    img: np.ndarray,
+    camera: PinholeCamera,
+    t_s: float,
+    seed: int = 0,
+    origin_px: tuple[float, float] = (0.0, 0.0),
+) -> None:
+    """Draw a striped advertising banner fluttering in the wind at time ``t_s`` into ``img``.
+
+    The banner hangs between two posts on the far side of the lane (``BANNER_X_M``,
+    ``BANNER_Y_M``, ``BANNER_BEYOND_M`` beyond the centre line); waves travel along it at
+    about 2.5 Hz, moving it up to ``BANNER_WAVE_M`` towards and away from the camera and shading
+    its folds, so its pixels change in every frame. ``img`` is BGR uint8 whose top-left pixel is
+    image pixel ``origin_px``; the colours are seeded.
+    """
+    side = _camera_side(camera)
+    z0 = -side * BANNER_BEYOND_M
+    rng = np.random.default_rng([seed, 8])
+    n_blocks = 7
+    colours = [BANNER_COLOURS[i] for i in rng.permutation(len(BANNER_COLOURS))]
+    nx = 72
+    u = np.linspace(0.0, 1.0, nx + 1)
+    v = np.array([0.0, 0.08, 0.36, 0.64, 0.92, 1.0])  # white hems at the edges
+    ny = v.size - 1
+    hold = np.sin(np.pi * u)  # fixed at the posts
+    phase = 2.0 * np.pi * (3.0 * u - 2.5 * t_s)
+    dz = BANNER_WAVE_M * hold * (np.sin(phase) + 0.3 * np.sin(2.3 * phase + 1.0))[None, :]
+    dz = dz * (0.6 + 0.4 * v[:, None])  # the top edge flutters more than the bottom
+    slope = np.gradient(dz, axis=1) / (1.0 / nx) / (BANNER_X_M[1] - BANNER_X_M[0])
+    x = BANNER_X_M[0] + u * (BANNER_X_M[1] - BANNER_X_M[0])
+    y = BANNER_Y_M[0] + v * (BANNER_Y_M[1] - BANNER_Y_M[0])
+    pts = np.stack(np.broadcast_arrays(x[None, :], y[:, None], z0 + side * dz), axis=-1)
+    px = camera.project(pts.reshape(-1, 3)).reshape(ny + 1, nx + 1, 2) - np.asarray(origin_px)
+    if not np.all(np.isfinite(px)):
+        return
+    one = 16
+    for i in range(ny):
+        for k in range(nx):
+            quad = np.array([px[i, k], px[i, k + 1], px[i + 1, k + 1], px[i + 1, k]])
+            block = (k * n_blocks) // nx
+            colour = np.array(colours[block % len(colours)], dtype=float)
+            if i in (0, ny - 1) or (i == 2 and block % 2):  # hems and a stripe of lettering
+                colour = np.array(BANNER_HEM)
+            shade = float(np.clip(1.0 - 1.5 * slope[i, k], 0.4, 1.3))
+            cv2.fillPoly(
+                img,
+                [np.round(quad * one).astype(np.int32)],
+                tuple(np.clip(colour * shade, 0, 255).tolist()),
+                cv2.LINE_AA,
+                4,
+            )
+    for xp in BANNER_X_M:  # the posts
+        base, top = camera.project(np.array([[xp, 0.0, z0], [xp, BANNER_Y_M[1] + 0.15, z0]]))
+        a = np.round((base - origin_px) * one).astype(np.int32)
+        b = np.round((top - origin_px) * one).astype(np.int32)
+        width = max(1, round(0.05 * camera.focal_px / float(camera.depth_m(np.array([xp, 0, z0])))))
+        cv2.line(img, tuple(a.tolist()), tuple(b.tolist()), (90, 90, 95), width, cv2.LINE_AA, 4)

@@ -34,6 +34,9 @@ class H264Writer:
         Size of the images passed to :meth:`write`.
     crf : int
         x264 constant rate factor (lower = better quality, bigger file).
+    bitrate_kbps : float, optional
+        Average bit rate in kbit/s instead of ``crf`` (capped at that rate with a one-second
+        buffer, like a phone's or a messaging app's encoder).
     preset : str
         x264 speed preset.
     faststart : bool
@@ -54,6 +57,7 @@ class H264Writer:
         height_px: int,
         *,
         crf: int = 23,
+        bitrate_kbps: float | None = None,
         preset: str = "veryfast",
         faststart: bool = True,
     ) -> None:
@@ -61,6 +65,8 @@ class H264Writer:
             raise ValueError(f"fps must be a positive number, got {fps!r}")
         if int(width_px) < 1 or int(height_px) < 1:
             raise ValueError(f"frame size must be positive, got {width_px}x{height_px}")
+        if bitrate_kbps is not None and not (math.isfinite(bitrate_kbps) and bitrate_kbps > 0):
+            raise ValueError(f"bitrate_kbps must be a positive number, got {bitrate_kbps!r}")
         self.path = os.fspath(path)
         self.fps = float(fps)
         self.width_px = int(width_px)
@@ -81,7 +87,16 @@ class H264Writer:
             stream.height = self.out_height_px
             stream.pix_fmt = "yuv420p"
             stream.codec_context.time_base = self._time_base
-            stream.options = {"crf": str(int(crf)), "preset": preset}
+            if bitrate_kbps is None:
+                stream.options = {"crf": str(int(crf)), "preset": preset}
+            else:
+                rate = round(1000 * bitrate_kbps)
+                stream.bit_rate = rate
+                stream.options = {
+                    "preset": preset,
+                    "maxrate": str(rate),
+                    "bufsize": str(rate),
+                }
         except Exception:
             self._container.close()
             raise
