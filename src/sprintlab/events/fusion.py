@@ -3,10 +3,9 @@
 The pose keeps what it is good at: that there is a step, which leg, where the foot was placed
 and the angles. The image, where it saw the same contact (overlapping in time, at the place of
 the pose's stance ankle), times touchdown and toe-off. Each event says how it was timed
-(``"image"``, ``"pose"``, or ``"both"`` when they agree within
-``fusion_agree_frames``) and how sure it
-is (frames, 95% limits measured on the rendered scenarios, widened to the disagreement when the
-two disagree).
+(``"image"``, ``"pose"``, or ``"both"`` when they agree within ``fusion_agree_frames``) and how
+sure it is (frames, 95% limits measured on the rendered scenarios, widened to the disagreement
+when the two disagree).
 """
 
 from __future__ import annotations
@@ -20,13 +19,15 @@ from ..footimage.result import FootImageResult, ImageContact
 from .base import Contact
 from .settings import EventSettings
 
-#: 95% limits of touchdown and toe-off errors, frames, by how they were timed (rendered
-#: scenarios through the stock pose model; see the README's accuracy table).
+#: 95% limits of touchdown and toe-off errors, frames, by how they were timed: the six rendered
+#: scenarios of ``make accuracy`` through the stock pose model (image: touchdown −5.1..+4.5,
+#: toe-off −2.3..+4.4; pose alone: −13.2..+13.3 and −14.7..+11.2), rounded up. Not yet
+#: measured on real footage.
 UNCERTAINTY_FRAMES = {
-    ("touchdown", "image"): 4.0,
-    ("toeoff", "image"): 4.0,
-    ("touchdown", "pose"): 13.0,
-    ("toeoff", "pose"): 14.0,
+    ("touchdown", "image"): 5.0,
+    ("toeoff", "image"): 5.0,
+    ("touchdown", "pose"): 14.0,
+    ("toeoff", "pose"): 15.0,
 }
 
 
@@ -94,7 +95,9 @@ def fuse_contacts(
         With ``td_source``, ``to_source``, ``td_uncertainty_frames``, ``to_uncertainty_frames``
         set on every contact.
     notes : list of str
-        One sentence when image and pose disagree on some events.
+        One sentence naming the contacts where image and pose disagree by more than the image's
+        95% limits (smaller disagreements show in each event's source and uncertainty), one
+        naming those whose toe-off the image lost.
     unmatched : int
         Image contacts after first movement that no pose contact took.
     """
@@ -105,6 +108,7 @@ def fuse_contacts(
     taken: set[int] = set()
     out = []
     disagree: list[str] = []
+    cut: list[str] = []
     fm = first_movement_s if math.isfinite(first_movement_s) else -math.inf
     for c in contacts:
         if not (math.isfinite(c.td_s) and c.td_s >= fm):
@@ -116,11 +120,16 @@ def fuse_contacts(
             continue
         taken.add(j)
         td_img, to_img = times[j]
+        if _cut_short(td_img, to_img, c, s):
+            # A shadow or a limb passing over the standing foot ended the image's contact
+            # early: its toe-off is not believed, the pose's stands.
+            to_img = math.nan
+            cut.append(f"{td_img:.2f}")
         td = _timing("touchdown", c.td_s, td_img, fps, s)
         to = _timing("toeoff", c.to_s, to_img, fps, s)
-        new_td = td_img if math.isfinite(td_img) else c.td_s
+        new_td = td_img
         new_to = to_img if math.isfinite(to_img) and math.isfinite(c.to_s) else c.to_s
-        if td.source == "image" or to.source == "image":
+        if _far_apart(td) or _far_apart(to):
             disagree.append(f"{new_td:.2f}")
         out.append(
             replace(
@@ -138,14 +147,38 @@ def fuse_contacts(
     notes = []
     if disagree:
         notes.append(
-            f"the image and the pose disagree by more than {s.fusion_agree_frames:g} frames on the "
+            "the image and the pose disagree by more than the image's own error on the "
             f"contact(s) touching down at {', '.join(disagree)} s: the image's times are used "
             "and their uncertainty widened to the disagreement; check those steps on the video"
+        )
+    if cut:
+        notes.append(
+            f"the image lost the standing foot early on the contact(s) touching down at "
+            f"{', '.join(cut)} s (a shadow or a limb passed over it): their toe-off comes from "
+            "the pose"
         )
     after_fm = [
         k for k, (a, _) in enumerate(times) if math.isfinite(a) and a >= fm and k not in taken
     ]
     return out, notes, len(after_fm)
+
+
+def _far_apart(timing: EventTiming) -> bool:
+    """Image and pose further apart than the image's 95% limits."""
+    limit = max(UNCERTAINTY_FRAMES[("touchdown", "image")], UNCERTAINTY_FRAMES[("toeoff", "image")])
+    d = timing.pose_minus_image_frames
+    return timing.source == "image" and math.isfinite(d) and abs(d) > limit
+
+
+def _cut_short(td_img: float, to_img: float, c: Contact, s: EventSettings) -> bool:
+    """True when the image's contact lasts less than ``fusion_min_duration_share`` of the
+    pose's."""
+    pose_s = c.to_s - c.td_s
+    return bool(
+        math.isfinite(pose_s)
+        and pose_s > 0
+        and to_img - td_img < s.fusion_min_duration_share * pose_s
+    )
 
 
 def _pose_only(c: Contact) -> Contact:

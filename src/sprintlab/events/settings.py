@@ -208,6 +208,9 @@ class EventSettings:
     fusion_agree_frames : float
         Image and pose events (:mod:`sprintlab.events.fusion`) further apart than this many
         frames are reported as disagreeing (the step says so and its uncertainty widens).
+    fusion_min_duration_share : float
+        An image contact shorter than this share of the pose's contact was cut short (a shadow
+        or a limb passed over the standing foot): its toe-off is not used.
     fusion_match_window_s : float
         An image contact and a pose contact are the same one when their times overlap, or come
         within this of each other.
@@ -284,6 +287,7 @@ class EventSettings:
     stance_step1_periods: float = 1.5
     fusion_agree_frames: float = 2.0
     fusion_match_window_s: float = 0.03
+    fusion_min_duration_share: float = 0.5
 
     def __post_init__(self) -> None:
         # Every parameter is a non-negative physical quantity; a few must be strictly positive

@@ -171,4 +171,32 @@ def find_image_contacts(
         )
         out.append(ImageContact(td, t1, float(x0), float(x1), gy, how, float(width_m.max())))
     out.sort(key=lambda c: c.td_frame)
+    return merge_pieces(out, fps, s)
+
+
+def merge_pieces(
+    contacts: list[ImageContact], fps: float, s: FootImageSettings
+) -> list[ImageContact]:
+    """One contact from pieces at the same place separated by a short gap: a shadow or a
+    swinging limb passing over a foot on the ground can interrupt its still foreground."""
+    gap = max(1, round(s.merge_gap_s * fps))
+    out: list[ImageContact] = []
+    for c in contacts:
+        prev = out[-1] if out else None
+        if (
+            prev is not None
+            and c.td_frame - prev.to_frame <= gap
+            and min(c.x1_px, prev.x1_px) > max(c.x0_px, prev.x0_px)
+        ):
+            out[-1] = ImageContact(
+                prev.td_frame,
+                max(prev.to_frame, c.to_frame),
+                min(prev.x0_px, c.x0_px),
+                max(prev.x1_px, c.x1_px),
+                prev.ground_y_px,
+                prev.touchdown_by,
+                max(prev.strength, c.strength),
+            )
+        else:
+            out.append(c)
     return out

@@ -55,6 +55,9 @@ class FootImageSettings:
         marks a contact's start and its end.
     min_contact_s : float
         Shortest image contact kept.
+    merge_gap_s : float
+        Pieces of contact at the same place with a gap up to this long are one contact (a
+        shadow or a limb passing over the standing foot interrupts it).
     template_at : float
         Where in the contact (0 = start, 1 = end) the foot's picture is taken for the
         touchdown search: early, when the foot is surely down but not yet rolling.
@@ -95,6 +98,7 @@ class FootImageSettings:
     touchdown_width_m: float = 0.04
     toeoff_width_m: float = 0.02
     min_contact_s: float = 0.04
+    merge_gap_s: float = 0.04
     template_at: float = 0.3
     template_above_frac: float = 0.03
     search_px: int = 4

@@ -1,0 +1,101 @@
+"""Fusion of the image's contact times with the pose's contacts."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from sprintlab.events import Contact, fuse_contacts
+from sprintlab.events.fusion import UNCERTAINTY_FRAMES
+from sprintlab.footimage.result import FootImageResult, ImageContact, unused
+
+FPS = 240.0
+T = np.arange(480) / FPS
+
+
+def _contact(td_s, to_s, side="left"):
+    return Contact(
+        td_s=td_s,
+        to_s=to_s,
+        td_frame=int(math.ceil(td_s * FPS)),
+        to_frame=int(to_s * FPS),
+        pivot_x_m=1.0,
+        foot_x_m=1.0,
+        radius_m=0.14,
+        side=side,
+        label=side,
+        side_agreement=1.0,
+        noise_m=0.005,
+    )
+
+
+def _ankles(x_px=500.0):
+    a = np.full((T.size, 2), (x_px, 600.0))
+    return {"left": a, "right": a + (300.0, 0.0)}
+
+
+def _image(*contacts):
+    return FootImageResult(tuple(contacts), True, "", {"athlete_px": 180.0})
+
+
+def _fuse(pose, image, fm=0.1, ankles=None):
+    return fuse_contacts(pose, image, T, T, ankles or _ankles(), FPS, 180.0, fm)
+
+
+def test_the_image_times_a_contact_it_saw_and_says_so():
+    pose = [_contact(0.500, 0.700)]
+    # the image: first frame on the ground 121, last 168 -> 120.5 / 168.5 frames
+    img = _image(ImageContact(121, 168, 480.0, 520.0, 610.0, "match", 0.1))
+    out, notes, unmatched = _fuse(pose, img)
+    c = out[0]
+    assert math.isclose(c.td_s, 120.5 / FPS) and math.isclose(c.to_s, 168.5 / FPS)
+    assert (c.td_source, c.to_source) == ("both", "both")  # pose within 2 frames
+    assert c.td_uncertainty_frames == UNCERTAINTY_FRAMES[("touchdown", "image")]
+    assert c.td_frame == 121 and c.to_frame == 168
+    assert notes == [] and unmatched == 0
+
+
+def test_a_disagreement_widens_the_uncertainty_and_a_large_one_is_named():
+    pose = [_contact(0.500, 0.700)]
+    img = _image(ImageContact(110, 168, 480.0, 520.0, 610.0, "match", 0.1))  # 10.5 fr earlier
+    out, notes, _ = _fuse(pose, img)
+    c = out[0]
+    assert c.td_source == "image"
+    assert math.isclose(c.td_uncertainty_frames, 0.5 * FPS - 109.5)  # the disagreement
+    assert len(notes) == 1 and "0.46" in notes[0] and "disagree" in notes[0]
+
+
+def test_an_image_contact_elsewhere_is_not_this_contact():
+    pose = [_contact(0.500, 0.700)]
+    img = _image(ImageContact(121, 168, 900.0, 940.0, 610.0, "match", 0.1))  # another place
+    out, notes, unmatched = _fuse(pose, img)
+    assert (out[0].td_source, out[0].to_source) == ("pose", "pose")
+    assert out[0].td_s == 0.5
+    assert unmatched == 1  # seen by the image only: counted, not invented
+
+
+def test_a_contact_the_image_lost_early_keeps_the_pose_toe_off():
+    pose = [_contact(0.500, 0.700)]
+    img = _image(ImageContact(121, 128, 480.0, 520.0, 610.0, "match", 0.1))  # 8 of 48 frames
+    out, notes, _ = _fuse(pose, img)
+    c = out[0]
+    assert c.td_source == "both" and c.to_source == "pose" and c.to_s == 0.7
+    assert any("lost the standing foot" in n for n in notes)
+
+
+def test_the_set_position_and_an_unused_image_stay_with_the_pose():
+    stance = _contact(0.0, 0.3)
+    run = _contact(0.500, 0.700)
+    img = _image(ImageContact(0, 70, 480.0, 520.0, 610.0, "width", 0.1))
+    out, _, _ = _fuse([stance, run], img, fm=0.35)
+    assert out[0].td_source == "pose" and out[0].td_s == 0.0
+    out, notes, _ = _fuse([run], unused("the camera moves"))
+    assert out[0].td_source == "pose" and notes == []
+    assert out[0].td_uncertainty_frames == UNCERTAINTY_FRAMES[("touchdown", "pose")]
+
+
+def test_the_record_survives_json():
+    img = _image(ImageContact(121, 168, 480.0, 520.0, 610.0, "match", 0.1))
+    again = FootImageResult.from_dict(img.to_dict())
+    assert again.contacts == img.contacts and again.used
