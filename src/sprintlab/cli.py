@@ -347,7 +347,11 @@ def validate(
         ),
     ] = False,
     small: Annotated[
-        bool, typer.Option(help="Only the small scenario CI runs (one short rendered clip).")
+        bool,
+        typer.Option(
+            help="Only the small scenarios CI runs (one short rendered clip, clean and degraded "
+            "as a phone's)."
+        ),
     ] = False,
     starts: Annotated[
         bool,
@@ -420,7 +424,7 @@ def validate(
         if factors and (small or starts):
             _fail("--factors is a scenario set of its own: leave out --small and --starts.")
         if small:
-            scenarios = (v.SMALL_SCENARIO,)
+            scenarios = (v.SMALL_SCENARIO, v.SMALL_PHONE_SCENARIO)
         elif starts:
             scenarios = v.START_SCENARIOS
         elif factors:

@@ -20,9 +20,11 @@ from .errors import CalibrationError, VideoError
 from .events import (
     Contact,
     EventSettings,
+    ImageContactDetector,
     detect_contacts,
     detect_first_movement,
     fuse_contacts,
+    image_candidates,
 )
 from .filtering import (
     FilterSettings,
@@ -359,6 +361,7 @@ def analyze_track(
         s.events,
         ankles_raw=ankles_raw,
         first_movement_s=fm.time_s,
+        second_look=_image_detector(foot_image, repaired, ankles_raw, stature_m, s),
     )
     warns += w
     contacts, w, unmatched = _fuse_image(contacts, foot_image, repaired, fm.time_s, s)
@@ -436,6 +439,23 @@ def analyze_track(
         world_track=world,
         extra=extra,
     )
+
+
+def _image_detector(
+    foot_image: FootImageResult | None,
+    px_track: KeypointTrack,
+    ankles_m: dict[str, np.ndarray],
+    stature_m: float,
+    s: AnalysisSettings,
+) -> ImageContactDetector | None:
+    """The image's contacts, offered where the pose missed a step (None without an image)."""
+    if foot_image is None or not foot_image.used:
+        return None
+    ankles_px = {side: np.asarray(px_track.point(ANKLE[side])) for side in SIDES}
+    found = image_candidates(
+        foot_image, px_track.t_s, ankles_px, ankles_m, px_track.fps, stature_m, s.events
+    )
+    return ImageContactDetector(found)
 
 
 def _fuse_image(

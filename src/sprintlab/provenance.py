@@ -46,6 +46,7 @@ ANALYSIS_SOURCES: tuple[str, ...] = (
     "events/candidates/cores.py",
     "events/candidates/edges.py",
     "events/candidates/foot.py",
+    "events/candidates/image.py",
     "events/candidates/pose.py",
     "events/contacts.py",
     "events/first_movement.py",

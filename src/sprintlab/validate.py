@@ -156,6 +156,18 @@ the detection of touchdowns and toe-offs? See :func:`format_factor_table`."""
 SMALL_SCENARIO = Scenario("ci_small_240fps_720p", width_px=1280, height_px=720, duration_s=2.4)
 """The scenario CI runs on every commit (a shorter, smaller clip of the fixed set-up)."""
 
+SMALL_PHONE_SCENARIO = replace(
+    SMALL_SCENARIO,
+    name="ci_small_phone_240fps_720p",
+    factor="phone: noise 4, crf 28, shake 1 px, flicker 4%, low sun",
+    noise_sigma=4.0,
+    crf=28,
+    shake_px=1.0,
+    flicker=0.04,
+    sun_elevation_deg=20.0,
+)
+"""The small scenario degraded as phone footage is: CI keeps a regression bound on it too."""
+
 
 RENDER_KEY_FILE = ".render-key"
 """Written next to a rendered scenario: the key of the scenario and renderer that made it."""

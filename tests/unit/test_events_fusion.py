@@ -18,7 +18,7 @@ def _contact(td_s, to_s, side="left"):
     return Contact(
         td_s=td_s,
         to_s=to_s,
-        td_frame=int(math.ceil(td_s * FPS)),
+        td_frame=math.ceil(td_s * FPS),
         to_frame=int(to_s * FPS),
         pivot_x_m=1.0,
         foot_x_m=1.0,
@@ -32,7 +32,7 @@ def _contact(td_s, to_s, side="left"):
 
 def _ankles(x_px=500.0):
     a = np.full((T.size, 2), (x_px, 600.0))
-    return {"left": a, "right": a + (300.0, 0.0)}
+    return {"left": a, "right": a + np.array([300.0, 0.0])}
 
 
 def _image(*contacts):
@@ -69,7 +69,7 @@ def test_a_disagreement_widens_the_uncertainty_and_a_large_one_is_named():
 def test_an_image_contact_elsewhere_is_not_this_contact():
     pose = [_contact(0.500, 0.700)]
     img = _image(ImageContact(121, 168, 900.0, 940.0, 610.0, "match", 0.1))  # another place
-    out, notes, unmatched = _fuse(pose, img)
+    out, _, unmatched = _fuse(pose, img)
     assert (out[0].td_source, out[0].to_source) == ("pose", "pose")
     assert out[0].td_s == 0.5
     assert unmatched == 1  # seen by the image only: counted, not invented
@@ -99,3 +99,27 @@ def test_the_record_survives_json():
     img = _image(ImageContact(121, 168, 480.0, 520.0, 610.0, "match", 0.1))
     again = FootImageResult.from_dict(img.to_dict())
     assert again.contacts == img.contacts and again.used
+
+
+def test_an_image_contact_becomes_a_candidate_with_the_nearest_ankles_side_and_place():
+    from sprintlab.events import ImageContactDetector, image_candidates
+
+    img = _image(
+        ImageContact(121, 168, 780.0, 820.0, 610.0, "match", 0.1),  # under the right ankle
+        ImageContact(300, 340, 1400.0, 1440.0, 610.0, "match", 0.1),  # under no ankle
+    )
+    ankles_px = _ankles(500.0)  # left at 500 px, right at 800 px
+    ankles_m = {"left": np.full((T.size, 2), (1.0, 0.1)), "right": np.full((T.size, 2), (2.0, 0.1))}
+    found = image_candidates(img, T, ankles_px, ankles_m, FPS, 1.8)
+    assert len(found) == 1
+    c = found[0]
+    assert c.side == c.label == "right" and c.foot_x_m == 2.0
+    assert (c.td_source, c.to_source) == ("image", "image")
+    assert math.isclose(c.td_s, 120.5 / FPS)
+    detector = ImageContactDetector(found)
+    assert detector.candidates(None) == []  # never in the first look
+    assert detector.candidates([(0.45, 0.6)]) == [c]
+    assert detector.candidates([(0.6, 0.9)]) == []
+    # fused again, it keeps the image's times and takes its image contact
+    out, _, unmatched = _fuse([c], img)
+    assert out == [c] and unmatched == 1  # the other image contact, under no ankle

@@ -19,7 +19,7 @@ from __future__ import annotations
 # Besides the public names (``__all__``), single steps of the decision (the ``X as X`` imports)
 # stay importable from here for the unit tests that check them one by one.
 from .base import Contact, ContactDetector
-from .candidates import PoseContactDetector
+from .candidates import ImageContactDetector, PoseContactDetector, image_candidates
 from .candidates.circle import OFF as OFF
 from .candidates.circle import ON as ON
 from .candidates.circle import UNKNOWN as UNKNOWN
@@ -45,6 +45,7 @@ __all__ = [
     "ContactDetector",
     "EventSettings",
     "FirstMovement",
+    "ImageContactDetector",
     "PoseContactDetector",
     "ankle_height_offsets",
     "decide_contacts",
@@ -53,4 +54,5 @@ __all__ = [
     "foot_place",
     "foot_stop",
     "fuse_contacts",
+    "image_candidates",
 ]

@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 
 from .base import Contact, ContactDetector
-from .candidates import PoseContactDetector
+from .candidates import CombinedDetector, PoseContactDetector
 from .numbering import _enforce_alternation, _number_first_step, _stance_sides
 from .sequence import _drop_implausible, _drop_start_fragment, _missing_windows, _select_sequence
 from .settings import EventSettings
@@ -30,6 +30,7 @@ def detect_contacts(
     *,
     ankles_raw: dict[str, np.ndarray] | None = None,
     first_movement_s: float | None = None,
+    second_look: ContactDetector | None = None,
 ) -> tuple[list[Contact], list[str]]:
     """Detect ground contacts of both feet from world-frame ankle trajectories.
 
@@ -52,6 +53,9 @@ def detect_contacts(
         several frames; the hinge fit does its own averaging. Defaults to ``ankles``.
     first_movement_s : float, optional
         Contacts that start before it are the set stance: kept whatever their length.
+    second_look : ContactDetector, optional
+        Another detector asked with the pose's permissive tests where a step is missing (the
+        image's contacts, :class:`~.candidates.ImageContactDetector`).
 
     Returns
     -------
@@ -60,7 +64,11 @@ def detect_contacts(
     warnings : list of str
     """
     s = settings or EventSettings()
-    detector = PoseContactDetector(t_s, ankles, hip_x_m, fps, stature_m, s, ankles_raw=ankles_raw)
+    detector: ContactDetector = PoseContactDetector(
+        t_s, ankles, hip_x_m, fps, stature_m, s, ankles_raw=ankles_raw
+    )
+    if second_look is not None:
+        detector = CombinedDetector(detector, second_look)
     return decide_contacts(detector, t_s, stature_m, s, first_movement_s=first_movement_s)
 
 
@@ -125,13 +133,21 @@ def decide_contacts(
             contacts, notes = sequence(candidates + extra)
             added = {id(c) for c in extra}
             second = [c for c in contacts if id(c) in added]
-            if second:
-                # Worded for the pose detector, the only one so far.
-                when = ", ".join(f"{c.td_s:.2f}" for c in second)
+            seen_by_image = [c for c in second if c.td_source == "image"]
+            by_pose = [c for c in second if c.td_source != "image"]
+            if by_pose:
+                when = ", ".join(f"{c.td_s:.2f}" for c in by_pose)
                 notes.append(
-                    f"{len(second)} contact(s) (touchdown at {when} s) were found only by a second "
-                    "look with a looser ankle-height test, where a contact was missing: the pose "
-                    "model held that ankle high; treat those steps with care"
+                    f"{len(by_pose)} contact(s) (touchdown at {when} s) were found only by a "
+                    "second look with a looser ankle-height test, where a contact was missing: "
+                    "the pose model held that ankle high; treat those steps with care"
+                )
+            if seen_by_image:
+                when = ", ".join(f"{c.td_s:.2f}" for c in seen_by_image)
+                notes.append(
+                    f"{len(seen_by_image)} contact(s) (touchdown at {when} s) were seen only in "
+                    "the image, where the pose model missed a step: their side and place come "
+                    "from the nearest ankle; treat those steps with care"
                 )
     warnings += notes
     contacts = _enforce_alternation(contacts, warnings, s.step_rate_hz, s.ambiguous_step_margin)

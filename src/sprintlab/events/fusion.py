@@ -111,6 +111,11 @@ def fuse_contacts(
     cut: list[str] = []
     fm = first_movement_s if math.isfinite(first_movement_s) else -math.inf
     for c in contacts:
+        if c.td_source == "image":
+            # Seen only by the image (:mod:`.candidates.image`): already timed by it.
+            taken.update(k for k, ic in enumerate(image.contacts) if ic.td_frame == c.td_frame)
+            out.append(c)
+            continue
         if not (math.isfinite(c.td_s) and c.td_s >= fm):
             out.append(_pose_only(c))
             continue
