@@ -1,43 +1,72 @@
-"""The whole pipeline, real pose model included, on a rendered clip with exact truth.
+"""The whole pipeline, real pose model included, on rendered clips with exact truth.
 
 CI renders the harness's small scenario (720p, 240 fps, 2.4 s: the set position and the first
-seven steps; the athlete about 130 px tall) and scores the rep against the renderer's truth. The
-bounds are the floor the pipeline holds today with a margin, so that a regression cannot land
-silently; they are far from the targets, which `make accuracy` measures on the full scenario set.
-Today's figures on this clip (events in frames at 240 fps, OpenVINO bf16): 7 of 7 steps found,
-touchdown MAE 7.7 frames, toe-off MAE 6.5 frames, contact time MAE 30 ms, step length MAE 7 cm,
-foot-to-hip distance at touchdown MAE 13 cm, trunk angle MAE 3.5 deg, 10-yard split 39 ms off
-(the pose model's trunk points lag in the crouched set position, so first movement is found
-late). Through the PyTorch engine (float32) the same clip gives 6 of 7 steps, step length 9 cm,
-foot-to-hip distance 9 cm.
+seven steps; the athlete about 130 px tall) twice: clean, and degraded as phone footage is
+(sensor noise σ 4, x264 crf 28, 1 px tripod shake, ±4% 120 Hz flicker, a low sun's long shadows),
+and scores each rep against the renderer's truth. The bounds are the floor the pipeline holds
+today with a margin, so that a regression cannot land silently; they are far from the targets,
+which `make accuracy` and `validate --factors` measure on the full scenario sets.
+
+Today's figures (events in frames at 240 fps, OpenVINO float32 on a 2-core AMD EPYC), touchdown
+and toe-off timed from the image at the feet:
+- clean: 7 of 7 steps, numbers right; touchdown MAE 1.8 frames, toe-off 2.2, contact time MAE
+  16 ms, step length 4.8 cm, foot-to-hip distance at touchdown 6.2 cm, trunk angle 2.9 deg,
+  10-yard split 35 ms off, first movement 33 ms late (the pose model's trunk points lag in the
+  crouched set position). Before the image stage: touchdown 7.7, toe-off 6.5 frames, contact
+  time 30 ms, foot-to-hip distance 13 cm.
+- phone-like: 7 of 7 steps, numbers right; touchdown MAE 3.1 frames (step 1 from the pose: the
+  low sun's shadow joins the stance feet and step 1 in the image), toe-off 3.7, contact time
+  23 ms, step length 3.3 cm, first movement 50 ms late.
 Tighten the bounds as the pipeline improves; never loosen them to let a change through.
 """
 
 from __future__ import annotations
 
+import json
 import math
+from pathlib import Path
 
 import pytest
 
 from sprintlab.pipeline import ClipOptions, analyze_clip
 from sprintlab.synth.render import render_scenario
-from sprintlab.validate import SMALL_SCENARIO, run_scenarios
+from sprintlab.validate import SMALL_PHONE_SCENARIO, SMALL_SCENARIO, run_scenarios
 
-# metric -> largest mean absolute error accepted (in the harness's units: frames, ms, cm, deg)
+# scenario -> metric -> largest mean absolute error accepted (harness units: frames, ms, cm, deg)
 MAE_BOUNDS = {
-    "number": 0.2,  # a wrong number on at most one step in five (none today)
-    "touchdown_s": 12.0,
-    "toeoff_s": 8.0,
-    "contact_time_s": 50.0,
-    "step_length_m": 14.0,
-    "touchdown_distance_m": 15.0,
-    "trunk_angle_td_deg": 6.0,
-    "shin_angle_to_deg": 9.0,
-    "10yd_s": 70.0,
-    "first_movement_s": 60.0,  # 37 ms late today
-    "early_steps": 0.0,  # no step may touch down before the true first movement
+    SMALL_SCENARIO.name: {
+        "number": 0.2,  # a wrong number on at most one step in five (none today)
+        "touchdown_s": 4.0,
+        "toeoff_s": 4.5,
+        "contact_time_s": 30.0,
+        "step_length_m": 10.0,
+        "touchdown_distance_m": 12.0,
+        "trunk_angle_td_deg": 6.0,
+        "shin_angle_to_deg": 9.0,
+        "10yd_s": 70.0,
+        "first_movement_s": 60.0,
+        "early_steps": 0.0,  # no step may touch down before the true first movement
+    },
+    SMALL_PHONE_SCENARIO.name: {
+        "number": 0.2,
+        "touchdown_s": 6.0,
+        "toeoff_s": 6.5,
+        "contact_time_s": 40.0,
+        "step_length_m": 10.0,
+        "touchdown_distance_m": 15.0,
+        "10yd_s": 90.0,
+        "first_movement_s": 80.0,
+        "early_steps": 0.0,
+    },
 }
 MIN_SHARE_FOUND = 0.85  # of the true steps in view, for touchdown and toe-off
+# scenario -> least share of the steps whose touchdown / toe-off the image timed (alone or with
+# the pose). Today: clean 7/7 and 7/7; phone-like 6 and 4 of its 8 steps in view (the low sun's
+# shadow cuts image contacts short, and their toe-off then comes from the pose).
+IMAGE_SHARE = {
+    SMALL_SCENARIO.name: {"touchdown_source": 0.85, "toeoff_source": 0.85},
+    SMALL_PHONE_SCENARIO.name: {"touchdown_source": 0.6, "toeoff_source": 0.4},
+}
 
 
 @pytest.fixture(scope="module")
@@ -47,15 +76,20 @@ def report(tmp_path_factory):
     def analyze(clip, reps):
         return analyze_clip(clip, reps, ClipOptions(overlay=False))[1]
 
-    return run_scenarios((SMALL_SCENARIO,), work, render=render_scenario, analyze=analyze)
+    report = run_scenarios(
+        (SMALL_SCENARIO, SMALL_PHONE_SCENARIO), work, render=render_scenario, analyze=analyze
+    )
+    report["_work"] = str(work)  # where each scenario's rep folder is
+    return report
 
 
 @pytest.mark.model
-def test_small_rendered_scenario_stays_within_the_regression_bounds(report):
-    scores = report["scenarios"][SMALL_SCENARIO.name]
+@pytest.mark.parametrize("name", list(MAE_BOUNDS))
+def test_small_rendered_scenarios_stay_within_the_regression_bounds(report, name):
+    scores = report["scenarios"][name]
     assert "error" not in scores, scores.get("error")
     failures = []
-    for metric, bound in MAE_BOUNDS.items():
+    for metric, bound in MAE_BOUNDS[name].items():
         mae = scores[metric]["mae"]
         if mae is None or not math.isfinite(mae) or mae > bound:
             failures.append(f"{metric}: MAE {mae} > {bound}")
@@ -64,6 +98,20 @@ def test_small_rendered_scenario_stays_within_the_regression_bounds(report):
         if n < MIN_SHARE_FOUND * (n + missing):
             failures.append(f"{metric}: {n} of {n + missing} found")
     assert not failures, "\n".join(failures) + "\n" + scores["_table"]
+
+
+@pytest.mark.model
+@pytest.mark.parametrize("name", list(MAE_BOUNDS))
+def test_the_image_times_most_events_and_every_step_says_how(report, name):
+    (rep_json,) = Path(report["_work"]).glob(f"{name}/reps/*/rep.json")
+    doc = json.loads(rep_json.read_text())
+    steps = doc["steps"]
+    assert doc["foot_image"]["used"], doc["foot_image"]["reason"]
+    for key in ("touchdown_source", "toeoff_source"):
+        assert all(s[key] in ("image", "pose", "both") for s in steps)
+        share = sum(s[key] != "pose" for s in steps) / len(steps)
+        assert share >= IMAGE_SHARE[name][key], (key, [s[key] for s in steps])
+    assert all(s["touchdown_uncertainty_frames"] > 0 for s in steps)
 
 
 @pytest.mark.model

@@ -119,7 +119,7 @@ def fuse_contacts(
         if not (math.isfinite(c.td_s) and c.td_s >= fm):
             out.append(_pose_only(c))
             continue
-        j = _match(c, image.contacts, times, taken, t_s, ankle_px, athlete_px, s)
+        j = _match(c, image.contacts, times, taken, t_s, ankle_px, athlete_px, fm, s)
         if j is None:
             out.append(_pose_only(c))
             continue
@@ -214,10 +214,13 @@ def _match(
     t_s: np.ndarray,
     ankle_px: dict[str, np.ndarray],
     athlete_px: float,
+    first_movement_s: float,
     s: EventSettings,
 ) -> int | None:
     """The image contact that is this pose contact: overlapping in time (or within
-    ``fusion_match_window_s``) and under the pose's stance ankle; the largest overlap wins."""
+    ``fusion_match_window_s``) and under the pose's stance ankle; the largest overlap wins. An
+    image contact that began before first movement holds the set position (the stance feet and
+    their shadow joined to it), never a step's touchdown."""
     to_pose = c.to_s if math.isfinite(c.to_s) else c.td_s
     mid = 0.5 * (c.td_s + to_pose)
     k = int(np.clip(np.searchsorted(t_s, mid), 0, len(t_s) - 1))
@@ -227,7 +230,7 @@ def _match(
         x = float(np.nanmean([a[k, 0] for a in ankle_px.values()]))
     best, best_overlap = None, -math.inf
     for j, (ic, (a, b)) in enumerate(zip(found, times, strict=True)):
-        if j in taken or not math.isfinite(a):
+        if j in taken or not math.isfinite(a) or a < first_movement_s:
             continue
         overlap = min(b, to_pose) - max(a, c.td_s)
         if overlap < -s.fusion_match_window_s:
