@@ -59,6 +59,7 @@ from .tracking import TrackingSettings
 
 if TYPE_CHECKING:
     from .footage import FootageAccumulator, FootageReport
+    from .footimage.stabilise import FrameMotion
     from .tracking import AthleteTrack
     from .video import VideoMeta
 
@@ -707,26 +708,41 @@ def image_stage(
     settings: FootImageSettings,
 ) -> FootImageResult:
     """Time the ground contacts from the picture at the feet (:mod:`sprintlab.footimage`), or
-    say why the picture cannot be used for it."""
+    say why the picture cannot be used for it.
+
+    When the footage check finds that the camera moves (a hand-held phone), every frame's
+    motion is measured (:func:`camera_motion_for_band`) and the ground band is cut through it,
+    so that the ground holds still in the band; the result then carries the motion's summary
+    (``stabilisation``). The picture is not used when the athlete does not run across it, when
+    frames were dropped, or when the camera's motion could not be followed well enough.
+    """
     from .footimage.scan import scan_frames
     from .prefetch import prefetch
     from .video import iter_row_bands
 
     if not settings.enabled:
         return unused_image("the image stage is turned off in the settings")
-    if report.distances_reason:
+    if report.crossing.fired:
         return unused_image(
-            "the camera moves or the athlete does not run across the picture, so the ground "
-            "cannot be told apart from the athlete"
+            "the athlete does not run across the picture, so the ground cannot be told apart "
+            "from the athlete"
         )
     if raw.n_frames != athlete.track.n_frames:
         return unused_image("repeated or blended frames were dropped from the clip")
+    motion = None
+    if report.camera.fired:
+        try:
+            motion, problem = camera_motion_for_band(meta, athlete.boxes_xyxy_px, settings)
+        except VideoError as err:
+            return unused_image(f"the clip could not be read again ({err})")
+        if motion is None:
+            return unused_image(f"the camera moves and could not be followed: {problem}")
 
     def rows(row0_px: int, row1_px: int):
         return (f.image for f in prefetch(iter_row_bands(meta, row0_px, row1_px)))
 
     try:
-        return scan_frames(
+        result = scan_frames(
             rows,
             np.asarray(raw.xy),
             np.asarray(raw.conf),
@@ -734,9 +750,35 @@ def image_stage(
             (meta.width_px, meta.height_px),
             raw.fps,
             settings,
+            motion=None if motion is None else motion.filled(),
         )
     except VideoError as err:
         return unused_image(f"the clip could not be read again ({err})")
+    if motion is not None and result.used:
+        result = replace(result, stabilisation=motion.to_dict())
+    return result
+
+
+def camera_motion_for_band(
+    meta: VideoMeta, boxes_xyxy_px: np.ndarray, settings: FootImageSettings
+) -> tuple[FrameMotion | None, str]:
+    """A moving camera's motion, every frame onto the middle one, measured on the clip's grey
+    frames (decoded again, full resolution), and None with the reason when it is not good enough
+    to hold the ground band still (:func:`sprintlab.footimage.stabilise.motion_problem`)."""
+    import cv2
+
+    from .footimage.stabilise import frame_motion, motion_problem
+    from .prefetch import prefetch
+    from .video import iter_frames
+
+    grey = np.stack(
+        [cv2.cvtColor(f.image, cv2.COLOR_BGR2GRAY) for f in prefetch(iter_frames(meta))]
+    )
+    if grey.shape[0] != len(boxes_xyxy_px):
+        return None, "the frames decoded again did not match the tracked frames"
+    motion = frame_motion(grey, boxes_xyxy_px, settings.stabilise)
+    problem = motion_problem(motion, settings.stabilise)
+    return (None, problem) if problem else (motion, "")
 
 
 def _weights_file(estimator: Any) -> Path | None:

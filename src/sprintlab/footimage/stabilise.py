@@ -24,58 +24,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-
-@dataclass(frozen=True)
-class StabiliseSettings:
-    """Parameters of :func:`frame_motion`.
-
-    Attributes
-    ----------
-    max_features : int
-        Most background corners taken from the reference frame.
-    feature_spacing_frac : float
-        Least distance between two corners, as a fraction of the picture's height.
-    box_margin_frac : float
-        The athlete's box is widened by this fraction of its height on every side before its
-        pixels are left out (limbs reach outside the detector's box; the shadow lies beside it).
-    flow_window_frac : float
-        Side of the Lucas–Kanade window, fraction of the picture's height.
-    flow_levels : int
-        Pyramid levels of the flow (each halves the picture: 3 follows ~60 px per frame).
-    max_roundtrip_px : float
-        A corner followed into the frame and back must land within this of where it started.
-    ransac_px : float
-        Largest distance of a corner from the fitted transform to count as background (inlier).
-    min_inliers : int
-        Fewest agreeing corners for a frame's transform to be measured.
-    min_inlier_share : float
-        ... and at least this share of the corners that were followed.
-    """
-
-    max_features: int = 600
-    feature_spacing_frac: float = 0.012
-    box_margin_frac: float = 0.25
-    flow_window_frac: float = 0.03
-    flow_levels: int = 3
-    max_roundtrip_px: float = 0.5
-    ransac_px: float = 1.0
-    min_inliers: int = 20
-    min_inlier_share: float = 0.3
-
-    def __post_init__(self) -> None:
-        for name in ("max_features", "flow_levels", "min_inliers"):
-            if int(getattr(self, name)) < 1:
-                raise ValueError(f"StabiliseSettings.{name} must be >= 1")
-        for name in (
-            "feature_spacing_frac",
-            "flow_window_frac",
-            "max_roundtrip_px",
-            "ransac_px",
-        ):
-            if not float(getattr(self, name)) > 0:
-                raise ValueError(f"StabiliseSettings.{name} must be > 0")
-        if not 0.0 <= self.min_inlier_share <= 1.0 or self.box_margin_frac < 0:
-            raise ValueError("StabiliseSettings: min_inlier_share in 0..1, box_margin_frac >= 0")
+from .settings import StabiliseSettings
 
 
 @dataclass(frozen=True)
@@ -348,3 +297,20 @@ def _register_pair(
     if pts is None or len(pts) < s.min_inliers:
         return None, 0, float("nan")
     return register_to_reference(prev_grey, pts, grey, np.eye(3)[:2], box, s)
+
+
+def motion_problem(motion: FrameMotion, settings: StabiliseSettings | None = None) -> str | None:
+    """Why a clip's measured motion is not good enough to hold the ground band still (None: it
+    is), in words for the rep's warnings."""
+    s = settings or StabiliseSettings()
+    if motion.measured_share < s.min_measured_share:
+        return (
+            f"the camera's motion could be measured on only {motion.measured_share:.0%} of the "
+            "frames (too few background details the athlete does not cover)"
+        )
+    if not motion.residual_p90_px <= s.max_residual_px:
+        return (
+            f"the background does not move as one picture (residual {motion.residual_p90_px:.1f}"
+            f" px, at most {s.max_residual_px:g} px allowed)"
+        )
+    return None
