@@ -179,7 +179,9 @@ def _match(
     s: EventSettings,
 ) -> int | None:
     """The image contact that is this pose contact: overlapping in time (or within
-    ``fusion_match_window_s``) and under the pose's stance ankle; the largest overlap wins."""
+    ``fusion_match_window_s``) and under the pose's stance ankle; the largest overlap wins.
+    Image contacts longer than ``max_contact_s`` are not running contacts (the set position in
+    the blocks, or the blocks themselves, stand still for seconds) and are never taken."""
     to_pose = c.to_s if math.isfinite(c.to_s) else c.td_s
     mid = 0.5 * (c.td_s + to_pose)
     k = int(np.clip(np.searchsorted(t_s, mid), 0, len(t_s) - 1))
@@ -189,7 +191,7 @@ def _match(
         x = float(np.nanmean([a[k, 0] for a in ankle_px.values()]))
     best, best_overlap = None, -math.inf
     for j, (ic, (a, b)) in enumerate(zip(found, times, strict=True)):
-        if j in taken or not math.isfinite(a):
+        if j in taken or not math.isfinite(a) or b - a > s.max_contact_s:
             continue
         overlap = min(b, to_pose) - max(a, c.td_s)
         if overlap < -s.fusion_match_window_s:
