@@ -61,8 +61,8 @@ class StageResult:
     peak_rss_mib : float
         Largest resident memory of the stage's own process seen during any run, MiB.
     phases_s : dict
-        Median seconds per phase of the run (sprintlab only: load, search, refine, analysis,
-        writing).
+        Median seconds per phase of the run (sprintlab only: load, search, refine, analysis
+        (footage checks), feet (contacts timed from the image), steps, writing).
     """
 
     name: str

@@ -61,6 +61,7 @@ from .tracking import TrackingSettings
 
 if TYPE_CHECKING:
     from .footage import FootageAccumulator, FootageReport
+    from .footimage.stabilise import FrameMotion
     from .tracking import AthleteTrack
     from .video import VideoMeta
 
@@ -674,6 +675,8 @@ def analyze_clip(
     if progress:
         progress("feet", 0.0)
     foot_image = image_stage(meta, athlete, raw, report, track_settings.foot_image)
+    if progress:
+        progress("steps", 0.0)
     rep_id = opts.rep_id or rep_id_for(clip, file_sha256(clip))
     result = analyze_track(
         raw,
@@ -727,26 +730,41 @@ def image_stage(
     settings: FootImageSettings,
 ) -> FootImageResult:
     """Time the ground contacts from the picture at the feet (:mod:`sprintlab.footimage`), or
-    say why the picture cannot be used for it."""
+    say why the picture cannot be used for it.
+
+    When the footage check finds that the camera moves (a hand-held phone), every frame's
+    motion is measured (:func:`camera_motion_for_band`) and the ground band is cut through it,
+    so that the ground holds still in the band; the result then carries the motion's summary
+    (``stabilisation``). The picture is not used when the athlete does not run across it, when
+    frames were dropped, or when the camera's motion could not be followed well enough.
+    """
     from .footimage.scan import scan_frames
     from .prefetch import prefetch
     from .video import iter_row_bands
 
     if not settings.enabled:
         return unused_image("the image stage is turned off in the settings")
-    if report.distances_reason:
+    if report.crossing.fired:
         return unused_image(
-            "the camera moves or the athlete does not run across the picture, so the ground "
-            "cannot be told apart from the athlete"
+            "the athlete does not run across the picture, so the ground cannot be told apart "
+            "from the athlete"
         )
     if raw.n_frames != athlete.track.n_frames:
         return unused_image("repeated or blended frames were dropped from the clip")
+    motion = None
+    if report.camera.fired:
+        try:
+            motion, problem = camera_motion_for_band(meta, athlete.boxes_xyxy_px, settings)
+        except VideoError as err:
+            return unused_image(f"the clip could not be read again ({err})")
+        if motion is None:
+            return unused_image(f"the camera moves and could not be followed: {problem}")
 
     def rows(row0_px: int, row1_px: int):
         return (f.image for f in prefetch(iter_row_bands(meta, row0_px, row1_px)))
 
     try:
-        return scan_frames(
+        result = scan_frames(
             rows,
             np.asarray(raw.xy),
             np.asarray(raw.conf),
@@ -754,9 +772,46 @@ def image_stage(
             (meta.width_px, meta.height_px),
             raw.fps,
             settings,
+            motion=None if motion is None else motion.filled(),
         )
     except VideoError as err:
         return unused_image(f"the clip could not be read again ({err})")
+    if motion is not None and result.used:
+        result = replace(result, stabilisation=motion.to_dict())
+    return result
+
+
+def camera_motion_for_band(
+    meta: VideoMeta, boxes_xyxy_px: np.ndarray, settings: FootImageSettings
+) -> tuple[FrameMotion | None, str]:
+    """A moving camera's motion, every frame onto the middle one, measured on the clip's grey
+    frames (decoded again; reduced when the whole clip would take more than
+    ``stabilise.max_frames_mb``), and None with the reason when it is not good enough to hold
+    the ground band still (:func:`sprintlab.footimage.stabilise.motion_problem`)."""
+    import cv2
+
+    from .footimage.stabilise import for_reduced, frame_motion, motion_problem, reduction
+    from .prefetch import prefetch
+    from .video import iter_frames
+
+    s = settings.stabilise
+    scale = reduction(meta.n_frames, (meta.height_px, meta.width_px), s)
+    size = (max(1, round(meta.width_px * scale)), max(1, round(meta.height_px * scale)))
+
+    def grey(image: np.ndarray) -> np.ndarray:
+        g = cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
+        return g if scale == 1.0 else cv2.resize(g, size, interpolation=cv2.INTER_AREA)
+
+    frames = np.stack([grey(f.image) for f in prefetch(iter_frames(meta))])
+    if frames.shape[0] != len(boxes_xyxy_px):
+        return None, "the frames decoded again did not match the tracked frames"
+    if scale == 1.0:
+        motion = frame_motion(frames, boxes_xyxy_px, s)
+    else:
+        motion = frame_motion(frames, boxes_xyxy_px * scale, for_reduced(s, scale))
+        motion = motion.rescaled(scale)
+    problem = motion_problem(motion, s)
+    return (None, problem) if problem else (motion, "")
 
 
 def _weights_file(estimator: Any) -> Path | None:

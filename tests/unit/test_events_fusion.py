@@ -123,3 +123,16 @@ def test_an_image_contact_becomes_a_candidate_with_the_nearest_ankles_side_and_p
     # fused again, it keeps the image's times and takes its image contact
     out, _, unmatched = _fuse([c], img)
     assert out == [c] and unmatched == 1  # the other image contact, under no ankle
+
+
+def test_an_image_contact_of_seconds_is_not_a_running_contact():
+    """Something standing still under the stance ankle for longer than any running contact
+    (the blocks, a foot still in the set position) must not retime the first running contact,
+    even where first movement is placed too early: its touchdown would move seconds back."""
+    run = _contact(1.500, 1.700)
+    blocks = ImageContact(30, 420, 480.0, 520.0, 610.0, "match", 2.0)
+    out, _, _ = _fuse([run], _image(blocks), fm=0.1)
+    assert (out[0].td_s, out[0].td_source) == (1.5, "pose")
+    step = ImageContact(361, 408, 480.0, 520.0, 610.0, "match", 0.2)
+    out, _, _ = _fuse([run], _image(blocks, step), fm=0.1)
+    assert (out[0].td_frame, out[0].td_source) == (361, "both")

@@ -223,7 +223,8 @@ def render() -> None:
         "refine": ("Following the athlete frame by frame", 0.30, 0.88),
         "analysis": ("Checking the footage", 0.88, 0.89),
         "feet": ("Timing the ground contacts from the picture", 0.89, 0.93),
-        "writing": ("Measuring the steps and writing the overlay video", 0.93, 0.99),
+        "steps": ("Measuring the steps", 0.93, 0.94),
+        "writing": ("Writing the rep and the overlay video", 0.94, 0.99),
         "done": ("Done", 1.0, 1.0),
     }
 

@@ -220,7 +220,9 @@ def _match(
     """The image contact that is this pose contact: overlapping in time (or within
     ``fusion_match_window_s``) and under the pose's stance ankle; the largest overlap wins. An
     image contact that began before first movement holds the set position (the stance feet and
-    their shadow joined to it), never a step's touchdown."""
+    their shadow joined to it), never a step's touchdown; one longer than ``max_contact_s`` is
+    not a running contact (the blocks, or a foot in the set position, stand still for seconds)
+    and is never taken either."""
     to_pose = c.to_s if math.isfinite(c.to_s) else c.td_s
     mid = 0.5 * (c.td_s + to_pose)
     k = int(np.clip(np.searchsorted(t_s, mid), 0, len(t_s) - 1))
@@ -230,7 +232,7 @@ def _match(
         x = float(np.nanmean([a[k, 0] for a in ankle_px.values()]))
     best, best_overlap = None, -math.inf
     for j, (ic, (a, b)) in enumerate(zip(found, times, strict=True)):
-        if j in taken or not math.isfinite(a) or a < first_movement_s:
+        if j in taken or not math.isfinite(a) or a < first_movement_s or b - a > s.max_contact_s:
             continue
         overlap = min(b, to_pose) - max(a, c.td_s)
         if overlap < -s.fusion_match_window_s:

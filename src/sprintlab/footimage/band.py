@@ -43,18 +43,41 @@ class BandGeometry:
     rows_px: np.ndarray
     athlete_px: float
 
-    def maps(self) -> tuple[np.ndarray, np.ndarray]:
-        """``cv2.remap`` maps (x, y) from band pixels to image pixels."""
+    def maps(self, to_frame: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """``cv2.remap`` maps (x, y) from band pixels to image pixels.
+
+        With ``to_frame`` (2, 3), the band is defined in a reference frame's pixels and this
+        affine takes them to the pixels of the frame to be cut (a moving camera)."""
         cols = np.arange(self.col0_px, self.col0_px + self.n_cols, dtype=np.float32)
         ground = self.intercept_px + self.slope * cols
         mapx = np.broadcast_to(cols[None, :], (self.rows_px.size, cols.size))
         mapy = ground[None, :] + self.rows_px[:, None]
+        if to_frame is not None:
+            m = np.asarray(to_frame, np.float32)
+            mapx, mapy = (
+                m[0, 0] * mapx + m[0, 1] * mapy + m[0, 2],
+                m[1, 0] * mapx + m[1, 1] * mapy + m[1, 2],
+            )
         return np.ascontiguousarray(mapx, np.float32), np.ascontiguousarray(mapy, np.float32)
 
-    def row_span(self) -> tuple[int, int]:
-        """Image rows (first, one past the last) that the band reads from."""
-        _, mapy = self.maps()
-        return max(0, int(np.floor(mapy.min())) - 1), int(np.ceil(mapy.max())) + 2
+    def row_span(self, to_frames: np.ndarray | None = None) -> tuple[int, int]:
+        """Image rows (first, one past the last) that the band reads from (in every frame,
+        when the band moves with the camera: ``to_frames`` (T, 2, 3), see :meth:`maps`)."""
+        ys = [self.maps()[1]] if to_frames is None else [self.maps(m)[1] for m in to_frames]
+        lo = min(float(y.min()) for y in ys)
+        hi = max(float(y.max()) for y in ys)
+        return max(0, int(np.floor(lo)) - 1), int(np.ceil(hi)) + 2
+
+    def visible(self, to_frames: np.ndarray, size_px: tuple[int, int]) -> np.ndarray:
+        """(T, C) True where every row of a band column lies inside the picture in that frame
+        (``to_frames`` (T, 2, 3) as in :meth:`maps`; ``size_px`` is (width, height))."""
+        w, h = size_px
+        out = np.empty((len(to_frames), self.n_cols), dtype=bool)
+        for i, m in enumerate(to_frames):
+            mapx, mapy = self.maps(m)
+            inside = (mapx >= 0) & (mapx <= w - 1) & (mapy >= 0) & (mapy <= h - 1)
+            out[i] = inside.all(axis=0)
+        return out
 
     def to_dict(self) -> dict[str, float]:
         return {
@@ -130,13 +153,30 @@ def band_geometry(
     return BandGeometry(float(slope), float(intercept), col0, col1 - col0, rows, athlete_px)
 
 
-def cut_bands(frames: Iterable[np.ndarray], geometry: BandGeometry, row0_px: int = 0) -> np.ndarray:
+def cut_bands(
+    frames: Iterable[np.ndarray],
+    geometry: BandGeometry,
+    row0_px: int = 0,
+    to_frames: np.ndarray | None = None,
+) -> np.ndarray:
     """The band of every frame, (T, R, C, 3) uint8, resampled along the ground line.
 
-    ``frames`` hold image rows from ``row0_px`` on (whole frames: 0)."""
-    mapx, mapy = geometry.maps()
-    mapy = mapy - np.float32(row0_px)
-    out = [cv2.remap(img, mapx, mapy, cv2.INTER_LINEAR) for img in frames]
+    ``frames`` hold image rows from ``row0_px`` on (whole frames: 0). With ``to_frames``
+    (T, 2, 3) the band follows a moving camera: frame ``i`` is sampled through
+    ``to_frames[i]``, which takes the band's reference-frame pixels to that frame's pixels."""
+    if to_frames is None:
+        mapx, mapy = geometry.maps()
+        mapy = mapy - np.float32(row0_px)
+        out = [cv2.remap(img, mapx, mapy, cv2.INTER_LINEAR) for img in frames]
+    else:
+        out = []
+        for i, img in enumerate(frames):
+            # More frames than transforms: cut them still, so that the count shows the mismatch.
+            mapx, mapy = geometry.maps(to_frames[i] if i < len(to_frames) else None)
+            mapy -= np.float32(row0_px)
+            out.append(
+                cv2.remap(img, mapx, mapy, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+            )
     if not out:
         return np.zeros((0, geometry.rows_px.size, geometry.n_cols, 3), np.uint8)
     return np.stack(out)

@@ -82,6 +82,11 @@ class FootImageResult:
     noise_levels : float
     flicker_pct : float
         Robust spread of the frames' brightness gain, percent.
+    stabilisation : dict
+        A moving camera's measured motion (reference frame, share of frames measured, residual
+        px: :meth:`~sprintlab.footimage.stabilise.FrameMotion.to_dict`), empty for a still
+        camera; the geometry is then in the reference frame's pixels, the contacts in their own
+        frames'.
     """
 
     contacts: tuple[ImageContact, ...] = ()
@@ -91,6 +96,7 @@ class FootImageResult:
     shake_px: float = float("nan")
     noise_levels: float = float("nan")
     flicker_pct: float = float("nan")
+    stabilisation: dict = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, object]:
         return {
@@ -101,6 +107,7 @@ class FootImageResult:
             "shake_px": self.shake_px,
             "noise_levels": self.noise_levels,
             "flicker_pct": self.flicker_pct,
+            "stabilisation": self.stabilisation,
         }
 
     @classmethod
@@ -113,6 +120,7 @@ class FootImageResult:
             float(d.get("shake_px") if d.get("shake_px") is not None else "nan"),
             float(d.get("noise_levels") if d.get("noise_levels") is not None else "nan"),
             float(d.get("flicker_pct") if d.get("flicker_pct") is not None else "nan"),
+            dict(d.get("stabilisation") or {}),
         )
 
 

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from dataclasses import replace
 
 import numpy as np
 
 from .band import BandGeometry, band_geometry, cut_bands
 from .detect import find_image_contacts
-from .evidence import band_evidence, free_columns
-from .result import FootImageResult, unused
+from .evidence import BandEvidence, band_evidence, free_columns
+from .result import FootImageResult, ImageContact, unused
 from .settings import FootImageSettings
+from .stabilise import apply, invert
 
 
 def scan_frames(
@@ -21,6 +23,8 @@ def scan_frames(
     size_px: tuple[int, int],
     fps: float,
     settings: FootImageSettings | None = None,
+    *,
+    motion: np.ndarray | None = None,
 ) -> FootImageResult:
     """Image contacts from the clip's frames (every frame, in order, matching the track's rows).
 
@@ -33,26 +37,51 @@ def scan_frames(
         The athlete's pixel keypoints (T, 17, 2), confidences (T, 17) and boxes (T, 4).
     size_px : (width, height)
     fps : float
+    motion : ndarray, shape (T, 2, 3), optional
+        A moving camera: each frame's similarity to a reference frame's pixels
+        (:func:`sprintlab.footimage.stabilise.frame_motion`, every row finite). The band is
+        placed in the reference frame and cut from each frame through the inverse transform;
+        the contacts' places are given back in the pixels of the frames they were seen in.
+        None: a still camera (the band at the same pixels in every frame).
     """
     s = settings or FootImageSettings()
+    to_frames = None
+    if motion is not None:
+        motion = np.asarray(motion, float)
+        if motion.shape != (xy_px.shape[0], 2, 3) or not np.all(np.isfinite(motion)):
+            raise ValueError("motion must be (T, 2, 3), finite, one row per track row")
+        xy_px = track_to_reference(xy_px, motion)
+        boxes_xyxy_px = boxes_to_reference(boxes_xyxy_px, motion)
+        to_frames = invert(motion)
     geom: BandGeometry | None = band_geometry(xy_px, conf, boxes_xyxy_px, size_px, s)
     if geom is None:
         return unused("the feet were not seen often enough to place the ground band")
-    row0_px, row1_px = geom.row_span()
+    row0_px, row1_px = geom.row_span(to_frames)
     if callable(frames):
         frames = frames(row0_px, row1_px)
     else:
         frames = (img[row0_px:row1_px] for img in frames)
-    bands = cut_bands(frames, geom, row0_px)
+    bands = cut_bands(frames, geom, row0_px, to_frames)
     if bands.shape[0] != xy_px.shape[0]:
         return unused("the frames decoded again did not match the tracked frames")
     free = free_columns(
         boxes_xyxy_px, geom.col0_px, geom.n_cols, s.background_margin_frac * geom.athlete_px
     )
+    visible = None if to_frames is None else geom.visible(to_frames, size_px)
+    if visible is not None:
+        free &= visible
     ev = band_evidence(bands, free, geom.rows_px, geom.athlete_px, s)
+    if visible is not None:
+        ev = _only_visible(ev, visible)
     if not ev.has_background.any():
         return unused("the athlete never left the ground band, so the ground could not be seen")
     contacts = find_image_contacts(ev, geom, fps, s)
+    if to_frames is not None:
+        contacts = [contact_in_frame(c, to_frames) for c in contacts]
+    return _result(contacts, geom, ev)
+
+
+def _result(contacts: list[ImageContact], geom: BandGeometry, ev: BandEvidence) -> FootImageResult:
     g = ev.gain[np.isfinite(ev.gain)]
     flicker = (
         float(100.0 * 1.4826 * np.median(np.abs(np.diff(g))) / np.sqrt(2)) if g.size > 2 else 0.0
@@ -66,3 +95,39 @@ def scan_frames(
         ev.noise_levels,
         flicker,
     )
+
+
+def track_to_reference(xy_px: np.ndarray, motion: np.ndarray) -> np.ndarray:
+    """Keypoints (T, K, 2) of each frame moved into the reference frame's pixels."""
+    a = motion[:, None, :, :2]  # (T, 1, 2, 2)
+    return np.einsum("tkij,tkj->tki", a, xy_px) + motion[:, None, :, 2]
+
+
+def boxes_to_reference(boxes_xyxy_px: np.ndarray, motion: np.ndarray) -> np.ndarray:
+    """Boxes (T, 4) of each frame moved into the reference frame's pixels: the upright box
+    around the moved corners (NaN boxes stay NaN)."""
+    b = np.asarray(boxes_xyxy_px, float)
+    corners = np.stack(
+        [b[:, [0, 1]], b[:, [2, 1]], b[:, [0, 3]], b[:, [2, 3]]], axis=1
+    )  # (T, 4, 2)
+    moved = track_to_reference(corners, motion)
+    return np.concatenate([moved.min(axis=1), moved.max(axis=1)], axis=1)
+
+
+def _only_visible(ev: BandEvidence, visible: np.ndarray) -> BandEvidence:
+    """Band columns outside a frame's picture (cut from its replicated edge) hold no athlete."""
+    return replace(
+        ev,
+        foreground=ev.foreground & visible[:, None, :],
+        occupancy=np.where(visible, ev.occupancy, 0.0),
+    )
+
+
+def contact_in_frame(c: ImageContact, to_frames: np.ndarray) -> ImageContact:
+    """A contact found in reference-frame pixels, placed in the pixels of the frame in the
+    middle of it (``to_frames`` (T, 2, 3): reference → frame)."""
+    k = int(np.clip(round(0.5 * (c.td_frame + c.to_frame)), 0, len(to_frames) - 1))
+    y = c.ground_y_px if np.isfinite(c.ground_y_px) else 0.0
+    (x0, y0), (x1, y1) = apply(to_frames[k], np.array([[c.x0_px, y], [c.x1_px, y]]))
+    gy = 0.5 * (y0 + y1) if np.isfinite(c.ground_y_px) else c.ground_y_px
+    return replace(c, x0_px=float(min(x0, x1)), x1_px=float(max(x0, x1)), ground_y_px=float(gy))

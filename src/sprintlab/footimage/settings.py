@@ -4,7 +4,79 @@ height in pixels; converted with the clip's fps and the athlete's size inside)."
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields, is_dataclass
+
+
+@dataclass(frozen=True)
+class StabiliseSettings:
+    """Parameters of :func:`sprintlab.footimage.stabilise.frame_motion`.
+
+    Attributes
+    ----------
+    max_features : int
+        Most background corners taken from the reference frame.
+    feature_spacing_frac : float
+        Least distance between two corners, as a fraction of the picture's height.
+    box_margin_frac : float
+        The athlete's box is widened by this fraction of its height on every side before its
+        pixels are left out (limbs reach outside the detector's box; the shadow lies beside it).
+    flow_window_frac : float
+        Side of the Lucas–Kanade window, fraction of the picture's height.
+    flow_levels : int
+        Pyramid levels of the flow (each halves the picture: 3 follows ~60 px per frame).
+    max_roundtrip_px : float
+        A corner followed into the frame and back must land within this of where it started.
+    ransac_px : float
+        Largest distance of a corner from the fitted transform to count as background (inlier).
+    min_inliers : int
+        Fewest agreeing corners for a frame's transform to be measured.
+    min_inlier_share : float
+        ... and at least this share of the corners that were followed.
+    min_measured_share : float
+        The image stage uses a moving camera's clip only when at least this share of its frames
+        was registered.
+    max_residual_px : float
+        ... and the 90th percentile of the frames' residuals (median distance of the agreeing
+        corners from the fitted similarity, px) is at most this: a larger one means the
+        background does not move as one picture (parallax of a walking camera, a turning
+        scene), so the ground band would not hold still.
+    max_frames_mb : float
+        Most memory the clip's grey frames may take while the motion is measured (MB). A longer
+        or larger clip (a hand-held 240 fps slow-motion of several seconds) is measured on
+        frames reduced to fit, and the motion is given back in full-resolution pixels.
+    """
+
+    max_features: int = 600
+    feature_spacing_frac: float = 0.012
+    box_margin_frac: float = 0.25
+    flow_window_frac: float = 0.03
+    flow_levels: int = 3
+    max_roundtrip_px: float = 0.5
+    ransac_px: float = 1.0
+    min_inliers: int = 20
+    min_inlier_share: float = 0.3
+    min_measured_share: float = 0.9
+    max_residual_px: float = 0.8
+    max_frames_mb: float = 768.0
+
+    def __post_init__(self) -> None:
+        for name in ("max_features", "flow_levels", "min_inliers"):
+            if int(getattr(self, name)) < 1:
+                raise ValueError(f"StabiliseSettings.{name} must be >= 1")
+        for name in (
+            "feature_spacing_frac",
+            "flow_window_frac",
+            "max_roundtrip_px",
+            "ransac_px",
+            "max_frames_mb",
+        ):
+            if not float(getattr(self, name)) > 0:
+                raise ValueError(f"StabiliseSettings.{name} must be > 0")
+        for name in ("min_inlier_share", "min_measured_share"):
+            if not 0.0 <= float(getattr(self, name)) <= 1.0:
+                raise ValueError(f"StabiliseSettings.{name} must be within 0..1")
+        if not (self.box_margin_frac >= 0 and self.max_residual_px > 0):
+            raise ValueError("StabiliseSettings: box_margin_frac >= 0, max_residual_px > 0")
 
 
 @dataclass(frozen=True)
@@ -76,6 +148,9 @@ class FootImageSettings:
     shake_px : float
         The band is registered frame by frame when the 90th percentile of the measured shake
         exceeds this (px).
+    stabilise : StabiliseSettings
+        How a hand-held camera's motion is measured (:mod:`sprintlab.footimage.stabilise`)
+        when the footage check finds that the camera moves, and when it is good enough to use.
     """
 
     enabled: bool = True
@@ -106,11 +181,12 @@ class FootImageSettings:
     min_match: float = 0.6
     max_back_s: float = 0.3
     shake_px: float = 0.75
+    stabilise: StabiliseSettings = field(default_factory=StabiliseSettings)
 
     def __post_init__(self) -> None:
         for f in fields(self):
             v = getattr(self, f.name)
-            if isinstance(v, bool):
+            if isinstance(v, bool) or is_dataclass(v):
                 continue
             if not (isinstance(v, int | float) and math.isfinite(v) and v >= 0):
                 raise ValueError(f"FootImageSettings.{f.name} must be a number >= 0, got {v!r}")
