@@ -592,8 +592,9 @@ class Calibration:
         origin_px: tuple[float, float],
         direction: int,
         ground_y_px: float | None = None,
+        ground_slope: float = 0.0,
     ) -> Calibration:
-        """Scale from the athlete's standing height; the image is assumed level and side-on.
+        """Scale from the athlete's standing height; the camera is assumed side-on.
 
         Parameters
         ----------
@@ -606,7 +607,11 @@ class Calibration:
         direction : {+1, -1}
             +1 when the athlete runs towards increasing image x (left to right), -1 otherwise.
         ground_y_px : float, optional
-            Image row of the ground (world y = 0); defaults to ``origin_px[1]``.
+            Image row of the ground (world y = 0) at the origin's x; defaults to
+            ``origin_px[1]``.
+        ground_slope : float
+            Image slope of the ground line (dy/dx in px per px; 0: a level picture). World +x
+            runs along it, so that a phone held a little off level does not tilt the world.
 
         Returns
         -------
@@ -630,8 +635,15 @@ class Calibration:
         gy = oy if ground_y_px is None else float(ground_y_px)
         if not all(math.isfinite(c) for c in (ox, oy, gy)):
             raise CalibrationError("The start-line position in the image is not a finite point.")
+        if not (_is_number(ground_slope) and abs(float(ground_slope)) < 1.0):
+            raise CalibrationError(
+                f"The ground's slope in the image, {ground_slope!r}, is not plausible."
+            )
         scale = float(height_px) / float(height_m)
-        h = _similarity_h(np.array([ox, gy]), np.array([direction * scale, 0.0]), (0.0, 0.0))
+        along = (
+            direction * scale * np.array([1.0, float(ground_slope)]) / math.hypot(1.0, ground_slope)
+        )
+        h = _similarity_h(np.array([ox, gy]), along, (0.0, 0.0))
         return cls(
             image_to_world=h,
             method="athlete_height",

@@ -349,8 +349,8 @@ def validate(
     small: Annotated[
         bool,
         typer.Option(
-            help="Only the small scenarios CI runs (one short rendered clip, clean and degraded "
-            "as a phone's)."
+            help="Only the small scenarios CI runs (one short rendered clip: clean, degraded "
+            "as a phone's, and filmed hand-held)."
         ),
     ] = False,
     starts: Annotated[
@@ -424,7 +424,7 @@ def validate(
         if factors and (small or starts):
             _fail("--factors is a scenario set of its own: leave out --small and --starts.")
         if small:
-            scenarios = (v.SMALL_SCENARIO, v.SMALL_PHONE_SCENARIO)
+            scenarios = (v.SMALL_SCENARIO, v.SMALL_PHONE_SCENARIO, v.SMALL_HANDHELD_SCENARIO)
         elif starts:
             scenarios = v.START_SCENARIOS
         elif factors:

@@ -35,6 +35,7 @@ from .filtering import (
 from .footimage.result import FootImageResult
 from .footimage.result import unused as unused_image
 from .footimage.settings import FootImageSettings
+from .groundline import lowest_ankle_line
 from .kinematics import (
     BODY_KEYPOINTS,
     body_forward_x,
@@ -132,10 +133,12 @@ def estimate_stature_m(world: KeypointTrack) -> float:
 def height_calibration(track_px: KeypointTrack, height_m: float) -> Calibration:
     """Scale from the athlete's stature when no ground markers are given (low confidence).
 
-    The scale comes from the athlete's leg segments in pixels; the ground is the level of the
-    lowest ankle positions over the clip (the feet are on the ground most of a sprint) less the
-    ankle height; the origin is the front foot in the first 0.2 s (the stance), and the run
-    direction is the direction the hips travel.
+    The scale comes from the athlete's leg segments in pixels; the ground is the line of the
+    lowest ankle positions along the lane (:func:`sprintlab.groundline.lowest_ankle_line`: it
+    follows a picture held a little off level), set at the lowest ankles over the clip (the
+    feet are on the ground most of a sprint) less the ankle height; the origin is the front
+    foot in the first 0.2 s (the stance), and the run direction is the direction the hips
+    travel.
     """
     leg = leg_length_px(track_px)
     if not np.isfinite(leg) or leg <= 0:
@@ -149,19 +152,25 @@ def height_calibration(track_px: KeypointTrack, height_m: float) -> Calibration:
     direction = 1 if hip[ok[-1], 0] >= hip[ok[0], 0] else -1
     all_ankles = np.concatenate([track_px.point(ANKLE[s]) for s in SIDES])
     all_ankles = all_ankles[np.all(np.isfinite(all_ankles), axis=1)]
-    ground_y = float(np.percentile(all_ankles[:, 1], 98)) + ANKLE_HEIGHT_TO_STATURE * height_px
+    line = lowest_ankle_line(all_ankles, height_px)
+    slope = 0.0 if line is None else line[0]
+    # Level of the line: the lowest ankles measured across it, less the ankle's height.
+    level = float(np.percentile(all_ankles[:, 1] - slope * all_ankles[:, 0], 98))
+    level += ANKLE_HEIGHT_TO_STATURE * height_px
     n0 = max(3, round(0.2 * track_px.fps))
     first = np.concatenate([track_px.point(ANKLE[s])[:n0] for s in SIDES])
     first = first[np.all(np.isfinite(first), axis=1)]
     if first.size == 0:
         first = all_ankles
     front = first[np.argmax(direction * first[:, 0])]
+    ground_y = level + slope * float(front[0])
     return Calibration.from_athlete_height(
         height_px=height_px,
         height_m=height_m,
         origin_px=(float(front[0]), ground_y),
         direction=direction,
         ground_y_px=ground_y,
+        ground_slope=slope,
     )
 
 
@@ -302,6 +311,7 @@ def analyze_track(
     warnings: list[str] | None = None,
     position: str | None = None,
     foot_image: FootImageResult | None = None,
+    to_ref: np.ndarray | None = None,
 ) -> RepResult:
     """Everything after the pose model: clean, calibrate, detect events, build steps and splits.
 
@@ -327,10 +337,16 @@ def analyze_track(
         What the image stage at the feet found (:mod:`sprintlab.footimage`; its frame numbers
         are rows of ``raw_px``). Its touchdowns and toe-offs replace the pose's where it saw the
         same contact; when it could not be used, the rep says so. None: pose only, silently.
+    to_ref : ndarray, shape (T, 2, 3), optional
+        A moving camera that was followed (:func:`follow_camera`): each frame's similarity onto
+        the reference frame. The keypoints are moved there before anything is measured, so
+        that ``calib`` (made in the reference frame's pixels) holds for every frame; the rep
+        keeps ``raw_px`` as the model gave it.
     """
     s = settings or AnalysisSettings()
     warns = list(warnings or []) + list(calib.warnings)
-    masked = mask_low_confidence(raw_px, s.filter.conf_threshold)
+    px = raw_px if to_ref is None else in_reference_frame(raw_px, to_ref)
+    masked = mask_low_confidence(px, s.filter.conf_threshold)
     repaired, swapped = repair_leg_swaps(masked, swap_penalty=s.filter.swap_penalty)
     world_raw = to_world(repaired, calib)
     world = smooth_track(world_raw, s.filter)
@@ -339,7 +355,7 @@ def analyze_track(
         stature_m = estimate_stature_m(world)
         stature_source = "estimated from the leg segments"
     hip = hip_mid(world)
-    fps = raw_px.fps
+    fps = px.fps
     # First movement from the body's consensus motion, not the hip point alone: the pose model's
     # hip point slides as the athlete rises out of the crouch.
     body_x = body_forward_x(world)
@@ -440,6 +456,18 @@ def analyze_track(
         world_track=world,
         extra=extra,
     )
+
+
+def in_reference_frame(track_px: KeypointTrack, to_ref: np.ndarray) -> KeypointTrack:
+    """The keypoints of a moving camera's frames moved into its reference frame's pixels."""
+    from .footimage.scan import track_to_reference
+
+    to_ref = np.asarray(to_ref, float)
+    if to_ref.shape != (track_px.n_frames, 2, 3):
+        raise ValueError(
+            f"the camera's motion has {to_ref.shape[0]} frames, the track {track_px.n_frames}"
+        )
+    return track_px.with_xy(track_to_reference(np.asarray(track_px.xy), to_ref))
 
 
 def _image_detector(
@@ -669,12 +697,30 @@ def analyze_clip(
     if progress:
         progress("analysis", 0.0)
     report, raw, input_warnings = footage_checks(footage, athlete, meta, athlete_px, settings)
+    # Markers are read as placed on the first frame: a followed camera's picture is then that
+    # frame's (otherwise the middle frame's, which overlaps the most frames).
+    markers_given = bool(calib_input and calib_input.markers)
+    motion, camera_problem = follow_camera(
+        meta, athlete, raw, report, track_settings.foot_image, reference_first=markers_given
+    )
+    to_ref = None if motion is None else motion.filled()
+    if motion is not None:
+        old = report.camera.sentence
+        report = replace(report, camera_followed=motion.to_dict())
+        input_warnings = [report.camera_sentence if w == old else w for w in input_warnings]
     if calib is None:
-        calib = resolve_calibration(calib_input, raw, size, opts.athlete_height_m)
+        calib = resolve_calibration(
+            calib_input,
+            raw if to_ref is None else in_reference_frame(raw, to_ref),
+            size,
+            opts.athlete_height_m,
+        )
     height = opts.athlete_height_m or (calib_input.athlete_height_m if calib_input else None)
     if progress:
         progress("feet", 0.0)
-    foot_image = image_stage(meta, athlete, raw, report, track_settings.foot_image)
+    foot_image = image_stage(
+        meta, athlete, raw, report, track_settings.foot_image, motion, camera_problem
+    )
     if progress:
         progress("steps", 0.0)
     rep_id = opts.rep_id or rep_id_for(clip, file_sha256(clip))
@@ -689,6 +735,7 @@ def analyze_clip(
         warnings=input_warnings,
         position=opts.position,
         foot_image=foot_image,
+        to_ref=to_ref,
     )
     result = apply_footage_report(result, report)
     result.extra["foot_image"] = foot_image.to_dict()
@@ -716,10 +763,45 @@ def analyze_clip(
     rep_dir = write_rep_folder(
         result,
         out_dir,
-        extra_arrays={"boxes_xyxy_px": athlete.boxes_xyxy_px, "box_conf": athlete.box_conf},
+        extra_arrays={
+            "boxes_xyxy_px": athlete.boxes_xyxy_px,
+            "box_conf": athlete.box_conf,
+            # A followed camera's motion: reanalyze measures in the same picture again.
+            **({} if to_ref is None else {"to_ref": to_ref}),
+        },
         write_media=overlay_writer(meta, result, calib) if opts.overlay else None,
     )
     return result, rep_dir
+
+
+def follow_camera(
+    meta: VideoMeta,
+    athlete: AthleteTrack,
+    raw: KeypointTrack,
+    report: FootageReport,
+    settings: FootImageSettings,
+    *,
+    reference_first: bool = False,
+) -> tuple[FrameMotion | None, str]:
+    """A moving camera's motion on every frame, when the footage check found that it moves
+    and the motion can be measured well enough to take out (None and the reason otherwise;
+    None and "" for a still camera).
+
+    A hand-held phone drifts, turns and zooms a little: each frame's similarity onto a
+    reference frame (the first with ``reference_first``, else the middle one) is measured from
+    the background (:mod:`sprintlab.footimage.stabilise`); the analysis then measures the
+    keypoints in that frame's picture and the image stage cuts the ground band through it.
+    """
+    if not report.camera.fired:
+        return None, ""
+    if raw.n_frames != athlete.track.n_frames:
+        return None, "repeated or blended frames were dropped from the clip"
+    try:
+        return camera_motion(
+            meta, athlete.boxes_xyxy_px, settings, reference_frame=0 if reference_first else None
+        )
+    except VideoError as err:
+        return None, f"the clip could not be read again ({err})"
 
 
 def image_stage(
@@ -728,15 +810,17 @@ def image_stage(
     raw: KeypointTrack,
     report: FootageReport,
     settings: FootImageSettings,
+    motion: FrameMotion | None = None,
+    camera_problem: str = "",
 ) -> FootImageResult:
     """Time the ground contacts from the picture at the feet (:mod:`sprintlab.footimage`), or
     say why the picture cannot be used for it.
 
-    When the footage check finds that the camera moves (a hand-held phone), every frame's
-    motion is measured (:func:`camera_motion_for_band`) and the ground band is cut through it,
-    so that the ground holds still in the band; the result then carries the motion's summary
-    (``stabilisation``). The picture is not used when the athlete does not run across it, when
-    frames were dropped, or when the camera's motion could not be followed well enough.
+    A moving camera needs its ``motion`` (:func:`follow_camera`): the ground band is cut
+    through it so that the ground holds still in the band, the contacts are placed in the
+    reference frame's pixels, and the result carries the motion's summary (``stabilisation``).
+    The picture is not used when the athlete does not run across it, when frames were dropped,
+    or when the camera moves and could not be followed (``camera_problem`` says why).
     """
     from .footimage.scan import scan_frames
     from .prefetch import prefetch
@@ -751,14 +835,8 @@ def image_stage(
         )
     if raw.n_frames != athlete.track.n_frames:
         return unused_image("repeated or blended frames were dropped from the clip")
-    motion = None
-    if report.camera.fired:
-        try:
-            motion, problem = camera_motion_for_band(meta, athlete.boxes_xyxy_px, settings)
-        except VideoError as err:
-            return unused_image(f"the clip could not be read again ({err})")
-        if motion is None:
-            return unused_image(f"the camera moves and could not be followed: {problem}")
+    if report.camera.fired and motion is None:
+        return unused_image(f"the camera moves and could not be followed: {camera_problem}")
 
     def rows(row0_px: int, row1_px: int):
         return (f.image for f in prefetch(iter_row_bands(meta, row0_px, row1_px)))
@@ -781,13 +859,17 @@ def image_stage(
     return result
 
 
-def camera_motion_for_band(
-    meta: VideoMeta, boxes_xyxy_px: np.ndarray, settings: FootImageSettings
+def camera_motion(
+    meta: VideoMeta,
+    boxes_xyxy_px: np.ndarray,
+    settings: FootImageSettings,
+    *,
+    reference_frame: int | None = None,
 ) -> tuple[FrameMotion | None, str]:
-    """A moving camera's motion, every frame onto the middle one, measured on the clip's grey
-    frames (decoded again; reduced when the whole clip would take more than
-    ``stabilise.max_frames_mb``), and None with the reason when it is not good enough to hold
-    the ground band still (:func:`sprintlab.footimage.stabilise.motion_problem`)."""
+    """A moving camera's motion, every frame onto ``reference_frame`` (default: the middle
+    one), measured on the clip's grey frames (decoded again; reduced when the whole clip would
+    take more than ``stabilise.max_frames_mb``), and None with the reason when it is not good
+    enough to take out (:func:`sprintlab.footimage.stabilise.motion_problem`)."""
     import cv2
 
     from .footimage.stabilise import for_reduced, frame_motion, motion_problem, reduction
@@ -806,9 +888,11 @@ def camera_motion_for_band(
     if frames.shape[0] != len(boxes_xyxy_px):
         return None, "the frames decoded again did not match the tracked frames"
     if scale == 1.0:
-        motion = frame_motion(frames, boxes_xyxy_px, s)
+        motion = frame_motion(frames, boxes_xyxy_px, s, reference_frame=reference_frame)
     else:
-        motion = frame_motion(frames, boxes_xyxy_px * scale, for_reduced(s, scale))
+        motion = frame_motion(
+            frames, boxes_xyxy_px * scale, for_reduced(s, scale), reference_frame=reference_frame
+        )
         motion = motion.rescaled(scale)
     problem = motion_problem(motion, s)
     return (None, problem) if problem else (motion, "")
@@ -906,7 +990,10 @@ def reanalyze_rep(
         athlete_height_m=height,
         run_direction="auto",
     )
-    calib = resolve_calibration(calib_input, raw, (video["width_px"], video["height_px"]), height)
+    # A followed camera's motion (kept with the keypoints): measured in the same picture again.
+    to_ref = arrays.get("to_ref")
+    px = raw if to_ref is None else in_reference_frame(raw, to_ref)
+    calib = resolve_calibration(calib_input, px, (video["width_px"], video["height_px"]), height)
     input_warnings = list(doc.get("input_warnings", []))
     # The image stage read the clip's frames; its contacts are kept in rep.json and used again.
     foot_image = FootImageResult.from_dict(doc["foot_image"]) if doc.get("foot_image") else None
@@ -921,6 +1008,7 @@ def reanalyze_rep(
         warnings=input_warnings,
         position=(doc.get("profile") or {}).get("position"),
         foot_image=foot_image,
+        to_ref=to_ref,
     )
     if foot_image is not None:
         result.extra["foot_image"] = doc["foot_image"]

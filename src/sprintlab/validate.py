@@ -53,10 +53,11 @@ class Scenario:
         Encode at this average bit rate instead.
     motion_blur : bool
         Shutter blur (sub-frames averaged over a 180° shutter).
-    shake_px, flicker, sun_elevation_deg, sun_azimuth_deg, turf, turf_texture,
+    shake_px, shake_hz, flicker, sun_elevation_deg, sun_azimuth_deg, turf, turf_texture,
     paint_lines_at_steps, banner
         Phone-footage factors, as in :class:`~sprintlab.synth.realism.Realism` (all off by
-        default): tripod shake (largest offset, px), mains flicker (relative amplitude at
+        default): tripod shake (largest offset, px; highest frequency, Hz: a hand-held phone
+        sways slowly and far), mains flicker (relative amplitude at
         120 Hz), a low sun's cast shadow (elevation and azimuth, degrees; None: no sun),
         "grass" or "dark" turf, a coarser turf texture (0–2), white lines painted across the
         lane under the touchdowns of these steps, a waving banner behind the lane.
@@ -82,6 +83,7 @@ class Scenario:
     bitrate_kbps: float | None = None
     motion_blur: bool = False
     shake_px: float = 0.0
+    shake_hz: float = 12.0
     flicker: float = 0.0
     sun_elevation_deg: float | None = None
     sun_azimuth_deg: float = 240.0
@@ -133,6 +135,7 @@ FACTOR_SCENARIOS: tuple[Scenario, ...] = (
     _factor("noise6", "sensor noise σ=6", noise_sigma=6.0),
     _factor("crf32", "x264 crf 32", crf=32),
     _factor("shake2px", "tripod shake 2 px", shake_px=2.0),
+    _factor("handheld", "hand-held: sways 10 px", shake_px=10.0, shake_hz=3.0),
     _factor("flicker4pct", "120 Hz flicker ±4%", flicker=0.04),
     _factor("blur", "shutter blur", motion_blur=True),
     _factor("lowsun20", "low sun 20° shadow", sun_elevation_deg=20.0),
@@ -167,6 +170,15 @@ SMALL_PHONE_SCENARIO = replace(
     sun_elevation_deg=20.0,
 )
 """The small scenario degraded as phone footage is: CI keeps a regression bound on it too."""
+
+SMALL_HANDHELD_SCENARIO = replace(
+    SMALL_SCENARIO,
+    name="ci_small_handheld_240fps_720p",
+    factor="hand-held: the picture sways up to 10 px",
+    shake_px=10.0,
+    shake_hz=3.0,
+)
+"""The small scenario filmed hand-held: the camera's motion must be followed, not only found."""
 
 
 RENDER_KEY_FILE = ".render-key"

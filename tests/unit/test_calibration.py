@@ -473,3 +473,49 @@ def test_bad_sidecars_raise_clear_errors(tmp_path, text, message):
 def test_missing_sidecar_raises(tmp_path):
     with pytest.raises(CalibrationError, match="does not exist"):
         load_sidecar(tmp_path / "nope.toml")
+
+
+def test_from_athlete_height_along_a_tilted_ground():
+    """A ground line falling 0.05 px per px to the right: world +x runs along it, so a point on
+    it 200 px further along is 1 m out and still on the ground."""
+    cal = Calibration.from_athlete_height(
+        370.0, 1.85, (1000.0, 900.0), 1, ground_y_px=900.0, ground_slope=0.05
+    )
+    along = np.array([200.0, 10.0]) / math.hypot(1.0, 0.05)
+    np.testing.assert_allclose(
+        cal.to_world(np.array([[1000.0, 900.0], [1000.0 + along[0], 900.0 + along[1]]])),
+        [[0.0, 0.0], [1.0, 0.0]],
+        atol=1e-9,
+    )
+    with pytest.raises(CalibrationError):
+        Calibration.from_athlete_height(370.0, 1.85, (0.0, 0.0), 1, ground_slope=3.0)
+
+
+def test_height_calibration_follows_a_picture_held_off_level():
+    """A phone held 3° off level: the ground line found through the lowest ankles keeps every
+    touchdown on the ground (a level one would put the last steps ~0.4 m up) and the scale."""
+    from sprintlab.pipeline import height_calibration, to_world
+    from sprintlab.synth import SprintParams, simulate
+    from sprintlab.synth.degrade import to_track
+
+    params = SprintParams()
+    world = to_track(simulate(params, 120.0, 2.4))
+    tilt = math.radians(3.0)
+    rot = np.array([[math.cos(tilt), -math.sin(tilt)], [math.sin(tilt), math.cos(tilt)]])
+    px = np.stack([100.0 + 100.0 * world.xy[..., 0], 600.0 - 100.0 * world.xy[..., 1]], axis=-1)
+    px = (px - [640.0, 600.0]) @ rot.T + [640.0, 600.0]
+    cal = height_calibration(world.with_xy(px, space="px"), params.stature_m)
+    back = to_world(world.with_xy(px, space="px"), cal)
+    ankles = np.concatenate([back.point(a) for a in (15, 16)])  # COCO ankles
+    truth = np.concatenate([world.point(a) for a in (15, 16)])
+    # The lowest ankle near the start and near the end: their difference in height is the
+    # truth's within 2 cm (a level ground line would add ~0.4 m).
+    near, far = truth[:, 0] < 2.0, truth[:, 0] > truth[:, 0].max() - 2.0
+
+    def rise(y: np.ndarray) -> float:
+        return float(np.min(y[far]) - np.min(y[near]))
+
+    assert rise(ankles[:, 1]) == pytest.approx(rise(truth[:, 1]), abs=0.02)
+    # Distances along the run keep their scale within the stature estimate's 5%.
+    run_m = np.ptp(back.point(11)[:, 0])
+    assert run_m == pytest.approx(np.ptp(world.point(11)[:, 0]), rel=0.05)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from sprintlab.footimage.band import BandGeometry
+from sprintlab.footimage.band import BandGeometry, cut_bands
 from sprintlab.footimage.detect import find_image_contacts
 from sprintlab.footimage.evidence import band_evidence, free_columns
 from sprintlab.footimage.scan import scan_frames
@@ -140,3 +140,15 @@ def test_settings_refuse_nonsense():
         FootImageSettings(template_at=2.0)
     with pytest.raises(ValueError, match="min_run_s"):
         FootImageSettings(min_run_s=-1.0)
+
+
+def test_bands_are_cut_into_one_array_and_a_wrong_frame_count_shows():
+    """With the expected count the bands are written as they come (same pixels as the list
+    path); a clip that gives fewer or more frames than tracked is seen by its length."""
+    geom = _geometry()
+    frames = [np.full((560, W, 3), 10 * i, np.uint8) for i in range(5)]
+    listed = cut_bands(iter(frames), geom)
+    assert listed.shape == (5, ROWS, W, 3) and int(listed[3].min()) == int(listed[3].max()) == 30
+    np.testing.assert_array_equal(cut_bands(iter(frames), geom, n_frames=5), listed)
+    assert cut_bands(iter(frames), geom, n_frames=7).shape[0] == 5
+    assert cut_bands(iter(frames), geom, n_frames=3).shape[0] == 5

@@ -183,6 +183,9 @@ class CameraMotionCheck:
     sentence : str
         The warning when fired; a note when the motion could be measured on too few frames
         (``measured_share`` below ``min_measured_share``); empty otherwise.
+    movement : str
+        When fired, what the camera did in words (the sentence's first clause), for a note
+        that says the motion was followed instead.
     """
 
     fired: bool
@@ -195,6 +198,7 @@ class CameraMotionCheck:
     threshold_zoom_pct: float
     threshold_rotation_deg: float
     sentence: str = ""
+    movement: str = ""
 
 
 def _nanmax_abs(x: np.ndarray) -> float:
@@ -237,14 +241,16 @@ def camera_motion_check(
     if rot > s.max_rotation_deg:
         parts.append(f"turns by up to {rot:.1f}°")
     fired = bool(parts)
-    sentence = ""
+    sentence = movement = ""
     if fired:
-        sentence = (
+        movement = (
             "The camera moves during the clip: it " + " and ".join(parts) + " (a tripod stays "
-            f"within {thr:.0f} px, {s.max_zoom_pct:g}% and {s.max_rotation_deg:g}°), so pixels "
-            "do not map to the same metres throughout; step lengths, splits, foot-to-hip "
-            "distances and the velocity curve are left empty. Film from a tripod that does not "
-            "move."
+            f"within {thr:.0f} px, {s.max_zoom_pct:g}% and {s.max_rotation_deg:g}°)"
+        )
+        sentence = (
+            f"{movement}, so pixels do not map to the same metres throughout; step lengths, "
+            "splits, foot-to-hip distances and the velocity curve are left empty. Film from a "
+            "tripod that does not move."
         )
     elif not share >= s.min_measured_share:  # NaN (no frame kept) counts as unmeasured
         # Silence must not mean "steady" when the background gave too little to measure.
@@ -255,5 +261,15 @@ def camera_motion_check(
             "a camera on a tripod."
         )
     return CameraMotionCheck(
-        fired, trans, rel, zoom, rot, share, thr, s.max_zoom_pct, s.max_rotation_deg, sentence
+        fired,
+        trans,
+        rel,
+        zoom,
+        rot,
+        share,
+        thr,
+        s.max_zoom_pct,
+        s.max_rotation_deg,
+        sentence,
+        movement,
     )

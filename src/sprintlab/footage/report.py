@@ -37,6 +37,10 @@ class FootageReport:
     athlete_height_px : float
         The athlete's standing height in the picture used by the checks (px).
     blends : BlendCheck
+    camera_followed : dict, optional
+        When the camera moves but its motion was measured on every frame well enough to take it
+        out (:func:`sprintlab.pipeline.follow_camera`): the motion's summary (reference frame,
+        residual). Distances are then measured in the reference frame's picture, not withheld.
     """
 
     camera: CameraMotionCheck
@@ -48,19 +52,29 @@ class FootageReport:
     blends: BlendCheck = field(
         default_factory=lambda: BlendCheck(False, 0, 0, 0.0, FootageSettings().repeat_min_fraction)
     )
+    camera_followed: dict[str, Any] | None = None
 
     @property
     def sentences(self) -> list[str]:
         """The warnings of the checks that fired, and the note when the camera's motion could not
         be measured."""
         checks = (self.camera, self.crossing, self.repeats, self.blends, self.flicker, self.runners)
-        return [c.sentence for c in checks if c.sentence]
+        return [
+            self.camera_sentence if c is self.camera else c.sentence for c in checks if c.sentence
+        ]
+
+    @property
+    def camera_sentence(self) -> str:
+        """The camera check's warning, or, when the moving camera was followed, what was done."""
+        if self.camera.fired and self.camera_followed:
+            return followed_sentence(self.camera, self.camera_followed)
+        return self.camera.sentence
 
     @property
     def distances_reason(self) -> str | None:
         """Why distances are withheld (None: they are not)."""
         reasons = []
-        if self.camera.fired:
+        if self.camera.fired and not self.camera_followed:
             reasons.append("the camera moves")
         if self.crossing.fired:
             reasons.append("the athlete does not run across the view")
@@ -98,8 +112,22 @@ class FootageReport:
             "flicker": block(self.flicker),
             "runners": block(self.runners),
             "athlete_height_px": self.athlete_height_px,
+            "camera_followed": json_ready(self.camera_followed),
             "withheld": {"distances": self.distances_reason, "timing": self.timing_reason},
         }
+
+
+def followed_sentence(camera: CameraMotionCheck, summary: dict[str, Any]) -> str:
+    """The warning for a moving camera that was followed (``summary``: see
+    ``FootageReport.camera_followed``)."""
+    where = "first" if int(summary.get("reference_frame", -1)) == 0 else "middle"
+    residual = float(summary.get("residual_p90_px", math.nan))
+    return (
+        f"{camera.movement}; its motion was measured on every frame from the background and "
+        f"taken out (within {residual:.1f} px on 90% of frames), so positions and distances are "
+        f"measured in the {where} frame's picture. Film from a tripod when you can: a camera "
+        "carried along or turned far is not followed."
+    )
 
 
 def footage_report(

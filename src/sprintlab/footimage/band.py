@@ -9,13 +9,13 @@ the contact detector relies on; small shake is measured and removed (:func:`regi
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Iterable
 from dataclasses import dataclass
 
 import cv2
 import numpy as np
 
+from ..groundline import lowest_ankle_line
 from ..skeleton import ANKLE
 from .settings import FootImageSettings
 
@@ -127,20 +127,10 @@ def band_geometry(
     ank = ank[ok]
     if ank.shape[0] < 10:
         return None
-    width = max(20.0, 0.3 * athlete_px)
-    edges = np.arange(ank[:, 0].min(), ank[:, 0].max() + width, width)
-    px, py = [], []
-    for a, b in itertools.pairwise(edges):
-        m = (ank[:, 0] >= a) & (ank[:, 0] < b)
-        if m.sum() >= 5:
-            px.append(float(np.median(ank[m, 0])))
-            py.append(float(np.percentile(ank[m, 1], 85)))
-    if len(px) >= 2 and np.ptp(px) > athlete_px:
-        slope, intercept = np.polyfit(px, py, 1)
-    elif px:
-        slope, intercept = 0.0, float(np.median(py))
-    else:
+    line = lowest_ankle_line(ank, athlete_px)
+    if line is None:
         return None
+    slope, intercept = line
     intercept += s.ankle_height_frac * athlete_px
     w, _ = size_px
     fin = boxes_xyxy_px[np.all(np.isfinite(boxes_xyxy_px), axis=1)]
@@ -158,28 +148,41 @@ def cut_bands(
     geometry: BandGeometry,
     row0_px: int = 0,
     to_frames: np.ndarray | None = None,
+    n_frames: int | None = None,
 ) -> np.ndarray:
     """The band of every frame, (T, R, C, 3) uint8, resampled along the ground line.
 
     ``frames`` hold image rows from ``row0_px`` on (whole frames: 0). With ``to_frames``
     (T, 2, 3) the band follows a moving camera: frame ``i`` is sampled through
-    ``to_frames[i]``, which takes the band's reference-frame pixels to that frame's pixels."""
-    if to_frames is None:
+    ``to_frames[i]``, which takes the band's reference-frame pixels to that frame's pixels.
+    ``n_frames``, the frames expected, lets the bands be written into one array as they come
+    (no second copy of a long clip's bands); a different count still shows in the result's
+    length (its contents are then not kept)."""
+    shape = (geometry.rows_px.size, geometry.n_cols, 3)
+    still = to_frames is None
+    if still:
         mapx, mapy = geometry.maps()
         mapy = mapy - np.float32(row0_px)
-        out = [cv2.remap(img, mapx, mapy, cv2.INTER_LINEAR) for img in frames]
-    else:
-        out = []
-        for i, img in enumerate(frames):
-            # More frames than transforms: cut them still, so that the count shows the mismatch.
-            mapx, mapy = geometry.maps(to_frames[i] if i < len(to_frames) else None)
-            mapy -= np.float32(row0_px)
-            out.append(
-                cv2.remap(img, mapx, mapy, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
-            )
-    if not out:
-        return np.zeros((0, geometry.rows_px.size, geometry.n_cols, 3), np.uint8)
-    return np.stack(out)
+
+    def cut(i: int, img: np.ndarray) -> np.ndarray:
+        if still:
+            return cv2.remap(img, mapx, mapy, cv2.INTER_LINEAR)
+        # More frames than transforms: cut them still, so that the count shows the mismatch.
+        mx, my = geometry.maps(to_frames[i] if i < len(to_frames) else None)
+        my -= np.float32(row0_px)
+        return cv2.remap(img, mx, my, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+
+    if n_frames is None:
+        out = [cut(i, img) for i, img in enumerate(frames)]
+        return np.stack(out) if out else np.zeros((0, *shape), np.uint8)
+    bands = np.empty((n_frames, *shape), np.uint8)
+    k = 0
+    for k, img in enumerate(frames, start=1):
+        if k <= n_frames:
+            bands[k - 1] = cut(k - 1, img)
+    if k == n_frames:
+        return bands
+    return bands[:k] if k < n_frames else np.broadcast_to(np.zeros(shape, np.uint8), (k, *shape))
 
 
 def register_band(

@@ -16,6 +16,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
 import cv2
 import numpy as np
@@ -66,7 +67,7 @@ def ground_row(foreground: np.ndarray, frame: int, c0: int, c1: int) -> int | No
 
 
 def touchdown_frame(
-    grey: np.ndarray,
+    grey: Callable[[int], np.ndarray],
     ref: int,
     rows: tuple[int, int],
     cols: tuple[int, int],
@@ -75,16 +76,21 @@ def touchdown_frame(
 ) -> int | None:
     """First frame of the run, going back from ``ref``, in which the foot's picture at ``ref``
     (band rows and columns given) matches in place: best displacement within ``in_place_px``
-    and correlation at zero displacement at least ``min_match``. None if the picture is flat."""
+    and correlation at zero displacement at least ``min_match``. None if the picture is flat.
+    ``grey(t)`` gives frame ``t``'s band in grey levels (:meth:`BandEvidence.grey`)."""
     r0, r1 = rows
     c0, c1 = cols
-    tpl = grey[ref, r0:r1, c0:c1]
+    tpl = np.ascontiguousarray(grey(ref)[r0:r1, c0:c1])
     if tpl.shape[0] < 2 or tpl.shape[1] < 3 or float(tpl.std()) < 1.0:
         return None
     p = s.search_px
     t = ref
     while t - 1 >= earliest:
-        win = np.pad(grey[t - 1], p, mode="edge")[r0 : r1 + 2 * p, c0 : c1 + 2 * p]
+        # The frame's rows and columns around the template, edge-padded where they run out.
+        g = grey(t - 1)
+        rr = np.clip(np.arange(r0 - p, r1 + p), 0, g.shape[0] - 1)
+        cc = np.clip(np.arange(c0 - p, c1 + p), 0, g.shape[1] - 1)
+        win = np.ascontiguousarray(g[np.ix_(rr, cc)])
         res = cv2.matchTemplate(win, tpl, cv2.TM_CCOEFF_NORMED)
         i, j = np.unravel_index(int(np.argmax(res)), res.shape)
         dx, dy = _subpixel(res, int(i), int(j))
@@ -153,7 +159,7 @@ def find_image_contacts(
         td, how = t0, "width"
         if g is not None:
             r0 = max(0, g - round(s.template_above_frac * geometry.athlete_px))
-            r1 = min(evidence.grey.shape[1], g + 3)
+            r1 = min(evidence.bands.shape[1], g + 3)
             earliest = max(0, t0 - round(s.max_back_s * fps))
             found = touchdown_frame(evidence.grey, ref, (r0, r1), (c0, c1), earliest, s)
             if found is not None:

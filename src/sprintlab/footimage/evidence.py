@@ -30,8 +30,9 @@ class BandEvidence:
         Athlete (not ground, not shadow).
     occupancy : ndarray, shape (T, C)
         Fraction of the occupancy rows of each column that are foreground and still.
-    grey : ndarray of float32, shape (T, R, C)
-        The band in grey levels, blurred 3×3, brightness gain divided out, shake removed.
+    bands : ndarray of uint8, shape (T, R, C, 3)
+        The band of every frame, shake removed (:meth:`grey` is made from it on demand: a long
+        240 fps clip would hold hundreds of MB more as a float array).
     has_background : ndarray of bool, shape (C,)
         Columns with a background (enough frames without the athlete).
     shift_px : ndarray, shape (T, 2)
@@ -46,12 +47,18 @@ class BandEvidence:
 
     foreground: np.ndarray
     occupancy: np.ndarray
-    grey: np.ndarray
+    bands: np.ndarray
     has_background: np.ndarray
     shift_px: np.ndarray
     gain: np.ndarray
     noise_levels: float
     still_levels: float
+
+    def grey(self, frame: int) -> np.ndarray:
+        """(R, C) float32: frame ``frame``'s band in grey levels, blurred 3×3, its brightness
+        gain divided out, shake removed (what the foreground was judged on)."""
+        planes = _blur(self.bands[frame].astype(np.float32))
+        return planes.mean(axis=2) / np.float32(self.gain[frame])
 
 
 def free_columns(
@@ -120,6 +127,25 @@ def _fill_shifts(shift: np.ndarray) -> np.ndarray:
     return out
 
 
+#: Histogram of frame-to-frame change for the noise estimate: bins of 1/8 grey level up to 256.
+_NOISE_BIN_LEVELS = 0.125
+_NOISE_BINS = int(256 / _NOISE_BIN_LEVELS)
+
+
+def _level_histogram(values: np.ndarray) -> np.ndarray:
+    idx = np.minimum((values / _NOISE_BIN_LEVELS).astype(np.int64), _NOISE_BINS - 1)
+    return np.bincount(idx, minlength=_NOISE_BINS)
+
+
+def _histogram_median(hist: np.ndarray) -> float:
+    """Median of the values binned by :func:`_level_histogram` (bin centre; 0 when empty)."""
+    n = int(hist.sum())
+    if n == 0:
+        return 0.0
+    k = int(np.searchsorted(np.cumsum(hist), (n + 1) / 2))
+    return (k + 0.5) * _NOISE_BIN_LEVELS
+
+
 def _blur(img: np.ndarray) -> np.ndarray:
     return cv2.GaussianBlur(img, (3, 3), 0)
 
@@ -165,10 +191,12 @@ def band_evidence(
         rows_px <= s.occupancy_below_frac * athlete_px
     )
     fg = np.zeros(bands.shape[:3], dtype=bool)
-    grey = np.zeros(bands.shape[:3], dtype=np.float32)
     # Change to the next frame, largest colour channel: a red shoe moving over green turf
-    # changes one channel much more than the grey level.
-    change = np.zeros((max(t - 1, 0), *bands.shape[1:3]), dtype=np.float32)
+    # changes one channel much more than the grey level. Kept in half precision; its median on
+    # the background (the noise) is read from a histogram, so no copy of it is ever made.
+    change = np.zeros((max(t - 1, 0), *bands.shape[1:3]), dtype=np.float16)
+    both_free = free_px[1:] & free_px[:-1]
+    hist = np.zeros(_NOISE_BINS, dtype=np.int64)
     gain = np.ones(t)
     prev: list[np.ndarray] | None = None
     sub = (slice(None, None, 2), slice(None, None, 2))  # the gain from every other pixel
@@ -202,19 +230,20 @@ def band_evidence(
             & (tint < s.shadow_chroma_spread)
         )
         fg[i] = (diff > s.foreground_levels) & ~shadow & has[None, :]
-        grey[i] = (planes[0] + planes[1] + planes[2]) / 3.0
         if prev is not None:
-            change[i - 1] = np.maximum(
+            c = np.maximum(
                 np.maximum(cv2.absdiff(planes[0], prev[0]), cv2.absdiff(planes[1], prev[1])),
                 cv2.absdiff(planes[2], prev[2]),
             )
+            change[i - 1] = c
+            hist += _level_histogram(c[both_free[i - 1]])
         prev = planes
-    both_free = free_px[1:] & free_px[:-1]
-    noise = float(1.4826 * np.median(change[both_free])) if both_free.any() else 0.0
+    noise = 1.4826 * _histogram_median(hist)
     still_thr = max(s.still_levels, s.still_noise_factor * noise)
     still_next = change < still_thr
     still = np.zeros_like(fg)
     still[:-1] |= still_next
     still[1:] |= still_next
+    del change, still_next  # a long clip's largest arrays: gone before the occupancy is made
     occ = (fg & still)[:, rows].mean(axis=1)
-    return BandEvidence(fg, occ, grey, has, shift, gain, noise, still_thr)
+    return BandEvidence(fg, occ, bands, has, shift, gain, noise, still_thr)

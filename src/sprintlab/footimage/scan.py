@@ -12,7 +12,7 @@ from .detect import find_image_contacts
 from .evidence import BandEvidence, band_evidence, free_columns
 from .result import FootImageResult, ImageContact, unused
 from .settings import FootImageSettings
-from .stabilise import apply, invert
+from .stabilise import invert
 
 
 def scan_frames(
@@ -41,7 +41,8 @@ def scan_frames(
         A moving camera: each frame's similarity to a reference frame's pixels
         (:func:`sprintlab.footimage.stabilise.frame_motion`, every row finite). The band is
         placed in the reference frame and cut from each frame through the inverse transform;
-        the contacts' places are given back in the pixels of the frames they were seen in.
+        the contacts' places are in the reference frame's pixels, where the analysis measures
+        a followed camera's keypoints (:func:`sprintlab.pipeline.in_reference_frame`).
         None: a still camera (the band at the same pixels in every frame).
     """
     s = settings or FootImageSettings()
@@ -61,7 +62,7 @@ def scan_frames(
         frames = frames(row0_px, row1_px)
     else:
         frames = (img[row0_px:row1_px] for img in frames)
-    bands = cut_bands(frames, geom, row0_px, to_frames)
+    bands = cut_bands(frames, geom, row0_px, to_frames, n_frames=xy_px.shape[0])
     if bands.shape[0] != xy_px.shape[0]:
         return unused("the frames decoded again did not match the tracked frames")
     free = free_columns(
@@ -75,10 +76,7 @@ def scan_frames(
         ev = _only_visible(ev, visible)
     if not ev.has_background.any():
         return unused("the athlete never left the ground band, so the ground could not be seen")
-    contacts = find_image_contacts(ev, geom, fps, s)
-    if to_frames is not None:
-        contacts = [contact_in_frame(c, to_frames) for c in contacts]
-    return _result(contacts, geom, ev)
+    return _result(find_image_contacts(ev, geom, fps, s), geom, ev)
 
 
 def _result(contacts: list[ImageContact], geom: BandGeometry, ev: BandEvidence) -> FootImageResult:
@@ -121,13 +119,3 @@ def _only_visible(ev: BandEvidence, visible: np.ndarray) -> BandEvidence:
         foreground=ev.foreground & visible[:, None, :],
         occupancy=np.where(visible, ev.occupancy, 0.0),
     )
-
-
-def contact_in_frame(c: ImageContact, to_frames: np.ndarray) -> ImageContact:
-    """A contact found in reference-frame pixels, placed in the pixels of the frame in the
-    middle of it (``to_frames`` (T, 2, 3): reference → frame)."""
-    k = int(np.clip(round(0.5 * (c.td_frame + c.to_frame)), 0, len(to_frames) - 1))
-    y = c.ground_y_px if np.isfinite(c.ground_y_px) else 0.0
-    (x0, y0), (x1, y1) = apply(to_frames[k], np.array([[c.x0_px, y], [c.x1_px, y]]))
-    gy = 0.5 * (y0 + y1) if np.isfinite(c.ground_y_px) else c.ground_y_px
-    return replace(c, x0_px=float(min(x0, x1)), x1_px=float(max(x0, x1)), ground_y_px=float(gy))

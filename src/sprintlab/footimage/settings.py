@@ -40,6 +40,13 @@ class StabiliseSettings:
         corners from the fitted similarity, px) is at most this: a larger one means the
         background does not move as one picture (parallax of a walking camera, a turning
         scene), so the ground band would not hold still.
+    min_direct_share : float
+        ... and at least this share of its frames was registered on the reference frame itself
+        (not chained from a neighbour): a camera that pans with the athlete leaves the
+        reference's background behind, and chained transforms drift.
+    max_shift_frac : float
+        ... and no frame moved further from the reference than this fraction of the picture's
+        width: a larger turn is a pan, whose perspective a similarity does not hold.
     max_frames_mb : float
         Most memory the clip's grey frames may take while the motion is measured (MB). A longer
         or larger clip (a hand-held 240 fps slow-motion of several seconds) is measured on
@@ -57,6 +64,8 @@ class StabiliseSettings:
     min_inlier_share: float = 0.3
     min_measured_share: float = 0.9
     max_residual_px: float = 0.8
+    min_direct_share: float = 0.9
+    max_shift_frac: float = 0.15
     max_frames_mb: float = 768.0
 
     def __post_init__(self) -> None:
@@ -69,10 +78,11 @@ class StabiliseSettings:
             "max_roundtrip_px",
             "ransac_px",
             "max_frames_mb",
+            "max_shift_frac",
         ):
             if not float(getattr(self, name)) > 0:
                 raise ValueError(f"StabiliseSettings.{name} must be > 0")
-        for name in ("min_inlier_share", "min_measured_share"):
+        for name in ("min_inlier_share", "min_measured_share", "min_direct_share"):
             if not 0.0 <= float(getattr(self, name)) <= 1.0:
                 raise ValueError(f"StabiliseSettings.{name} must be within 0..1")
         if not (self.box_margin_frac >= 0 and self.max_residual_px > 0):

@@ -45,6 +45,8 @@ class FrameMotion:
     direct : ndarray of bool, shape (T,)
         True where the frame was registered on the reference itself, False where its transform
         was chained from a neighbour's.
+    width_px, height_px : int
+        Size of the pictures measured (0: not known).
     """
 
     to_ref: np.ndarray
@@ -52,6 +54,8 @@ class FrameMotion:
     inliers: np.ndarray
     residual_px: np.ndarray
     direct: np.ndarray
+    width_px: int = 0
+    height_px: int = 0
 
     @property
     def measured(self) -> np.ndarray:
@@ -63,6 +67,17 @@ class FrameMotion:
         """Share of frames whose transform is known."""
         m = self.measured
         return float(m.mean()) if m.size else 0.0
+
+    @property
+    def largest_shift_px(self) -> float:
+        """Largest distance any frame's centre moves to in the reference frame (px; 0 when
+        nothing was measured)."""
+        ok = self.measured
+        if not ok.any() or self.width_px <= 0:
+            return 0.0
+        c = np.array([0.5 * self.width_px, 0.5 * self.height_px])
+        moved = np.einsum("tij,j->ti", self.to_ref[ok][:, :, :2], c) + self.to_ref[ok][:, :, 2]
+        return float(np.linalg.norm(moved - c, axis=1).max())
 
     @property
     def residual_p90_px(self) -> float:
@@ -89,7 +104,13 @@ class FrameMotion:
         1 / ``scale``."""
         to_ref = self.to_ref.copy()
         to_ref[:, :, 2] /= scale
-        return replace(self, to_ref=to_ref, residual_px=self.residual_px / scale)
+        return replace(
+            self,
+            to_ref=to_ref,
+            residual_px=self.residual_px / scale,
+            width_px=round(self.width_px / scale),
+            height_px=round(self.height_px / scale),
+        )
 
     def to_dict(self) -> dict[str, float | int]:
         """Summary kept with the image stage's result."""
@@ -100,6 +121,7 @@ class FrameMotion:
             "direct_share": float(self.direct.mean()) if self.direct.size else 0.0,
             "median_inliers": float(np.median(n)) if n.size else 0.0,
             "residual_p90_px": self.residual_p90_px,
+            "largest_shift_px": self.largest_shift_px,
         }
 
 
@@ -245,12 +267,13 @@ def frame_motion(
     ref = t_n // 2 if reference_frame is None else int(reference_frame)
     if not 0 <= ref < max(t_n, 1):
         raise ValueError(f"reference_frame {ref} is outside the clip's {t_n} frames")
+    size = frames_grey.shape[1:3] if frames_grey.ndim == 3 else (0, 0)
     to_ref = np.full((t_n, 2, 3), np.nan)
     inliers = np.zeros(t_n, dtype=np.int64)
     residual = np.full(t_n, np.nan)
     direct = np.zeros(t_n, dtype=bool)
     if t_n == 0:
-        return FrameMotion(to_ref, ref, inliers, residual, direct)
+        return FrameMotion(to_ref, ref, inliers, residual, direct, size[1], size[0])
 
     def box(i: int) -> np.ndarray | None:
         return None if boxes_xyxy_px is None else np.asarray(boxes_xyxy_px[i], float)
@@ -265,10 +288,10 @@ def frame_motion(
     if ref_pts is None or len(ref_pts) < s.min_inliers:
         to_ref[:] = np.nan
         to_ref[ref] = np.eye(3)[:2]
-        return FrameMotion(to_ref, ref, inliers, residual, direct)
+        return FrameMotion(to_ref, ref, inliers, residual, direct, size[1], size[0])
     for order in (range(ref + 1, t_n), range(ref - 1, -1, -1)):
         _walk(frames_grey, ref, ref_pts, order, box, s, to_ref, inliers, residual, direct)
-    return FrameMotion(to_ref, ref, inliers, residual, direct)
+    return FrameMotion(to_ref, ref, inliers, residual, direct, size[1], size[0])
 
 
 def _walk(frames_grey, ref, ref_pts, order, box, s, to_ref, inliers, residual, direct) -> None:
@@ -331,6 +354,20 @@ def motion_problem(motion: FrameMotion, settings: StabiliseSettings | None = Non
         return (
             f"the camera's motion could be measured on only {motion.measured_share:.0%} of the "
             "frames (too few background details the athlete does not cover)"
+        )
+    direct = float(motion.direct.mean()) if motion.direct.size else 0.0
+    if direct < s.min_direct_share:
+        return (
+            f"only {direct:.0%} of the frames share enough background with the reference frame "
+            "(the camera pans with the athlete or travels); a moving camera is followed only "
+            "when it stays on one view"
+        )
+    shift = motion.largest_shift_px
+    width = motion.width_px
+    if width > 0 and shift > s.max_shift_frac * width:
+        return (
+            f"the picture moves by up to {shift:.0f} px ({shift / width:.0%} of its width): "
+            "a camera turned that far is a pan, which is not followed"
         )
     if not motion.residual_p90_px <= s.max_residual_px:
         return (

@@ -1166,6 +1166,7 @@ def _sidecar_text(
     markers: Sequence[FieldMarker],
     notes: str,
     extra_camera: dict[str, Any],
+    shift_px: Sequence[float] = (0.0, 0.0),
 ) -> str:
     direction = "left_to_right" if camera.run_direction == 1 else "right_to_left"
     lines = [
@@ -1179,7 +1180,7 @@ def _sidecar_text(
     for k, v in {**camera.to_dict(), **extra_camera}.items():
         lines.append(f"{k} = {_toml_value(v)}")
     for m in markers:
-        u, v = camera.project(np.array(m.world_m))
+        u, v = camera.project(np.array(m.world_m)) + np.asarray(shift_px, float)
         lines += [
             "",
             "[[marker]]",
@@ -1254,7 +1255,7 @@ def render_clip(
         Phone-footage factors (low-sun shadow, turf, painted lines, banner, tripod shake,
         flicker); all off by default. With shake, the truth's ``keypoints_px`` are where the
         keypoints are in the shaken frames and ``shake_px`` lists each frame's (dx, dy); the
-        sidecar's markers stay where the still camera sees them (the shake's centre).
+        sidecar's markers are where frame 0 shows them (where a coach would click them).
     progress : callable, optional
         Called as ``progress(frames_done, n_frames)`` after each frame.
 
@@ -1316,8 +1317,13 @@ def render_clip(
     )
     if pan_follow:
         notes += " The camera pans: the markers hold for frame 0 only."
+    shift = renderer.shake_px(t[:1])[0] if renderer.realism.shake_px > 0 else (0.0, 0.0)
+    if renderer.realism.shake_px > 0:
+        notes += " The camera shakes: the markers are where frame 0 shows them."
     sidecar.write_text(
-        _sidecar_text(fps, params.stature_m, camera, markers, notes, {"pan_follow": pan_follow})
+        _sidecar_text(
+            fps, params.stature_m, camera, markers, notes, {"pan_follow": pan_follow}, shift
+        )
     )
     truth = sprint_truth(params)
     doc = {
@@ -1383,6 +1389,7 @@ def render_scenario(scenario: Any, folder: Path) -> tuple[Path, Path]:
         paint_lines_at_steps=tuple(getattr(scenario, "paint_lines_at_steps", ())),
         banner=getattr(scenario, "banner", False),
         shake_px=getattr(scenario, "shake_px", 0.0),
+        shake_hz=getattr(scenario, "shake_hz", 12.0),
         flicker=getattr(scenario, "flicker", 0.0),
     )
     options: dict[str, Any] = {
