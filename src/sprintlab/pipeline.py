@@ -597,8 +597,13 @@ def _video_block(meta: Any) -> dict[str, Any]:
     }
 
 
-def overlay_writer(meta: Any, result: RepResult, calib: Calibration) -> Callable[[Path], list[str]]:
-    """A media callback for :func:`~sprintlab.results.write_rep_folder` drawing overlay.mp4."""
+def overlay_writer(
+    meta: Any, result: RepResult, calib: Calibration, to_ref: np.ndarray | None = None
+) -> Callable[[Path], list[str]]:
+    """A media callback for :func:`~sprintlab.results.write_rep_folder` drawing overlay.mp4.
+
+    ``to_ref``: a followed camera's motion (:func:`follow_camera`); what is drawn from the
+    world (measured in the reference frame's picture) is put back into each frame's pixels."""
     from .prefetch import prefetch
     from .video import iter_frames
     from .viz.overlay import StepMark, draw_frame
@@ -607,6 +612,11 @@ def overlay_writer(meta: Any, result: RepResult, calib: Calibration) -> Callable
     def write(folder: Path) -> list[str]:
         world = result.world_track
         px = calib.to_image(np.asarray(world.xy).reshape(-1, 2)).reshape(world.xy.shape)
+        if to_ref is not None:
+            from .footimage.scan import track_to_reference
+            from .footimage.stabilise import invert
+
+            px = track_to_reference(px, invert(np.asarray(to_ref, float)))
         marks = [
             StepMark(s.number, s.foot, s.touchdown_s, s.toeoff_s, s.shin_angle_td_deg)
             for s in result.steps
@@ -769,7 +779,7 @@ def analyze_clip(
             # A followed camera's motion: reanalyze measures in the same picture again.
             **({} if to_ref is None else {"to_ref": to_ref}),
         },
-        write_media=overlay_writer(meta, result, calib) if opts.overlay else None,
+        write_media=overlay_writer(meta, result, calib, to_ref) if opts.overlay else None,
     )
     return result, rep_dir
 
@@ -1035,7 +1045,8 @@ def reanalyze_rep(
     clip = Path(video["path"])
     media = None
     if overlay and clip.exists():
-        media = overlay_writer(probe(clip, capture_fps=video.get("capture_fps")), result, calib)
+        meta = probe(clip, capture_fps=video.get("capture_fps"))
+        media = overlay_writer(meta, result, calib, to_ref)
     out = write_rep_folder(
         result, rep_dir.parent, extra_arrays=arrays, write_media=media, keep_files_from=rep_dir
     )
