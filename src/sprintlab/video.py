@@ -20,6 +20,7 @@ import itertools
 import math
 import os
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
@@ -738,16 +739,8 @@ def iter_frames(
     coded_w, coded_h = (out_h, out_w) if meta.rotation_deg in (90, 270) else (out_w, out_h)
     rotate = _CV2_ROTATE.get(meta.rotation_deg)
 
-    try:
-        container = av.open(meta.path)
-    except (av.error.FFmpegError, OSError) as exc:
-        raise VideoError(
-            f"{meta.path} could not be opened any more; check that the file is still there."
-        ) from exc
-    try:
-        stream = container.streams.video[0]
-        stream.thread_type = "AUTO"
-        for index, frame in _decode(container, stream, meta.pts, start_frame, stop):
+    with _decoded_again(meta, start_frame, stop) as decoded:
+        for index, frame in decoded:
             if (index - start_frame) % step:
                 continue
             if (frame.width, frame.height) != (coded_w, coded_h):
@@ -763,6 +756,24 @@ def iter_frames(
                 image=np.ascontiguousarray(image),
                 scale=scale,
             )
+
+
+@contextmanager
+def _decoded_again(
+    meta: VideoMeta, start_frame: int, stop_frame: int
+) -> Iterator[Iterator[tuple[int, av.VideoFrame]]]:
+    """The clip opened again and decoded from ``start_frame`` to ``stop_frame``: (index, frame)
+    pairs; one clear sentence when the file is gone. The file is closed on leaving."""
+    try:
+        container = av.open(meta.path)
+    except (av.error.FFmpegError, OSError) as exc:
+        raise VideoError(
+            f"{meta.path} could not be opened any more; check that the file is still there."
+        ) from exc
+    try:
+        stream = container.streams.video[0]
+        stream.thread_type = "AUTO"
+        yield _decode(container, stream, meta.pts, start_frame, stop_frame)
     finally:
         container.close()
 
@@ -788,16 +799,8 @@ def iter_row_bands(meta: VideoMeta, row0_px: int, row1_px: int) -> Iterator[Vide
             yield VideoFrame(f.index, f.t_s, np.ascontiguousarray(f.image[r0:r1]), f.scale)
         return
     e0, e1 = r0 - r0 % 2, min(meta.height_px + meta.height_px % 2, r1 + r1 % 2)
-    try:
-        container = av.open(meta.path)
-    except (av.error.FFmpegError, OSError) as exc:
-        raise VideoError(
-            f"{meta.path} could not be opened any more; check that the file is still there."
-        ) from exc
-    try:
-        stream = container.streams.video[0]
-        stream.thread_type = "AUTO"
-        for index, frame in _decode(container, stream, meta.pts, 0, meta.n_frames):
+    with _decoded_again(meta, 0, meta.n_frames) as decoded:
+        for index, frame in decoded:
             if (
                 frame.format.name in ("yuv420p", "yuvj420p")
                 and (frame.width, frame.height) == (meta.width_px, meta.height_px)
@@ -820,8 +823,6 @@ def iter_row_bands(meta: VideoMeta, row0_px: int, row1_px: int) -> Iterator[Vide
                 t_s=float(meta.timestamps_s[index]),
                 image=np.ascontiguousarray(image),
             )
-    finally:
-        container.close()
 
 
 def read_frame(meta: VideoMeta, index: int) -> np.ndarray:
