@@ -258,12 +258,23 @@ def analyze(
 def reanalyze(
     rep_dir: Annotated[Path, typer.Argument(help="A rep folder written by 'sprintlab analyze'.")],
     overlay: Annotated[bool, typer.Option(help="Redraw overlay.mp4 if the clip is found.")] = True,
+    feet: Annotated[
+        bool,
+        typer.Option(
+            "--feet",
+            help="Time the contacts from the picture at the feet again (reads the clip, with "
+            "the [tracking.foot_image] settings of --config) instead of reusing the rep's.",
+        ),
+    ] = False,
     config: ConfigOption = None,
 ) -> None:
     """Re-run everything after the pose model from REP_DIR/keypoints.npz (no model needed).
 
-    The [analysis] settings of --config apply; the rep keeps the tracking it was made with.
+    The [analysis] settings of --config apply; the rep keeps the tracking it was made with
+    (with --feet, the [tracking.foot_image] settings apply too).
     """
+    from dataclasses import replace
+
     from .pipeline import reanalyze_rep
     from .results import load_rep_json
     from .tracking import TrackingSettings
@@ -271,13 +282,20 @@ def reanalyze(
     cfg = _load_config(config)
     if not (rep_dir / "keypoints.npz").exists():
         _fail(SprintlabError(f"{rep_dir} is not a rep folder: keypoints.npz is missing."))
-    if cfg.tracking != TrackingSettings():
+    if replace(cfg.tracking, foot_image=TrackingSettings().foot_image) != TrackingSettings() or (
+        not feet and cfg.tracking.foot_image != TrackingSettings().foot_image
+    ):
         err_console.print(
             "note: the [tracking] settings do not apply to reanalyze (the pose model does not "
-            "run); analyse the clip again to use them."
+            "run; [tracking.foot_image] applies with --feet); analyse the clip again to use them."
         )
     try:
-        _, out = reanalyze_rep(rep_dir, settings=cfg.analysis, overlay=overlay)
+        _, out = reanalyze_rep(
+            rep_dir,
+            settings=cfg.analysis,
+            overlay=overlay,
+            feet=cfg.tracking.foot_image if feet else None,
+        )
     except SprintlabError as err:
         _fail(err)
     print_step_table(load_rep_json(out))

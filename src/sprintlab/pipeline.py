@@ -832,10 +832,6 @@ def image_stage(
     The picture is not used when the athlete does not run across it, when frames were dropped,
     or when the camera moves and could not be followed (``camera_problem`` says why).
     """
-    from .footimage.scan import scan_frames
-    from .prefetch import prefetch
-    from .video import iter_row_bands
-
     if not settings.enabled:
         return unused_image("the image stage is turned off in the settings")
     if report.crossing.fired:
@@ -847,6 +843,31 @@ def image_stage(
         return unused_image("repeated or blended frames were dropped from the clip")
     if report.camera.fired and motion is None:
         return unused_image(f"the camera moves and could not be followed: {camera_problem}")
+    return scan_feet(
+        meta,
+        raw,
+        athlete.boxes_xyxy_px,
+        settings,
+        None if motion is None else motion.filled(),
+        {} if motion is None else motion.to_dict(),
+    )
+
+
+def scan_feet(
+    meta: VideoMeta,
+    raw: KeypointTrack,
+    boxes_xyxy_px: np.ndarray,
+    settings: FootImageSettings,
+    to_ref: np.ndarray | None = None,
+    stabilisation: dict | None = None,
+) -> FootImageResult:
+    """The image stage's scan of the clip's ground band (:func:`image_stage` has decided that
+    the picture can be used): the band rows of every frame decoded again, cut through a
+    followed camera's motion ``to_ref`` (T, 2, 3) when given, whose summary
+    (``stabilisation``) the result then carries."""
+    from .footimage.scan import scan_frames
+    from .prefetch import prefetch
+    from .video import iter_row_bands
 
     def rows(row0_px: int, row1_px: int):
         return (f.image for f in prefetch(iter_row_bands(meta, row0_px, row1_px)))
@@ -856,16 +877,16 @@ def image_stage(
             rows,
             np.asarray(raw.xy),
             np.asarray(raw.conf),
-            athlete.boxes_xyxy_px,
+            boxes_xyxy_px,
             (meta.width_px, meta.height_px),
             raw.fps,
             settings,
-            motion=None if motion is None else motion.filled(),
+            motion=to_ref,
         )
     except VideoError as err:
         return unused_image(f"the clip could not be read again ({err})")
-    if motion is not None and result.used:
-        result = replace(result, stabilisation=motion.to_dict())
+    if stabilisation and result.used:
+        result = replace(result, stabilisation=stabilisation)
     return result
 
 
@@ -957,6 +978,48 @@ def apply_footage_report(result: RepResult, report: FootageReport) -> RepResult:
     return out
 
 
+def feet_again(
+    doc: dict[str, Any],
+    raw: KeypointTrack,
+    arrays: dict[str, np.ndarray],
+    settings: FootImageSettings,
+    stored: FootImageResult | None,
+) -> FootImageResult:
+    """The image stage run again on a rep's clip, from its kept keypoints, boxes and (for a
+    followed camera) motion.
+
+    What kept the picture from being used when the rep was made (the athlete not crossing the
+    picture, dropped frames, a camera that could not be followed) came from the pose passes,
+    which do not run here: such a rep keeps its stored result. Raises
+    :class:`~sprintlab.errors.VideoError` when the clip is not at its recorded path any more
+    or no longer matches the keypoints.
+    """
+    from .video import probe
+
+    if not settings.enabled:
+        return unused_image("the image stage is turned off in the settings")
+    turned_off = stored is not None and stored.reason.startswith("the image stage is turned off")
+    if stored is not None and not stored.used and not turned_off:
+        return stored
+    video = doc["video"]
+    clip = Path(video["path"])
+    if not clip.is_file():
+        raise VideoError(
+            f"the feet cannot be timed again: the clip is not at {clip} any more "
+            "(analyse it again where it now is)"
+        )
+    meta = probe(clip, capture_fps=video.get("capture_fps"))
+    boxes = arrays.get("boxes_xyxy_px")
+    if meta.n_frames != raw.n_frames or boxes is None or len(boxes) != raw.n_frames:
+        raise VideoError(
+            f"the feet cannot be timed again: {clip} has {meta.n_frames} frames, the rep's "
+            f"keypoints {raw.n_frames} (analyse the clip again)"
+        )
+    to_ref = arrays.get("to_ref")
+    kept = stored.stabilisation if stored is not None and to_ref is not None else {}
+    return scan_feet(meta, raw, boxes, settings, to_ref, kept)
+
+
 def _calibration_input_dict(
     calib_input: CalibrationInput | None, athlete_height_m: float | None
 ) -> dict[str, Any]:
@@ -971,7 +1034,11 @@ def _calibration_input_dict(
 
 
 def reanalyze_rep(
-    rep_dir: Path, *, settings: AnalysisSettings | None = None, overlay: bool = True
+    rep_dir: Path,
+    *,
+    settings: AnalysisSettings | None = None,
+    overlay: bool = True,
+    feet: FootImageSettings | None = None,
 ) -> tuple[RepResult, Path]:
     """Re-run everything after the pose model from a rep folder's ``keypoints.npz``.
 
@@ -979,6 +1046,12 @@ def reanalyze_rep(
     old overlay is kept. The ``provenance`` record keeps the original pose part (weights, engine,
     tracking settings) and gets this sprintlab's analysis part; a rep written before provenance
     was recorded gets a pose part that says it is unknown.
+
+    Parameters
+    ----------
+    feet : FootImageSettings, optional
+        Time the contacts from the picture at the feet again with these settings (the clip is
+        read again; :func:`feet_again`) instead of reusing the image contacts kept in rep.json.
     """
     from .calibration import Marker
     from .results import load_rep_json, load_track_npz
@@ -1007,6 +1080,8 @@ def reanalyze_rep(
     input_warnings = list(doc.get("input_warnings", []))
     # The image stage read the clip's frames; its contacts are kept in rep.json and used again.
     foot_image = FootImageResult.from_dict(doc["foot_image"]) if doc.get("foot_image") else None
+    if feet is not None:
+        foot_image = feet_again(doc, raw, arrays, feet, foot_image)
     result = analyze_track(
         raw,
         calib,
@@ -1021,7 +1096,7 @@ def reanalyze_rep(
         to_ref=to_ref,
     )
     if foot_image is not None:
-        result.extra["foot_image"] = doc["foot_image"]
+        result.extra["foot_image"] = foot_image.to_dict() if feet else doc["foot_image"]
     footage = doc.get("footage")
     if footage:
         from .footage import withhold_outputs
@@ -1039,6 +1114,10 @@ def reanalyze_rep(
             result.extra[key] = doc[key]
     old = provenance_of(doc)
     pose = old.pose if old is not None else PosePart.unknown()
+    if feet is not None and pose.tracking:
+        from .provenance import settings_dict
+
+        pose = replace(pose, tracking={**pose.tracking, "foot_image": settings_dict(feet)})
     result.extra["provenance"] = Provenance(
         pose, AnalysisPart.current(settings or AnalysisSettings())
     ).to_dict()

@@ -320,6 +320,7 @@ def score_rep_dir(rep_dir: Path, truth_path: Path) -> tuple[dict[str, Agreement]
 
 def _rescore(folder: Path, truth_path: Path) -> Path:
     """Re-run the analysis of the newest rep folder under ``folder/reps`` from its keypoints."""
+    from .footimage.settings import FootImageSettings
     from .pipeline import reanalyze_rep
 
     reps = sorted(
@@ -329,7 +330,11 @@ def _rescore(folder: Path, truth_path: Path) -> Path:
         raise FileNotFoundError(
             f"nothing to rescore in {folder}: run the scenario once without --rescore"
         )
-    return reanalyze_rep(reps[-1].parent, overlay=False)[1]
+    # The image stage is after the pose model too: timed again when the clip is still there.
+    rep = reps[-1].parent
+    clip = json.loads((rep / "rep.json").read_text())["video"]["path"]
+    feet = FootImageSettings() if Path(clip).is_file() else None
+    return reanalyze_rep(rep, overlay=False, feet=feet)[1]
 
 
 def score_exact_keypoints(clip: Path, truth_path: Path) -> tuple[dict[str, Agreement], dict]:

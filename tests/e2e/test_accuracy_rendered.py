@@ -171,3 +171,37 @@ def test_the_harness_report_is_complete(report):
         assert metric in pooled
         assert pooled[metric]["n"] + pooled[metric]["n_missing"] > 0
     assert "touchdown_s" in report["_pooled_table"]
+
+
+@pytest.mark.model
+def test_reanalyze_times_the_feet_again_from_the_clip(report, tmp_path):
+    import shutil
+
+    from sprintlab.errors import VideoError
+    from sprintlab.footimage.settings import FootImageSettings
+    from sprintlab.pipeline import reanalyze_rep
+
+    # The hand-held rep: the band is cut again through the camera motion kept with the keypoints.
+    (rep_json,) = Path(report["_work"]).glob(f"{SMALL_HANDHELD_SCENARIO.name}/reps/*/rep.json")
+    copy = tmp_path / "reps" / rep_json.parent.name
+    shutil.copytree(rep_json.parent, copy)
+    before = json.loads(rep_json.read_text())
+    _, out = reanalyze_rep(copy, overlay=False, feet=FootImageSettings())
+    again = json.loads((out / "rep.json").read_text())
+    assert again["foot_image"]["contacts"] == before["foot_image"]["contacts"]
+    assert again["foot_image"]["stabilisation"] == before["foot_image"]["stabilisation"]
+    assert [s["touchdown_frame"] for s in again["steps"]] == [
+        s["touchdown_frame"] for s in before["steps"]
+    ]
+    # Turned off: every event from the pose, and the rep says why.
+    _, out = reanalyze_rep(copy, overlay=False, feet=FootImageSettings(enabled=False))
+    off = json.loads((out / "rep.json").read_text())
+    assert not off["foot_image"]["used"] and "turned off" in off["foot_image"]["reason"]
+    assert all(s["touchdown_source"] == "pose" for s in off["steps"])
+    assert off["provenance"]["pose"]["tracking"]["foot_image"]["enabled"] is False
+    # The clip gone: one sentence, the rep folder untouched.
+    doc = json.loads((out / "rep.json").read_text())
+    doc["video"]["path"] = str(tmp_path / "moved.mp4")
+    (out / "rep.json").write_text(json.dumps(doc))
+    with pytest.raises(VideoError, match=r"not at .*moved\.mp4"):
+        reanalyze_rep(out, overlay=False, feet=FootImageSettings())
