@@ -588,7 +588,8 @@ class ClipOptions:
 
 def _video_block(meta: Any) -> dict[str, Any]:
     return {
-        "path": str(meta.path),
+        # Absolute: reanalyze redraws the overlay and times the feet again from wherever it runs.
+        "path": str(Path(meta.path).resolve()),
         "container_fps": meta.container_fps,
         "capture_fps": meta.capture_fps,
         "n_frames": meta.n_frames,

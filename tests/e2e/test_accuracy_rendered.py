@@ -18,13 +18,17 @@ and toe-off timed from the image at the feet:
 - phone-like: 7 of 7 steps, numbers right; touchdown MAE 3.1 frames (step 1 from the pose: the
   low sun's shadow joins the stance feet and step 1 in the image), toe-off 3.7, contact time
   23 ms, step length 3.3 cm, first movement 50 ms late. On an Intel Xeon with AMX (OpenVINO in
-  bfloat16): 6 of 7 steps (step 4 missed), touchdown 4.8, toe-off 3.8, contact time 29 ms,
-  step length 13.3 cm.
+  bfloat16): 6 of 7 steps (step 4 missed: the low sun's shadow edge below the sole, in the
+  frame the ground row was read from, ended its contact after 6 frames), touchdown 4.8, toe-off
+  3.8, contact time 29 ms, step length 13.3 cm; with toe-off read on the row the sole holds
+  through the contact and touchdown needing the foot within half a pixel of its stance height:
+  7 of 7 steps, every touchdown and toe-off from the image, touchdown 1.55, toe-off 3.2,
+  contact time 16 ms, step length 10.4 cm (step 1 without a length).
 - hand-held (the picture sways up to 10 px at up to 3 Hz; Xeon, bfloat16): 7 of 7 steps, the
   camera followed (residual 0.1 px); touchdown MAE 2.3 frames, toe-off 2.3, contact time 16 ms,
   step length 3.7 cm, touchdown distance 2.5 cm, 10-yard split 43 ms, first movement 42 ms
-  early. Before the camera was followed, every distance, split and the first movement were
-  withheld.
+  early (touchdown 1.5 and contact time 13 ms with the two changes above; clean: 1.4, 13 ms).
+  Before the camera was followed, every distance, split and the first movement were withheld.
 Tighten the bounds as the pipeline improves; never loosen them to let a change through.
 """
 
@@ -62,7 +66,7 @@ MAE_BOUNDS = {
     },
     SMALL_PHONE_SCENARIO.name: {
         "number": 0.2,
-        "touchdown_s": 6.0,
+        "touchdown_s": 5.0,
         "toeoff_s": 6.5,
         "contact_time_s": 40.0,
         # 3.3 cm on the AMD CPU (float32); on an Intel CPU with AMX, OpenVINO runs the model in
@@ -91,8 +95,9 @@ MAE_BOUNDS = {
 }
 MIN_SHARE_FOUND = 0.85  # of the true steps in view, for touchdown and toe-off
 # scenario -> least share of the steps whose touchdown / toe-off the image timed (alone or with
-# the pose). Today: clean 7/7 and 7/7; phone-like 6 and 4 of its 8 steps in view (the low sun's
-# shadow cuts image contacts short, and their toe-off then comes from the pose).
+# the pose). Today: clean 7/7 and 7/7; phone-like 6 and 4 of its 8 steps in view on AMD float32
+# (the low sun's shadow cuts image contacts short, and their toe-off then comes from the pose),
+# 7 and 7 of 7 on the Xeon since toe-off is read on the row the sole holds.
 IMAGE_SHARE = {
     SMALL_SCENARIO.name: {"touchdown_source": 0.85, "toeoff_source": 0.85},
     SMALL_PHONE_SCENARIO.name: {"touchdown_source": 0.6, "toeoff_source": 0.4},

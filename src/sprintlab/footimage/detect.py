@@ -5,12 +5,14 @@
    a tenth of a second or more).
 2. **Contacts**: still columns next to each other in space and time form one contact; its
    width per frame is how much still sole is on the ground.
-3. **Toe-off**: the last frame with at least ``toeoff_width_m`` of still sole (the toe leaves
-   last).
+3. **Toe-off**: the last frame in which the sole still covers ``toeoff_width_m`` of the ground
+   row (the toe leaves last). The row is the one the sole covers through most of the contact
+   (:func:`held_ground_row`), not one frame's lowest foreground, which a shadow edge can put
+   below the sole.
 4. **Touchdown**: the first frame in which the foot's lowest part is already where it stays
-   (:func:`touchdown_frame`): its picture, taken early in the contact, matches within a fraction
-   of a pixel. This lets the foot land on the forefoot and roll: only the first ground point
-   has to stop, and the shin above it is left out.
+   (:func:`touchdown_frame`): its picture, taken early in the contact, matches within a pixel
+   along the ground and half a pixel up from it. This lets the foot land on the forefoot and
+   roll: only the first ground point has to stop, and the shin above it is left out.
 """
 
 from __future__ import annotations
@@ -66,6 +68,25 @@ def ground_row(foreground: np.ndarray, frame: int, c0: int, c1: int) -> int | No
     return int(np.percentile(lowest, 75))
 
 
+def held_ground_row(
+    foreground: np.ndarray, frames: tuple[int, int], cols: tuple[int, int], min_cols: int
+) -> int | None:
+    """Band row of the sole's bottom held over a contact: the lowest row that at least
+    ``min_cols`` of the columns ``cols`` (c0, c1) cover in at least half of the contact's
+    ``frames`` (first, last), or None.
+
+    Toe-off is read on this row, not on one frame's: in any one frame a shadow edge or a
+    swinging limb can reach below the sole, and a toe-off read on that row ends the contact
+    as soon as it passes (a low sun cut a 35-frame contact to 6)."""
+    (f0, f1), (c0, c1) = frames, cols
+    part = foreground[f0 : f1 + 1, :, c0:c1]
+    if part.size == 0:
+        return None
+    held = (part.sum(axis=2) >= max(1, min_cols)).mean(axis=0) >= 0.5
+    rows = np.flatnonzero(held)
+    return int(rows.max()) if rows.size else None
+
+
 def touchdown_frame(
     grey: Callable[[int], np.ndarray],
     ref: int,
@@ -97,7 +118,7 @@ def touchdown_frame(
         off_x, off_y = j + dx - p, i + dy - p
         if (
             abs(off_x) > s.in_place_px
-            or abs(off_y) > s.in_place_px
+            or abs(off_y) > s.in_place_vertical_px
             or float(res[p, p]) < s.min_match
         ):
             break
@@ -158,13 +179,19 @@ def find_image_contacts(
         g = ground_row(evidence.foreground, ref, c0, c1)
         td, how = t0, "width"
         if g is not None:
+            held = held_ground_row(
+                evidence.foreground, (t0, t1), (c0, c1), round(s.toeoff_width_m * px_per_m)
+            )
+            sole = g if held is None else held
+            # The foot's picture is cut on the row of its own frame: a row held over the whole
+            # contact can lie below a sole that is still settling at that frame.
             r0 = max(0, g - round(s.template_above_frac * geometry.athlete_px))
             r1 = min(evidence.bands.shape[1], g + 3)
             earliest = max(0, t0 - round(s.max_back_s * fps))
             found = touchdown_frame(evidence.grey, ref, (r0, r1), (c0, c1), earliest, s)
             if found is not None:
                 td, how = found, "match"
-            t1 = toeoff_frame(evidence.foreground, g, (c0, c1), ref, t1, px_per_m, s)
+            t1 = toeoff_frame(evidence.foreground, sole, (c0, c1), ref, t1, px_per_m, s)
         if td >= t_total or t1 < td:
             continue
         x0 = geometry.col0_px + c0

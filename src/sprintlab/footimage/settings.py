@@ -148,9 +148,12 @@ class FootImageSettings:
         sole, not the shin, which turns while the foot is still.
     search_px : int
         Largest displacement searched when matching the foot's picture.
-    in_place_px : float
-        The foot is in its stance place when its picture matches within this displacement
-        (sub-pixel peak).
+    in_place_px, in_place_vertical_px : float
+        The foot is in its stance place when its picture matches within these displacements
+        (sub-pixel peak), along the ground and up from it. Tighter up: a foot coming down
+        slows and its last pixel above the ground is what tells it is not yet down (1 px is
+        about 1 cm at 1080p from 11 m), while along the ground a landing shoe still settles
+        by a pixel.
     min_match : float
         ... and with at least this normalised correlation.
     max_back_s : float
@@ -188,6 +191,7 @@ class FootImageSettings:
     template_above_frac: float = 0.03
     search_px: int = 4
     in_place_px: float = 1.0
+    in_place_vertical_px: float = 0.5
     min_match: float = 0.6
     max_back_s: float = 0.3
     shake_px: float = 0.75
