@@ -77,3 +77,11 @@ def test_missing_windows_lie_between_the_contacts_found(exact_sprint):
     assert _missing_windows(late, fm, EventSettings()) == [
         (fm + EventSettings().min_first_step_s, running[1].td_s)
     ]
+    # The clip goes on after the last contact found: a step is missing there too, unless the
+    # clip ends within a step of it.
+    early_end = [c for c in exact_sprint.contacts if c is not running[-1]]
+    end_s = running[-1].td_s + 0.2
+    assert _missing_windows(early_end, fm, EventSettings(), end_s=end_s) == [
+        (running[-2].to_s, end_s)
+    ]
+    assert _missing_windows(exact_sprint.contacts, fm, EventSettings(), end_s=end_s) == []

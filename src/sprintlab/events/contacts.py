@@ -119,7 +119,7 @@ def decide_contacts(
     # A second look where timing says a contact is missing, with the detector's more permissive
     # tests (the pose detector's looser ankle-height test: the pose model can put a far-side
     # stance ankle 10-20 cm too high for a whole contact).
-    windows = _missing_windows(contacts, first_movement_s, s)
+    windows = _missing_windows(contacts, first_movement_s, s, end_s=float(t_s[-1]))
     if windows:
         # Only running contacts, as a step is what is missing there; those the first look
         # already had (they pass the permissive tests too) are not counted twice.

@@ -136,7 +136,10 @@ def _drop_start_fragment(
 
 
 def _missing_windows(
-    contacts: list[Contact], first_movement_s: float | None, s: EventSettings
+    contacts: list[Contact],
+    first_movement_s: float | None,
+    s: EventSettings,
+    end_s: float | None = None,
 ) -> list[tuple[float, float]]:
     """Time windows (s) where timing says a contact was missed.
 
@@ -144,7 +147,9 @@ def _missing_windows(
     step times or more, :func:`.numbering._step_counts`): from the first one's toe-off to the
     second one's touchdown. Before the first running contact when it lands later than
     ``step2_after_fm_s`` after first movement: from where step 1 can land (``min_first_step_s``)
-    to its touchdown.
+    to its touchdown. After the last running contact when the clip goes on for 1.5 typical
+    step times or more after its touchdown (``end_s``, the last frame's time): from its toe-off
+    to ``end_s`` (a detector proposes nothing where the athlete is out of view).
     """
     running = sorted((c for c in contacts if np.isfinite(c.td_s)), key=lambda c: c.td_s)
     windows: list[tuple[float, float]] = []
@@ -156,4 +161,7 @@ def _missing_windows(
         for a, b, k in zip(running[:-1], running[1:], counts, strict=True):
             if k > 1:
                 windows.append((a.to_s if np.isfinite(a.to_s) else a.td_s, b.td_s))
+    if running and end_s is not None and (end_s - running[-1].td_s) * s.step_rate_hz >= 1.5:
+        last = running[-1]
+        windows.append((last.to_s if np.isfinite(last.to_s) else last.td_s, end_s))
     return windows
