@@ -406,13 +406,33 @@ def validate(
             "model's (renders the scenarios OUT holds no current render of; no model).",
         ),
     ] = False,
+    real: Annotated[
+        Path | None,
+        typer.Option(
+            "--real",
+            help="Real clips instead: analyse the clips of this folder that a labels file "
+            "names and score their steps against the contacts marked by hand (found, missed, "
+            "false; touchdown and toe-off errors in frames).",
+        ),
+    ] = None,
+    labels: Annotated[
+        Path | None,
+        typer.Option(
+            help="The labels file of --real (columns clip, contact, touchdown_frame, "
+            "toeoff_frame; default: FOLDER/contacts.csv)."
+        ),
+    ] = None,
+    athlete_height_m: Annotated[
+        float | None,
+        typer.Option(help="With --real: the athletes' height, to scale clips without markers."),
+    ] = None,
     model: ModelOption = None,
     backend: BackendOption = None,
 ) -> None:
     """Accuracy harness: render known sprints, analyse them with the real model, score vs truth.
 
     Prints bias, 95% limits of agreement and mean absolute error per metric and scenario, and
-    writes OUT/accuracy.json.
+    writes OUT/accuracy.json (with --real: OUT/real_accuracy.json).
     """
     import json
 
@@ -427,7 +447,38 @@ def validate(
     weights = model or default_model_path()
     if model is not None and not model.exists():
         _fail(f"Pose weights not found at {model}.")
+    if real is not None:
+        if tracks_only or small or starts or factors or exact_keypoints:
+            _fail("--real scores real clips only: leave out the rendered scenario options.")
+        labels_path = labels or real / "contacts.csv"
+        if not labels_path.is_file():
+            _fail(f"No labels file at {labels_path}: give --labels.")
     out.mkdir(parents=True, exist_ok=True)
+    if real is not None:
+        from .pipeline import ClipOptions, analyze_clip
+
+        opts = ClipOptions(
+            overlay=False, model_path=model, backend=backend, athlete_height_m=athlete_height_m
+        )
+        try:
+            report = v.run_real(
+                real,
+                labels_path,
+                out / "real",
+                None if rescore else (lambda clip, reps: analyze_clip(clip, reps, opts)[1]),
+                progress=err_console.print,
+            )
+        except (OSError, ValueError) as err:
+            _fail(str(err))
+        for name, clip in report["clips"].items():
+            if "error" in clip:
+                out_console.print(f"{name}: {clip['error']}")
+        out_console.print(report["_table"], highlight=False)
+        out_console.print()
+        out_console.print(report["_pooled_table"], highlight=False)
+        (out / "real_accuracy.json").write_text(json.dumps(report, indent=2) + "\n")
+        out_console.print(f"written: {out / 'real_accuracy.json'}")
+        return
     if tracks_only:
         report = v.run_track_scenarios()
     else:

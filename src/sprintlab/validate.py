@@ -320,21 +320,99 @@ def score_rep_dir(rep_dir: Path, truth_path: Path) -> tuple[dict[str, Agreement]
 
 def _rescore(folder: Path, truth_path: Path) -> Path:
     """Re-run the analysis of the newest rep folder under ``folder/reps`` from its keypoints."""
+    if not truth_path.is_file():
+        raise FileNotFoundError(
+            f"nothing to rescore in {folder}: run the scenario once without --rescore"
+        )
+    return _rescore_rep(folder)
+
+
+def _rescore_rep(folder: Path) -> Path:
+    """Re-run the analysis of the newest rep folder under ``folder/reps`` from its keypoints
+    (the image stage too, when the clip is still where it was)."""
     from .footimage.settings import FootImageSettings
     from .pipeline import reanalyze_rep
 
     reps = sorted(
         (p for p in (folder / "reps").glob("*/keypoints.npz")), key=lambda p: p.stat().st_mtime
     )
-    if not reps or not truth_path.is_file():
-        raise FileNotFoundError(
-            f"nothing to rescore in {folder}: run the scenario once without --rescore"
-        )
+    if not reps:
+        raise FileNotFoundError(f"nothing to rescore in {folder}: run it once without --rescore")
     # The image stage is after the pose model too: timed again when the clip is still there.
     rep = reps[-1].parent
     clip = json.loads((rep / "rep.json").read_text())["video"]["path"]
     feet = FootImageSettings() if Path(clip).is_file() else None
     return reanalyze_rep(rep, overlay=False, feet=feet)[1]
+
+
+def run_real(
+    folder: Path,
+    labels_path: Path,
+    work_dir: Path,
+    analyze: Callable[[Path, Path], Path] | None,
+    tolerance_frames: int | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> dict[str, Any]:
+    """Analyse the real clips of ``folder`` a labels file names and score their steps against
+    the contacts marked by hand (:mod:`sprintlab.reallabels`).
+
+    Parameters
+    ----------
+    folder : Path
+        Holds ``<clip>.<ext>`` for each clip of the labels.
+    labels_path : Path
+    work_dir : Path
+        Rep folders go to ``work_dir/<clip>/reps``.
+    analyze : callable or None
+        ``analyze(clip_path, out_dir) -> rep_dir``; None: rescore the newest rep an earlier run
+        left in ``work_dir/<clip>/reps`` (the analysis after the pose model and the image stage
+        again, no model).
+
+    Returns
+    -------
+    dict
+        ``clips`` (per clip: labelled, found, false, errors, or ``error``), ``pooled``
+        (touchdown and toe-off agreement in frames), ``_table`` and ``_pooled_table``.
+    """
+    from .reallabels import (
+        DEFAULT_TOLERANCE_FRAMES,
+        format_scores,
+        load_contact_labels,
+        pooled,
+        score_clip,
+    )
+
+    tol = DEFAULT_TOLERANCE_FRAMES if tolerance_frames is None else tolerance_frames
+    labels = load_contact_labels(labels_path)
+    report: dict[str, Any] = {"labels": str(labels_path), "tolerance_frames": tol, "clips": {}}
+    scores = []
+    for clip, contacts in sorted(labels.items()):
+        out = Path(work_dir) / clip
+        try:
+            if analyze is None:
+                rep_dir = _rescore_rep(out)
+            else:
+                found = sorted(p for p in Path(folder).glob(f"{clip}.*") if p.is_file())
+                if not found:
+                    raise FileNotFoundError(f"no clip named {clip} in {folder}")
+                if progress:
+                    progress(f"{clip}: analysing")
+                rep_dir = analyze(found[0], out / "reps")
+            doc = json.loads((Path(rep_dir) / "rep.json").read_text())
+        except Exception as err:  # a failed clip is a result, reported as such
+            report["clips"][clip] = {"error": f"{type(err).__name__}: {err}"}
+            continue
+        steps = [(int(s["touchdown_frame"]), s.get("toeoff_frame")) for s in doc["steps"]]
+        sc = score_clip(clip, steps, contacts, tol)
+        scores.append(sc)
+        report["clips"][clip] = asdict(sc)
+    table = pooled(scores)
+    report["pooled"] = {k: v.to_dict() for k, v in table.items()}
+    report["_table"] = format_scores(scores)
+    report["_pooled_table"] = format_table(
+        f"real clips against the marked contacts (found within ±{tol} frames)", table
+    )
+    return report
 
 
 def score_exact_keypoints(clip: Path, truth_path: Path) -> tuple[dict[str, Agreement], dict]:
