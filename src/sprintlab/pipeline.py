@@ -815,6 +815,10 @@ def follow_camera(
         return None, f"the clip could not be read again ({err})"
 
 
+#: Why the image stage did not run when the settings turn it off (reanalyze --feet runs it).
+IMAGE_STAGE_OFF = "the image stage is turned off in the settings"
+
+
 def image_stage(
     meta: VideoMeta,
     athlete: AthleteTrack,
@@ -834,7 +838,7 @@ def image_stage(
     or when the camera moves and could not be followed (``camera_problem`` says why).
     """
     if not settings.enabled:
-        return unused_image("the image stage is turned off in the settings")
+        return unused_image(IMAGE_STAGE_OFF)
     if report.crossing.fired:
         return unused_image(
             "the athlete does not run across the picture, so the ground cannot be told apart "
@@ -998,9 +1002,8 @@ def feet_again(
     from .video import probe
 
     if not settings.enabled:
-        return unused_image("the image stage is turned off in the settings")
-    turned_off = stored is not None and stored.reason.startswith("the image stage is turned off")
-    if stored is not None and not stored.used and not turned_off:
+        return unused_image(IMAGE_STAGE_OFF)
+    if stored is not None and not stored.used and stored.reason != IMAGE_STAGE_OFF:
         return stored
     video = doc["video"]
     clip = Path(video["path"])
