@@ -84,6 +84,31 @@ def test_a_contact_the_image_lost_early_keeps_the_pose_toe_off():
     assert any("lost the standing foot" in n for n in notes)
 
 
+def test_image_times_that_would_make_two_steps_collide_are_undone():
+    # Two steps 0.25 s apart by the pose; the image's pieces next to them would retime the first
+    # to 0.665 s and the second to 0.715 s: closer than any step. Both keep the pose's times.
+    first, second = _contact(0.500, 0.700, "left"), _contact(0.750, 0.950, "right")
+    img = _image(
+        ImageContact(160, 170, 480.0, 520.0, 610.0, "match", 0.1),
+        ImageContact(172, 200, 780.0, 820.0, 610.0, "match", 0.1),
+    )
+    out, notes, _ = _fuse([first, second], img)
+    assert [(c.td_s, c.to_s) for c in out] == [(0.5, 0.7), (0.75, 0.95)]
+    assert all(c.td_source == "pose" and c.to_source == "pose" for c in out)
+    assert out[0].td_uncertainty_frames == UNCERTAINTY_FRAMES[("touchdown", "pose")]
+    assert len(notes) == 1 and "closer together than any step" in notes[0]
+    assert "0.50, 0.75" in notes[0]
+    # The same image pieces on steps far enough apart are used.
+    later = _contact(1.000, 1.200, "right")
+    img = _image(
+        ImageContact(160, 170, 480.0, 520.0, 610.0, "match", 0.1),
+        ImageContact(241, 288, 780.0, 820.0, 610.0, "match", 0.1),
+    )
+    out, notes, _ = _fuse([first, later], img)
+    assert out[0].td_source == "image" and math.isclose(out[0].td_s, 159.5 / FPS)
+    assert not any("closer together" in n for n in notes)
+
+
 def test_the_set_position_and_an_unused_image_stay_with_the_pose():
     stance = _contact(0.0, 0.3)
     run = _contact(0.500, 0.700)

@@ -5,11 +5,14 @@ and the angles. The image, where it saw the same contact (overlapping in time, a
 the pose's stance ankle), times touchdown and toe-off. Each event says how it was timed
 (``"image"``, ``"pose"``, or ``"both"`` when they agree within ``fusion_agree_frames``) and how
 sure it is (frames, 95% limits measured on the rendered scenarios, widened to the disagreement
-when the two disagree).
+when the two disagree). Where the image's times would break the sequence of steps the pose's
+times obeyed (two touchdowns closer than any step, or a contact overlapping the next), the pose's
+times are put back and the step says so.
 """
 
 from __future__ import annotations
 
+import itertools
 import math
 from dataclasses import dataclass, replace
 
@@ -108,8 +111,8 @@ def fuse_contacts(
     times = [image_times(ic, t_image_s, fps) for ic in image.contacts]
     taken: set[int] = set()
     out = []
-    disagree: list[str] = []
-    cut: list[str] = []
+    disagree: list[int] = []  # indices into out
+    cut: list[int] = []
     fm = first_movement_s if math.isfinite(first_movement_s) else -math.inf
     for c in contacts:
         if c.td_source == "image":
@@ -130,13 +133,13 @@ def fuse_contacts(
             # A shadow or a limb passing over the standing foot ended the image's contact
             # early: its toe-off is not believed, the pose's stands.
             to_img = math.nan
-            cut.append(f"{td_img:.2f}")
+            cut.append(len(out))
         td = _timing("touchdown", c.td_s, td_img, fps, s)
         to = _timing("toeoff", c.to_s, to_img, fps, s)
         new_td = td_img
         new_to = to_img if math.isfinite(to_img) and math.isfinite(c.to_s) else c.to_s
         if _far_apart(td) or _far_apart(to):
-            disagree.append(f"{new_td:.2f}")
+            disagree.append(len(out))
         out.append(
             replace(
                 c,
@@ -150,23 +153,84 @@ def fuse_contacts(
                 to_uncertainty_frames=to.uncertainty_frames,
             )
         )
+    out, reverted = _keep_sequence(contacts, out, fm, fps, s)
+    # What was put back on the pose's times is no longer the image's to explain.
+    disagree_at = [f"{out[k].td_s:.2f}" for k in disagree if out[k].td_source != "pose"]
+    cut_at = [f"{out[k].td_s:.2f}" for k in cut if out[k].td_source != "pose"]
     notes = []
-    if disagree:
+    if reverted:
+        notes.append(
+            "the image's times would have put two steps closer together than any step (or "
+            f"overlapping) at {', '.join(reverted)} s: the pose's times are kept for those "
+            "contacts; check those steps on the video"
+        )
+    if disagree_at:
         notes.append(
             "the image and the pose disagree by more than the image's own error on the "
-            f"contact(s) touching down at {', '.join(disagree)} s: the image's times are used "
+            f"contact(s) touching down at {', '.join(disagree_at)} s: the image's times are used "
             "and their uncertainty widened to the disagreement; check those steps on the video"
         )
-    if cut:
+    if cut_at:
         notes.append(
             f"the image lost the standing foot early on the contact(s) touching down at "
-            f"{', '.join(cut)} s (a shadow or a limb passed over it): their toe-off comes from "
+            f"{', '.join(cut_at)} s (a shadow or a limb passed over it): their toe-off comes from "
             "the pose"
         )
     after_fm = [
         k for k, (a, _) in enumerate(times) if math.isfinite(a) and a >= fm and k not in taken
     ]
     return out, notes, len(after_fm)
+
+
+def _keep_sequence(
+    pose: list[Contact],
+    fused: list[Contact],
+    first_movement_s: float,
+    fps: float,
+    s: EventSettings,
+) -> tuple[list[Contact], list[str]]:
+    """Undo the image's times where they break the sequence the pose's times obeyed.
+
+    The sequence of steps (:mod:`.sequence`) was chosen on the pose's times: successive
+    touchdowns at least ``min_step_s`` apart, a contact not overlapping the next one by more than
+    ``max_double_support_s``. On 30 fps phone footage the image sees a running foot as several
+    1–2-frame pieces, and a piece next to the right contact can retime it onto its neighbour
+    (measured on a real start: touchdowns at frames 226 and 233, both right, moved to 229 and
+    230). Where two successive fused contacts break those rules and the pose's did not, every
+    member of the pair the image moved by more than ``fusion_agree_frames`` gets its pose times
+    back, with the pose's uncertainty.
+
+    Returns the contacts and the touchdown times (s, as text) of those put back.
+    """
+    by_id = {id(f): p for p, f in zip(pose, fused, strict=True)}
+
+    def breaks(a: Contact, b: Contact) -> bool:
+        return b.td_s - a.td_s < s.min_step_s or (
+            math.isfinite(a.to_s) and b.td_s < a.to_s - s.max_double_support_s
+        )
+
+    def moved(f: Contact) -> bool:
+        p = by_id[id(f)]
+        if f.td_source != "image" and f.to_source != "image":
+            return False
+        if p.td_source == "image":  # seen only by the image: it has no pose times to go back to
+            return False
+        shift = max(abs(f.td_s - p.td_s), abs(f.to_s - p.to_s) if math.isfinite(p.to_s) else 0.0)
+        return shift * fps > s.fusion_agree_frames
+
+    running = sorted(
+        (f for f in fused if math.isfinite(f.td_s) and f.td_s >= first_movement_s),
+        key=lambda f: f.td_s,
+    )
+    back: set[int] = set()
+    for a, b in itertools.pairwise(running):
+        if breaks(a, b) and not breaks(by_id[id(a)], by_id[id(b)]):
+            back.update(id(f) for f in (a, b) if moved(f))
+    if not back:
+        return fused, []
+    out = [_pose_only(by_id[id(f)]) if id(f) in back else f for f in fused]
+    when = [f"{by_id[id(f)].td_s:.2f}" for f in running if id(f) in back]
+    return out, when
 
 
 def _far_apart(timing: EventTiming) -> bool:
