@@ -42,7 +42,7 @@ format: $(STAMP)
 	$(BIN)/ruff check --fix src tests
 
 app: $(STAMP)
-	$(BIN)/streamlit run app.py
+	$(BIN)/sprintlab app
 
 clean:
 	rm -rf $(DEMO_OUT) .pytest_cache

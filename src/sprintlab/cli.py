@@ -720,9 +720,10 @@ def bench(
 
 
 def _register_library_commands() -> None:
-    from .cli_library import register
+    from . import cli_app, cli_library
 
-    register(app)
+    cli_library.register(app)
+    cli_app.register(app)
 
 
 _register_library_commands()

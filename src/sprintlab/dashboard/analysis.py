@@ -92,8 +92,11 @@ def stage_upload(library_root: Path, name: str, data: bytes) -> Path:
     path = folder / f"{_safe_stem(name)}-{sha[:8]}{Path(name).suffix.lower()}"
     if not path.exists():
         tmp = path.with_name(f".{path.name}.part")
-        tmp.write_bytes(data)
-        tmp.replace(path)
+        try:
+            tmp.write_bytes(data)
+            tmp.replace(path)
+        finally:  # a write that failed (a full disk) leaves no part file behind
+            tmp.unlink(missing_ok=True)
     try:
         probe(path, check_duplicates=False)
     except VideoError as err:

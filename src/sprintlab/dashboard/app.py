@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import streamlit as st
 
-from . import common, page_analyse, page_athlete, page_compare, page_library, page_rep
+from . import access, common, page_analyse, page_athlete, page_compare, page_library, page_rep
 
 
 def main() -> None:
     """Set up the page and run the page the URL names (the Library page by default)."""
     st.set_page_config(page_title="sprintlab", page_icon=":material/sprint:", layout="wide")
+    # Nothing of the library is shown to a visitor who may not see it.
+    access.require_access()
     pages = {
         "library": st.Page(
             common.guarded(page_library.render),
