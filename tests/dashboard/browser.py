@@ -52,6 +52,16 @@ def dashboard(library: Path, *, startup_timeout_s: float = 60.0) -> Iterator[str
         "--server.fileWatcherType",
         "none",
     ]
+    with serve(cmd, env, port, startup_timeout_s=startup_timeout_s):
+        yield f"http://127.0.0.1:{port}"
+
+
+@contextlib.contextmanager
+def serve(
+    cmd: list[str], env: dict[str, str], port: int, *, startup_timeout_s: float = 60.0
+) -> Iterator[subprocess.Popen]:
+    """Run a dashboard command until its health check answers on 127.0.0.1:``port``; yields
+    the process; stops it after."""
     proc = subprocess.Popen(
         cmd, cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
     )
@@ -67,9 +77,9 @@ def dashboard(library: Path, *, startup_timeout_s: float = 60.0) -> Iterator[str
                 pass
             if proc.poll() is not None or time.monotonic() > deadline:
                 out = proc.stdout.read() if proc.stdout else ""
-                raise RuntimeError(f"streamlit did not start:\n{out}")
+                raise RuntimeError(f"the dashboard did not start:\n{out}")
             time.sleep(0.5)
-        yield url
+        yield proc
     finally:
         proc.terminate()
         try:

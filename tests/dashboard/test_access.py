@@ -5,15 +5,12 @@ from __future__ import annotations
 import contextlib
 import os
 import socket
-import subprocess
 import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from browser import CHROMIUM, CHROMIUM_ARGS, free_port, wait_for_page
+from browser import CHROMIUM, CHROMIUM_ARGS, free_port, serve, wait_for_page
 from streamlit.testing.v1 import AppTest
 from typer.testing import CliRunner
 
@@ -98,35 +95,9 @@ def _sprintlab_app(library: Path, *args: str) -> Iterator[int]:
     port = free_port()
     env = {**os.environ, "SPRINTLAB_LIBRARY": str(library)}
     env.pop(PASSWORD_ENV, None)
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "sprintlab", "app", "--port", str(port), *args],
-        cwd=REPO,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    try:
-        deadline = time.monotonic() + 60
-        while not _healthy("127.0.0.1", port):
-            if proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"the dashboard did not start:\n{proc.stdout.read()}")
-            time.sleep(0.5)
+    cmd = [sys.executable, "-m", "sprintlab", "app", "--port", str(port), *args]
+    with serve(cmd, env, port):
         yield port
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-
-
-def _healthy(host: str, port: int) -> bool:
-    try:
-        with urllib.request.urlopen(f"http://{host}:{port}/_stcore/health", timeout=2) as r:
-            return r.status == 200
-    except OSError:
-        return False
 
 
 def _reachable(host: str, port: int) -> bool:

@@ -210,3 +210,52 @@ def test_reanalyze_times_the_feet_again_from_the_clip(report, tmp_path):
     (out / "rep.json").write_text(json.dumps(doc))
     with pytest.raises(VideoError, match=r"not at .*moved\.mp4"):
         reanalyze_rep(out, overlay=False, feet=FootImageSettings())
+
+
+@pytest.mark.model
+@pytest.mark.parametrize("name", [SMALL_SCENARIO.name, SMALL_PHONE_SCENARIO.name])
+def test_the_kinogram_draws_the_landing_shin_at_the_printed_angle(report, name):
+    import numpy as np
+
+    from sprintlab.skeleton import ANKLE
+    from sprintlab.viz.kinogram import (
+        TILE_HEIGHT_PX,
+        kinogram_image,
+        line_angle_deg,
+        source_for_rep,
+        step_lines,
+    )
+
+    folder = Path(report["_work"]) / name
+    (rep_json,) = folder.glob("reps/*/rep.json")
+    (truth_json,) = folder.glob("*.truth.json")
+    doc = json.loads(rep_json.read_text())
+    truth = json.loads(truth_json.read_text())
+    true_xy = np.asarray(truth["keypoints_px"], float).reshape(-1, 17, 2)
+    true_steps = {s["number"]: s for s in truth["truth"]["steps"]}
+    source = source_for_rep(rep_json.parent, doc)
+    athlete_px = doc["foot_image"]["geometry"]["athlete_px"]
+    assert len(doc["steps"]) >= 6
+    for step in doc["steps"]:
+        shin, _ = step_lines(source, step)
+        true = true_steps[step["number"]]
+        frame = int(source.frame_index[step["touchdown_frame"]])
+        other = "left" if true["foot"] == "right" else "right"
+        to_landing = np.linalg.norm(shin.start_px - true_xy[frame, ANKLE[true["foot"]]])
+        to_other = np.linalg.norm(shin.start_px - true_xy[frame, ANKLE[other]])
+        # Drawn from the landing foot's ankle (the pose model's ankle sits a few px off the
+        # renderer's), never from the trailing one.
+        assert to_landing < to_other / 3 and to_landing < 0.15 * athlete_px, (
+            step["number"],
+            to_landing,
+            to_other,
+        )
+        # The line is at the angle printed under it, which is the steps table's.
+        assert line_angle_deg(shin, source.directions) == pytest.approx(
+            step["shin_angle_td_deg"], abs=0.01
+        )
+        assert shin.angle_deg == step["shin_angle_td_deg"]
+    # Steps 1-5 above 6-10 (or fewer), each tile at its full height.
+    image = kinogram_image(rep_json.parent, doc)
+    rows = 1 if len(doc["steps"]) <= 5 else 2
+    assert image.shape[0] == rows * TILE_HEIGHT_PX + (rows - 1) * 4
