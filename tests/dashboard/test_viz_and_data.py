@@ -236,3 +236,19 @@ def test_the_reference_band_is_inside_the_chart():
     lo, hi = fig.layout.yaxis.range
     assert lo < 1.50 and hi > 1.85
     assert fig.layout.shapes[0].y0 == 1.50 and fig.layout.shapes[0].y1 == 1.60
+
+
+def test_the_step_scrubber_finds_steps_by_number_not_by_row():
+    from types import SimpleNamespace
+
+    from sprintlab.dashboard.page_compare import step_numbers, touchdown_of_step
+
+    # A rep in which steps 2-4 were missed: step 5 is its second row.
+    gappy = pd.DataFrame({"number": [1, 5], "touchdown_s": [0.80, 1.75]})
+    full = pd.DataFrame({"number": [1, 2, 3], "touchdown_s": [0.82, 1.05, 1.29]})
+    reps = [SimpleNamespace(steps=gappy), SimpleNamespace(steps=full)]
+    assert step_numbers(reps) == [1, 2, 3, 5]
+    assert touchdown_of_step(gappy, 5) == 1.75
+    assert touchdown_of_step(gappy, 2) is None  # not the row after step 1
+    assert touchdown_of_step(full, 3) == 1.29
+    assert touchdown_of_step(full, None) is None

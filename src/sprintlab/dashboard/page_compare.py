@@ -42,6 +42,23 @@ def render() -> None:
     show_comparison(reps, cache_dir)
 
 
+def step_numbers(reps: list[data.RepView]) -> list[int]:
+    """The step numbers any of the reps has, in order (a missed step leaves a gap)."""
+    found = {int(n) for r in reps for n in r.steps.get("number", []) if pd.notna(n)}
+    return sorted(found)
+
+
+def touchdown_of_step(steps: pd.DataFrame, number: int | None) -> float | None:
+    """Touchdown time (s) of step ``number`` in a steps table, found by its number (not its
+    row: a rep with steps 1 and 5 only has step 5 in its second row); None when it has none."""
+    if number is None or "number" not in steps:
+        return None
+    rows = steps[steps["number"] == number]
+    if rows.empty or pd.isna(rows["touchdown_s"].iloc[0]):
+        return None
+    return float(rows["touchdown_s"].iloc[0])
+
+
 def _colour_legend(reps: list[data.RepView]) -> None:
     spans = " ".join(
         f"<span style='color:{figures.REP_COLOURS[i]};font-weight:600'>■ {r.label}</span>"
@@ -75,23 +92,24 @@ def show_comparison(reps: list[data.RepView], cache_dir) -> None:
     elif left_out:
         st.warning("No side-by-side video: fewer than two of these reps have a first movement.")
 
-    max_steps = int(max(len(r.steps) for r in reps))
+    numbers = step_numbers(reps)
     step = None
-    if max_steps:
+    if numbers:
         step = st.select_slider(
             "Step (scrubber): jump the video to this touchdown of the reference rep and show "
             "every rep at its own touchdown",
-            options=list(range(1, max_steps + 1)),
-            value=1,
+            options=numbers,
+            value=numbers[0],
             key="compare_step",
         )
     if video is not None:
         start = 0.0
         ref = aligned[0]
-        if step is not None and step <= len(ref.steps):
-            td = ref.steps["touchdown_s"].iloc[step - 1]
-            if pd.notna(td):
-                start = video.video_time_s(float(td) - ref.first_movement_s)
+        td = touchdown_of_step(ref.steps, step)
+        if td is not None:
+            start = video.video_time_s(td - ref.first_movement_s)
+        elif step is not None:
+            st.caption(f"{ref.label} has no step {step}: the video starts at first movement.")
         st.video(str(video.path), start_time=math.floor(start * 100) / 100)
         st.caption(
             f"One composite video rendered by sprintlab so the reps stay in step: "
