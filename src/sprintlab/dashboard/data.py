@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from ..library import Library, LibraryError
+from ..measured_error import real_change
 from ..steps import STEP_FIELDS
 from ..viz.figures import FIELD_HELP, RepSeries, label_of
 
@@ -54,23 +55,26 @@ DIFF_FIELDS: tuple[str, ...] = (
 )
 """Per-step metrics of the compare page's difference table."""
 
-MEANINGFUL_CHANGE: dict[str, float] = {
-    "step_length_m": 0.10,
-    "step_frequency_hz": 0.25,
-    "contact_time_s": 0.015,
-    "flight_time_s": 0.015,
-    "shin_angle_td_deg": 5.0,
-    "trunk_angle_td_deg": 5.0,
-    "touchdown_distance_m": 0.10,
-    "toeoff_distance_m": 0.10,
-}
-"""Smallest per-step difference that exceeds single-camera measurement error.
+MEANINGFUL_CHANGE: dict[str, float] = {f: real_change(f) for f in DIFF_FIELDS}
+"""Smallest per-step difference between two reps that is more than measurement error.
 
-From metrics.md: step length ±10 cm and contact/flight ±15 ms (95 % limits of the best published
-phone-video agreement); 2D-pose angles 4–8° RMSE, so 5°; a ±15 ms step time at ~4 Hz is
-±0.25 Hz; foot-to-hip distances carry the ankle's and the hip's noise, taken as the step length's.
-A difference below these may be noise and is not highlighted.
+From sprintlab's own measured error (:mod:`sprintlab.measured_error`): two analyses of the same
+step differ by less than this 95 times in 100. A difference below it may be noise and is not
+highlighted.
 """
+
+DIFF_DIGITS: dict[str, int] = {
+    "step_length_m": 2,
+    "step_frequency_hz": 2,
+    "contact_time_s": 3,
+    "flight_time_s": 3,
+    "shin_angle_td_deg": 0,
+    "trunk_angle_td_deg": 0,
+    "touchdown_distance_m": 2,
+    "toeoff_distance_m": 2,
+}
+"""Decimals shown per difference: no finer than the measurement (cm, ms, whole degrees)."""
+
 
 ATHLETE_METRICS: tuple[tuple[str, str], ...] = (
     ("split_5yd_s", "min"),

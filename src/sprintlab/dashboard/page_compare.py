@@ -9,6 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from ..errors import SprintlabError
+from ..measured_error import MEASURED_ON
 from ..viz import figures
 from ..viz.compare_video import cached_compare_video
 from ..viz.kinogram import hstack, kinogram_tiles, labelled_rows, source_for_rep
@@ -158,10 +159,15 @@ def show_comparison(reps: list[data.RepView], cache_dir) -> None:
 
     st.subheader("Per-step differences")
     st.caption(
-        "Each rep minus the reference (the first rep). Highlighted: differences larger than "
-        "single-camera measurement error (step length 0.10 m, contact/flight 0.015 s, angles 5°, "
-        "step frequency 0.25 Hz, foot-to-hip distances 0.10 m); the largest in each column is "
-        "bold."
+        "Each rep minus the reference (the first rep). Highlighted: differences larger than two "
+        "analyses of the same step differ by measurement error alone, 95 times in 100 ("
+        + ", ".join(
+            f"{figures.label_of(f, with_unit=False)} "
+            f"{_fmt_change(data.MEANINGFUL_CHANGE[f], f, signed=False)} {figures.unit_of(f)}"
+            for f in data.DIFF_FIELDS
+        )
+        + f"; measured by {MEASURED_ON}); the largest in each column is bold. Smaller "
+        "differences may be noise; at 30–60 fps the error is larger still."
     )
     ref = reps[0]
     for other in reps[1:]:
@@ -175,7 +181,8 @@ def show_comparison(reps: list[data.RepView], cache_dir) -> None:
             st.markdown(
                 "Largest changes: "
                 + "; ".join(
-                    f"step {s} {figures.label_of(f, with_unit=False)} {v:+.3f} {figures.unit_of(f)}"
+                    f"step {s} {figures.label_of(f, with_unit=False)} {_fmt_change(v, f)} "
+                    f"{figures.unit_of(f)}"
                     for s, f, v, _ in changes
                 )
             )
@@ -187,7 +194,7 @@ def show_comparison(reps: list[data.RepView], cache_dir) -> None:
         labelled = shown.rename(columns=renamed)
         thresholds = {renamed[c]: data.MEANINGFUL_CHANGE[c] for c in data.DIFF_FIELDS}
         styled = labelled.style.apply(_highlight, thresholds=thresholds, axis=0).format(
-            {renamed[c]: "{:+.3f}" for c in data.DIFF_FIELDS}, na_rep="–"
+            {renamed[c]: f"{{:+.{data.DIFF_DIGITS[c]}f}}" for c in data.DIFF_FIELDS}, na_rep="–"
         )
         st.dataframe(
             styled,
@@ -205,6 +212,11 @@ def show_comparison(reps: list[data.RepView], cache_dir) -> None:
             "Differences as CSV",
             key=f"dl_diff_{other.rep_pk}",
         )
+
+
+def _fmt_change(value: float, field: str, *, signed: bool = True) -> str:
+    digits = data.DIFF_DIGITS.get(field, 3)
+    return f"{value:+.{digits}f}" if signed else f"{value:.{digits}f}"
 
 
 def _highlight(col: pd.Series, thresholds: dict[str, float]) -> list[str]:
