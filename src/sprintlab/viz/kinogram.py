@@ -2,8 +2,9 @@
 
 Each tile is the frame of a step's touchdown, cropped around the athlete, with the shin of the
 landing leg (green) and the trunk (red) drawn at the angles the steps table gives and printed
-under it, so the line shows the number: the shin from the landing ankle, the trunk from the
-mid-hip, each as long as the athlete's own segment in that frame. Set against the athlete's leg
+under it, so the line shows the number: the shin from the landing ankle, as long as the
+athlete's shank (its median over the clip), the trunk from the mid-hip, as long as the trunk in
+that frame. Set against the athlete's leg
 and back in the picture, a line that does not lie on them shows a measurement that is off. The
 landing leg is the one whose ankle stays where it is over the first part of the contact (the
 pose model's left/right labels swap, and the trailing foot, just off the ground, is often the
