@@ -290,21 +290,31 @@ def test_validate_real_needs_a_labels_file(tmp_path):
 
 @pytest.mark.model
 @pytest.mark.skipif(not REAL_STARTS.is_dir(), reason=f"{REAL_STARTS} is not on this machine")
-def test_validate_real_scores_a_real_phone_start_against_its_marked_contacts(tmp_path):
-    """A real hand-held 30 fps block start (a1: six contacts marked by eye after the block
-    exit). Today (Xeon, OpenVINO bfloat16): 5 found (the first, 169-174, is missed), none
-    false; touchdown errors 0, +1, -2, -2, +3 frames (MAE 1.6), toe-off MAE 1.4."""
-    folder = tmp_path / "clips"
-    folder.mkdir()
-    (folder / "a1.mp4").symlink_to(REAL_STARTS / "a1.mp4")
-    rows = [r for r in REAL_LABELS.read_text().splitlines() if r.startswith(("clip,", "a1,"))]
-    (folder / "contacts.csv").write_text("\n".join(rows) + "\n")
-    out = tmp_path / "acc"
-    proc = run("validate", "--real", str(folder), "--athlete-height-m", "1.75", "--out", str(out))
+def test_validate_real_holds_its_floor_on_twelve_real_phone_starts(tmp_path):
+    """Twelve real hand-held 30 fps block starts, 74 contacts marked by eye after the block exit,
+    through the real command and the real model (about 6 minutes here). Today (Xeon, OpenVINO
+    bfloat16): 63 found (85%), 7 false steps, touchdown − mark MAE 1.11 frames with 75% within
+    ±1 frame; a1: 5 of its 6 found, none false. The bounds are that floor with a margin for
+    another CPU's arithmetic; tighten them as the pipeline improves, never loosen them."""
+    proc = run(
+        "validate",
+        "--real",
+        str(REAL_STARTS),
+        "--labels",
+        str(REAL_LABELS),
+        "--athlete-height-m",
+        "1.75",
+        "--out",
+        str(tmp_path / "acc"),
+    )
     assert proc.returncode == 0, proc.stderr
-    doc = json.loads((out / "real_accuracy.json").read_text())
-    a1 = doc["clips"]["a1"]
-    assert a1["n_labelled"] == 6
-    assert a1["n_found"] >= 4 and a1["n_false"] <= 1, proc.stdout
-    assert doc["pooled"]["touchdown_frame"]["mae"] <= 2.5, proc.stdout
+    doc = json.loads((tmp_path / "acc" / "real_accuracy.json").read_text())
+    clips = doc["clips"]
+    assert len(clips) == 12 and sum(c["n_labelled"] for c in clips.values()) == 74
+    found = sum(c["n_found"] for c in clips.values())
+    false = sum(c["n_false"] for c in clips.values())
+    td = doc["pooled"]["touchdown_frame"]
+    assert found >= 58 and false <= 10, proc.stdout
+    assert td["mae"] <= 1.5 and td["within_1_frame"] >= 0.6, proc.stdout
+    assert clips["a1"]["n_found"] >= 4 and clips["a1"]["n_false"] <= 1, proc.stdout
     assert "found (" in proc.stdout
