@@ -51,6 +51,7 @@ from .legplanes import (
     to_leg_planes,
 )
 from .legs import assign_legs
+from .plausibility import flag_implausible
 from .profile import ProfileError, fit_velocity_curve, force_velocity_profile, split_times
 from .provenance import AnalysisPart, PosePart, Provenance, file_sha256, provenance_of
 from .results import RepResult, write_rep_folder
@@ -411,6 +412,7 @@ def analyze_track(
     warns += w
     hip_vx = velocity(hip[:, 0], fps, cutoff_hz=s.hip_velocity_cutoff_hz)
     finite_v = hip_vx[np.isfinite(hip_vx)]
+    peak_v = float(finite_v.max()) if finite_v.size else math.nan
     height_known = stature_source == "given"
     profile = acceleration_profile(
         world.t_s,
@@ -425,7 +427,7 @@ def analyze_track(
         "athlete": {"stature_m": stature_m, "stature_source": stature_source, "mass_kg": mass_kg},
         "profile": profile,
         "first_movement": start.to_dict(),
-        "peak_hip_velocity_mps": float(finite_v.max()) if finite_v.size else math.nan,
+        "peak_hip_velocity_mps": peak_v,
         "diagnostics": {
             "leg_swap_frames_repaired": int(swapped.sum()),
             "leg_identity_anchored_share": float(np.mean(identity.anchored)),
@@ -435,26 +437,28 @@ def analyze_track(
             "keypoint_coverage": float(np.mean(np.isfinite(masked.xy[:, KP.LEFT_ANKLE, 0]))),
         },
     }
-    return RepResult(
-        rep_id=rep_id,
-        video=video,
-        calibration={
-            "method": calib.method,
-            "rms_residual_m": calib.rms_residual_m,
-            "confidence": calib.confidence,
-            # The fitted camera (x along the lane, height, distance from the lane's centre
-            # line) and how far each leg's plane was put beside it; null / 0 without a camera.
-            "camera_m": None if calib.camera_m is None else list(calib.camera_m),
-            "leg_plane_offset_m": max(abs(v) for v in offsets.values()),
-        },
-        first_movement_s=start.reported_s,
-        steps=steps,
-        splits=splits,
-        warnings=warns,
-        series=_series(world, hip_vx),
-        raw_track=raw_px,
-        world_track=world,
-        extra=extra,
+    return flag_implausible(
+        RepResult(
+            rep_id=rep_id,
+            video=video,
+            calibration={
+                "method": calib.method,
+                "rms_residual_m": calib.rms_residual_m,
+                "confidence": calib.confidence,
+                # The fitted camera (x along the lane, height, distance from the lane's centre
+                # line) and how far each leg's plane was put beside it; null / 0 without a camera.
+                "camera_m": None if calib.camera_m is None else list(calib.camera_m),
+                "leg_plane_offset_m": max(abs(v) for v in offsets.values()),
+            },
+            first_movement_s=start.reported_s,
+            steps=steps,
+            splits=splits,
+            warnings=warns,
+            series=_series(world, hip_vx),
+            raw_track=raw_px,
+            world_track=world,
+            extra=extra,
+        )
     )
 
 
@@ -980,7 +984,8 @@ def apply_footage_report(result: RepResult, report: FootageReport) -> RepResult:
         result, distances_reason=report.distances_reason, timing_reason=report.timing_reason
     )
     out.extra["footage"] = report.to_dict()
-    return out
+    # What was withheld is no longer shown, so it is no longer flagged either.
+    return flag_implausible(out)
 
 
 def feet_again(
@@ -1106,8 +1111,12 @@ def reanalyze_rep(
         from .footage import withhold_outputs
 
         withheld = footage.get("withheld") or {}
-        result = withhold_outputs(
-            result, distances_reason=withheld.get("distances"), timing_reason=withheld.get("timing")
+        result = flag_implausible(
+            withhold_outputs(
+                result,
+                distances_reason=withheld.get("distances"),
+                timing_reason=withheld.get("timing"),
+            )
         )
         result.extra["footage"] = footage
     result.extra["calibration_input"] = ci
