@@ -281,3 +281,12 @@ def test_the_step_scrubber_finds_steps_by_number_not_by_row():
     assert touchdown_of_step(gappy, 2) is None  # not the row after step 1
     assert touchdown_of_step(full, 3) == 1.29
     assert touchdown_of_step(full, None) is None
+
+
+def test_tables_show_no_more_digits_than_the_measurement_has():
+    from sprintlab.dashboard import common
+
+    cfg = common.table_config(["shin_angle_td_deg", "contact_time_s", "step_length_m"])
+    assert cfg["shin_angle_td_deg"]["type_config"]["format"] == "%.0f"  # whole degrees
+    assert cfg["contact_time_s"]["type_config"]["format"] == "%.3f"  # milliseconds
+    assert cfg["step_length_m"]["type_config"]["format"] == "%.2f"  # centimetres

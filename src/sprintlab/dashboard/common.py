@@ -122,7 +122,9 @@ def table_config(columns: list[str]) -> dict[str, Any]:
         elif c in ("number", "rep_pk", "rep_number", "n_steps", "n_warnings", "n_reps"):
             cfg[c] = st.column_config.NumberColumn(label, help=help_text, format="%d")
         else:
-            digits = "%.1f" if c.endswith("_deg") else "%.3f" if c.endswith("_s") else "%.2f"
+            # No finer than measured: angles are good to several degrees (make accuracy: shin
+            # ±17°), times to milliseconds, distances to centimetres.
+            digits = "%.0f" if c.endswith("_deg") else "%.3f" if c.endswith("_s") else "%.2f"
             cfg[c] = st.column_config.NumberColumn(label, help=help_text, format=digits)
     return cfg
 
