@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import math
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -26,6 +26,7 @@ from .events import (
     fuse_contacts,
     image_candidates,
 )
+from .events.edits import EditOutcome, EventEdit, apply_edits, edit_notes, edits_from_dicts
 from .filtering import (
     FilterSettings,
     mask_low_confidence,
@@ -313,6 +314,7 @@ def analyze_track(
     position: str | None = None,
     foot_image: FootImageResult | None = None,
     to_ref: np.ndarray | None = None,
+    edits: Sequence[EventEdit] = (),
 ) -> RepResult:
     """Everything after the pose model: clean, calibrate, detect events, build steps and splits.
 
@@ -343,6 +345,10 @@ def analyze_track(
         the reference frame. The keypoints are moved there before anything is measured, so
         that ``calib`` (made in the reference frame's pixels) holds for every frame; the rep
         keeps ``raw_px`` as the model gave it.
+    edits : sequence of EventEdit, optional
+        A person's corrections of the contacts (:mod:`sprintlab.events.edits`), applied to the
+        detected contacts before legs, steps and angles are computed; rep.json ``edits`` lists
+        them with whether each still found its contact.
     """
     s = settings or AnalysisSettings()
     warns = list(warnings or []) + list(calib.warnings)
@@ -384,6 +390,12 @@ def analyze_track(
     warns += w
     contacts, w, unmatched = _fuse_image(contacts, foot_image, repaired, fm.time_s, s)
     warns += w
+    outcomes: list[EditOutcome] = []
+    if edits:
+        contacts, outcomes = apply_edits(
+            contacts, edits, world.t_s, ankles, stature_m, fm.time_s, s.events
+        )
+        warns += edit_notes(outcomes)
     # Leg identity per frame from the contacts (stance ankle on the pivot, front ankle in flight
     # lands next), then knees and hips by segment rigidity; the track is smoothed again so that
     # no filter mixes the two legs across a label flicker. Frames no contact anchors keep the
@@ -436,6 +448,7 @@ def analyze_track(
             "image_contacts_unmatched": unmatched,
             "keypoint_coverage": float(np.mean(np.isfinite(masked.xy[:, KP.LEFT_ANKLE, 0]))),
         },
+        "edits": [o.to_dict() for o in outcomes],
     }
     return flag_implausible(
         RepResult(
@@ -1048,6 +1061,7 @@ def reanalyze_rep(
     settings: AnalysisSettings | None = None,
     overlay: bool = True,
     feet: FootImageSettings | None = None,
+    edits: Sequence[EventEdit] | None = None,
 ) -> tuple[RepResult, Path]:
     """Re-run everything after the pose model from a rep folder's ``keypoints.npz``.
 
@@ -1061,6 +1075,9 @@ def reanalyze_rep(
     feet : FootImageSettings, optional
         Time the contacts from the picture at the feet again with these settings (the clip is
         read again; :func:`feet_again`) instead of reusing the image contacts kept in rep.json.
+    edits : sequence of EventEdit, optional
+        A person's corrections of the contacts (:mod:`sprintlab.events.edits`); they replace
+        the rep's. None keeps the edits rep.json lists: a re-analysis never drops them.
     """
     from .calibration import Marker
     from .results import load_rep_json, load_track_npz
@@ -1103,6 +1120,7 @@ def reanalyze_rep(
         position=(doc.get("profile") or {}).get("position"),
         foot_image=foot_image,
         to_ref=to_ref,
+        edits=edits_from_dicts(doc.get("edits")) if edits is None else edits,
     )
     if foot_image is not None:
         result.extra["foot_image"] = foot_image.to_dict() if feet else doc["foot_image"]
