@@ -64,7 +64,7 @@ import threading
 import time
 import traceback
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -635,6 +635,8 @@ class _Task:
     analyzer: Any  # callable or "module:function"
     tracking: Any = None
     refresh_dir: Path | None = None  # re-run only the analysis from this rep's keypoints
+    # A person's corrections of the rep's contacts (as dicts), put on the new analysis.
+    edits: tuple[dict[str, Any], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -693,15 +695,18 @@ def analyze_clip_cached(
     )
 
 
-def refresh_from_keypoints(rep_dir: Path, *, settings: Any = None, overlay: bool = True) -> Any:
+def refresh_from_keypoints(
+    rep_dir: Path, *, settings: Any = None, overlay: bool = True, edits: Any = None
+) -> Any:
     """Re-run only the analysis of a rep folder from its ``keypoints.npz`` (no pose model).
 
     :func:`sprintlab.pipeline.reanalyze_rep`: the rep keeps its pose part (track, weights,
-    engine, tracking settings) and gets this sprintlab's analysis with ``settings``.
+    engine, tracking settings) and gets this sprintlab's analysis with ``settings``; ``edits``
+    (a person's corrections of the contacts) replace the rep's when given.
     """
     from .pipeline import reanalyze_rep
 
-    return reanalyze_rep(Path(rep_dir), settings=settings, overlay=overlay)
+    return reanalyze_rep(Path(rep_dir), settings=settings, overlay=overlay, edits=edits)
 
 
 def _watch_parent(parent_pid: int) -> None:
@@ -728,23 +733,35 @@ def _hash_file(path: Path) -> str:
 
 
 def _run_task(task: _Task) -> _TaskResult:
+    from .events.edits import edits_from_dicts
     from .results import load_rep_json
 
     t0 = time.perf_counter()
+    edits = edits_from_dicts(task.edits)
     try:
         if task.refresh_dir is not None:
             _, rep_dir = refresh_from_keypoints(
-                task.refresh_dir, settings=task.settings, overlay=task.options.overlay
+                task.refresh_dir,
+                settings=task.settings,
+                overlay=task.options.overlay,
+                edits=edits or None,
             )
         else:
             analyze = resolve_analyzer(task.analyzer)
+            # With a person's corrections, the overlay is drawn once, after they are applied.
+            options = replace(task.options, overlay=False) if edits else task.options
             _, rep_dir = analyze(
                 task.clip,
                 task.out_dir,
-                task.options,
+                options,
                 settings=task.settings,
                 tracking=task.tracking,
             )
+            if edits:
+                # A re-run never drops what a person set: the corrections go on the new analysis.
+                _, rep_dir = refresh_from_keypoints(
+                    rep_dir, settings=task.settings, overlay=task.options.overlay, edits=edits
+                )
         doc = load_rep_json(rep_dir)
         return _TaskResult(ok=True, rep_dir=str(rep_dir), doc=doc, seconds=time.perf_counter() - t0)
     except SprintlabError as err:
@@ -1140,11 +1157,13 @@ def run_batch(
 
             def task(p: _Plan) -> _Task:
                 out_dir = library.athlete_reps_dir(p.slug)  # type: ignore[arg-type]
+                edits = library.edits_for_clip(session_id, str(p.job.clip))
                 return _Task(
                     clip=p.job.clip,
                     out_dir=out_dir,
                     tracking=tracking,
                     refresh_dir=p.refresh_dir,
+                    edits=tuple(e.to_dict() for e in edits),
                     options=ClipOptions(
                         capture_fps=p.job.capture_fps or opts.capture_fps,
                         calib_path=p.job.calib_path,

@@ -269,7 +269,7 @@ def export(
     athlete: Annotated[str | None, typer.Option(help="Only this athlete.")] = None,
     library: LibraryOption = None,
 ) -> None:
-    """Export athletes, sessions, reps and steps as CSV or Parquet files."""
+    """Export athletes, sessions, reps, steps and edits as CSV or Parquet files."""
     from .library import Library, LibraryError, export_library
 
     try:

@@ -65,9 +65,10 @@ from typing import Any
 import pandas as pd
 
 from .errors import SprintlabError
+from .events.edits import EventEdit
 from .steps import STEP_FIELDS
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 DB_FILENAME = "library.sqlite"
 REPS_DIRNAME = "reps"
 LOCK_FILENAME = ".batch.lock"
@@ -635,12 +636,32 @@ ALTER TABLE steps ADD COLUMN touchdown_uncertainty_frames REAL;
 ALTER TABLE steps ADD COLUMN toeoff_uncertainty_frames REAL
 """
 
+# A person's corrections of a rep's contacts (sprintlab.events.edits.EventEdit), kept with the
+# rep row: a re-run of the clip updates that row in place, so its edits stay with it.
+_V6 = """
+CREATE TABLE event_edits (
+    edit_id INTEGER PRIMARY KEY,
+    rep_pk INTEGER NOT NULL REFERENCES reps(rep_pk) ON DELETE CASCADE,
+    action TEXT NOT NULL CHECK (action IN ('set', 'delete')),
+    td_frame INTEGER NOT NULL,
+    to_frame INTEGER NOT NULL,
+    side TEXT CHECK (side IS NULL OR side IN ('left', 'right')),
+    was_td_frame INTEGER NOT NULL,
+    was_to_frame INTEGER NOT NULL,
+    author TEXT NOT NULL,
+    created_utc TEXT NOT NULL,
+    note TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX event_edits_by_rep ON event_edits(rep_pk)
+"""
+
 MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (
     _script(_V1),
     _script(_V2),
     _migrate_v3,
     _script(_V4),
     _script(_V5),
+    _script(_V6),
 )
 """``MIGRATIONS[i]`` moves a library from schema version ``i`` to ``i + 1``."""
 
@@ -1142,18 +1163,119 @@ class Library:
                 )
             conn.execute("DELETE FROM steps WHERE rep_pk = ?", (pk,))
             if rec.status == "ok":
-                step_cols = self._step_columns
-                conn.executemany(
-                    f"INSERT INTO steps (rep_pk, {', '.join(step_cols)}) "
-                    f"VALUES (?, {', '.join('?' * len(step_cols))})",
-                    [
-                        [pk, *(_step_value(c, step.get(c)) for c in step_cols)]
-                        for step in rec.doc.get("steps") or []  # type: ignore[union-attr]
-                    ],
-                )
+                self._insert_steps(conn, pk, rec.doc.get("steps") or [])  # type: ignore[union-attr]
         if old_dir and old_dir != artefact:
             self._delete_unreferenced(old_dir)
         return RecordOutcome(pk, action)
+
+    def _insert_steps(
+        self, conn: sqlite3.Connection, rep_pk: int, steps: Sequence[dict[str, Any]]
+    ) -> None:
+        step_cols = self._step_columns
+        conn.executemany(
+            f"INSERT INTO steps (rep_pk, {', '.join(step_cols)}) "
+            f"VALUES (?, {', '.join('?' * len(step_cols))})",
+            [[rep_pk, *(_step_value(c, step.get(c)) for c in step_cols)] for step in steps],
+        )
+
+    def update_analysis(self, rep_pk: int, doc: dict[str, Any]) -> None:
+        """Replace an analysed rep's results (metrics, steps, rep.json) with ``doc``.
+
+        For a rep analysed again in its own folder (``reanalyze``, an edit of its contacts):
+        the clip, session, athlete and hashes stay as they are.
+        """
+        metrics = rep_metrics(doc)
+        values = {
+            **metrics,
+            "rep_json": json.dumps(doc, ensure_ascii=False, allow_nan=False),
+            "analysed_utc": _utc_now(),
+        }
+        with self.transaction() as conn:
+            row = conn.execute(
+                "SELECT status FROM reps WHERE rep_pk = ?", (int(rep_pk),)
+            ).fetchone()
+            if row is None or row[0] != "ok":
+                raise LibraryError(f"There is no analysed rep {rep_pk} in this library.")
+            assignments = ", ".join(f"{c} = ?" for c in values)
+            conn.execute(
+                f"UPDATE reps SET {assignments} WHERE rep_pk = ?", [*values.values(), int(rep_pk)]
+            )
+            conn.execute("DELETE FROM steps WHERE rep_pk = ?", (int(rep_pk),))
+            self._insert_steps(conn, int(rep_pk), doc.get("steps") or [])
+
+    def add_edit(self, rep_pk: int, edit: EventEdit) -> int:
+        """Keep a person's correction of one of the rep's contacts; returns its ``edit_id``.
+
+        An edit without a time gets the current one; an edit must name its author.
+        """
+        if not edit.author.strip():
+            raise LibraryError("An edit of a rep's contacts needs the name of who made it.")
+        created = edit.created_utc or _utc_now()
+        with self.transaction() as conn:
+            if (
+                conn.execute("SELECT 1 FROM reps WHERE rep_pk = ?", (int(rep_pk),)).fetchone()
+                is None
+            ):
+                raise LibraryError(f"There is no rep {rep_pk} in this library.")
+            cur = conn.execute(
+                "INSERT INTO event_edits (rep_pk, action, td_frame, to_frame, side, "
+                "was_td_frame, was_to_frame, author, created_utc, note) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    int(rep_pk),
+                    edit.action,
+                    int(edit.td_frame),
+                    int(edit.to_frame),
+                    edit.side,
+                    int(edit.was_td_frame),
+                    int(edit.was_to_frame),
+                    edit.author.strip(),
+                    created,
+                    edit.note,
+                ),
+            )
+            return int(cur.lastrowid)
+
+    def remove_edit(self, edit_id: int, rep_pk: int | None = None) -> None:
+        """Withdraw one correction (of ``rep_pk`` when given; the rep must then be analysed
+        again). Raises LibraryError when there is no such correction."""
+        sql, params = "DELETE FROM event_edits WHERE edit_id = ?", [int(edit_id)]
+        if rep_pk is not None:
+            sql, params = sql + " AND rep_pk = ?", [*params, int(rep_pk)]
+        with self.transaction() as conn:
+            if conn.execute(sql, params).rowcount == 0:
+                raise LibraryError(f"There is no correction {edit_id} of this rep to withdraw.")
+
+    def edits_for(self, rep_pk: int) -> list[tuple[int, EventEdit]]:
+        """The rep's corrections in the order they were made, with their ``edit_id``."""
+        rows = self.conn.execute(
+            "SELECT edit_id, action, td_frame, to_frame, side, was_td_frame, was_to_frame, "
+            "author, created_utc, note FROM event_edits WHERE rep_pk = ? ORDER BY edit_id",
+            (int(rep_pk),),
+        ).fetchall()
+        return [(int(r[0]), EventEdit(*r[1:])) for r in rows]
+
+    def edits_for_clip(self, session_id: int, clip_path: str) -> list[EventEdit]:
+        """The corrections of the rep recorded for a clip of a session (the batch's key)."""
+        row = self.conn.execute(
+            "SELECT rep_pk FROM reps WHERE session_id = ? AND clip_path = ?",
+            (int(session_id), clip_path),
+        ).fetchone()
+        return [] if row is None else [e for _, e in self.edits_for(int(row[0]))]
+
+    def edits_frame(self, **filters: Any) -> pd.DataFrame:
+        """Corrections of the reps' contacts (one row each) with athlete, session and rep
+        columns; same filters as :meth:`reps_frame`."""
+        where, params = self._rep_filter(**filters)
+        return self._frame(
+            "SELECT r.rep_pk, s.name AS session, s.date, a.name AS athlete, r.rep_number, "
+            "r.rep_id, e.edit_id, e.action, e.td_frame, e.to_frame, e.side, e.was_td_frame, "
+            "e.was_to_frame, e.author, e.created_utc, e.note FROM event_edits e "
+            "JOIN reps r ON r.rep_pk = e.rep_pk JOIN sessions s ON s.session_id = r.session_id "
+            f"LEFT JOIN athletes a ON a.athlete_id = r.athlete_id{where} "
+            "ORDER BY s.date, s.name, a.name_key, r.rep_number, e.edit_id",
+            params,
+        )
 
     def _delete_unreferenced(self, artefact_dir: str) -> None:
         still = self.conn.execute(
@@ -1318,7 +1440,7 @@ def export_library(
     session_id: int | None = None,
     athlete: str | None = None,
 ) -> list[Path]:
-    """Write ``athletes``, ``sessions``, ``reps`` and ``steps`` tables to ``out_dir``.
+    """Write ``athletes``, ``sessions``, ``reps``, ``steps`` and ``edits`` tables to ``out_dir``.
 
     ``fmt`` is ``"csv"`` (UTF-8, unit-suffixed column names) or ``"parquet"`` (needs pyarrow).
     Filters restrict reps and steps to one session and/or athlete. Returns the files written.
@@ -1331,6 +1453,7 @@ def export_library(
         "sessions": lib.sessions_frame(),
         "reps": lib.reps_frame(**filters),
         "steps": lib.steps_frame(**filters),
+        "edits": lib.edits_frame(**filters),
     }
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)

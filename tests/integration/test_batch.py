@@ -834,3 +834,94 @@ def test_real_pipeline_records_a_real_clip_and_a_corrupt_one(tmp_path):
     reps = assert_consistent(tmp_path / "lib")
     assert len(reps) == 2
     print(f"\nreal clip: {demo.status} in {demo.seconds:.1f} s: {demo.message[:200]}")
+
+
+def test_a_persons_corrections_survive_batch_reruns_and_are_exported(tmp_path):
+    """A coach moves a touchdown and deletes a contact of a library rep: the rep is analysed
+    again with them at once; a forced batch re-run (the fake pose model runs again) and an
+    analysis-settings refresh both keep them; withdrawing one undoes it; export lists them."""
+    from sprintlab.events.edits import EventEdit
+    from sprintlab.review import correct, withdraw
+
+    clips = tmp_path / "clips"
+    clips.mkdir()
+    paths = [write_clip(clips / f"Ada_Lee_{i + 1}.mp4", v_max_mps=9.0 + 0.2 * i) for i in range(2)]
+    lib_dir = tmp_path / "lib"
+    args = [
+        "batch", str(clips), "--pattern", "{athlete}_{rep}", "--session", "Review",
+        "--date", "2026-05-04", "--library", str(lib_dir), "--workers", "1", "--no-overlay",
+        "--analyzer", FAKE,
+    ]  # fmt: skip
+    assert cli(*args).returncode == 0
+    before = rep_rows(lib_dir)
+    pk = int(before.loc[str(paths[0]), "rep_pk"])
+    other_json = before.loc[str(paths[1]), "rep_json"]
+    steps = json.loads(before.loc[str(paths[0]), "rep_json"])["steps"]
+    s3, s5 = steps[2], steps[4]
+    moved = EventEdit(
+        "set",
+        td_frame=s3["touchdown_frame"] - 3,
+        to_frame=s3["toeoff_frame"],
+        was_td_frame=s3["touchdown_frame"],
+        was_to_frame=s3["toeoff_frame"],
+        author="Coach Diaz",
+    )
+    phantom = EventEdit(
+        "delete", was_td_frame=s5["touchdown_frame"], was_to_frame=s5["toeoff_frame"], author="Ann"
+    )
+
+    def check(doc: dict, *, deleted: bool) -> None:
+        by_number = {s["number"]: s for s in doc["steps"]}
+        edited = by_number[3]
+        assert edited["touchdown_frame"] == s3["touchdown_frame"] - 3
+        assert edited["touchdown_source"] == "coach" and edited["toeoff_source"] != "coach"
+        # Touchdown half a frame before the frame marked; toe-off as detected.
+        td_s = (s3["touchdown_frame"] - 3.5) / 240
+        assert edited["contact_time_s"] == pytest.approx(s3["toeoff_s"] - td_s, abs=1e-9)
+        assert (5 not in by_number) is deleted
+        assert [e["applied"] for e in doc["edits"]] == [True] * (1 + deleted)
+        assert any("corrected by hand (by " in w for w in doc["warnings"])
+
+    with Library.open(lib_dir) as lib:
+        doc = correct(lib, pk, moved)
+        check(doc, deleted=False)
+        doc = correct(lib, pk, phantom)
+        check(doc, deleted=True)
+        assert [e.author for _, e in lib.edits_for(pk)] == ["Coach Diaz", "Ann"]
+    row = rep_rows(lib_dir).loc[str(paths[0])]
+    assert json.loads(row["rep_json"]) == doc  # the row is what the folder holds
+    assert json.loads((lib_dir / row["artefact_dir"] / "rep.json").read_text()) == doc
+    assert row["n_steps"] == len(steps) - 1
+
+    # A forced re-run goes through the pose model again and puts the corrections back on.
+    forced = cli(*args, "--force")
+    assert forced.returncode == 0, forced.stderr
+    assert [model_runs(p) for p in paths] == [2, 2]
+    after = rep_rows(lib_dir)
+    assert int(after.loc[str(paths[0]), "rep_pk"]) == pk
+    check(json.loads(after.loc[str(paths[0]), "rep_json"]), deleted=True)
+    # The other rep had none: it is analysed as before.
+    assert json.loads(after.loc[str(paths[1]), "rep_json"])["edits"] == []
+    assert (
+        json.loads(other_json)["steps"] == json.loads(after.loc[str(paths[1]), "rep_json"])["steps"]
+    )
+
+    # Other analysis settings: refreshed from the keypoints, the corrections again applied.
+    config = tmp_path / "settings.toml"
+    config.write_text("[analysis.filter]\ncutoff_hz = 10.0\n")
+    refreshed = cli(*args, "--config", str(config))
+    assert "2 reps refreshed from cached keypoints" in refreshed.stdout, refreshed.stderr
+    check(json.loads(rep_rows(lib_dir).loc[str(paths[0]), "rep_json"]), deleted=True)
+
+    with Library.open(lib_dir) as lib:
+        (edit_id, _), _ = lib.edits_for(pk)
+        doc = withdraw(lib, pk, edit_id)
+        assert 5 not in {s["number"] for s in doc["steps"]}
+        assert doc["steps"][2]["touchdown_frame"] != s3["touchdown_frame"] - 3
+        with pytest.raises(Exception, match="no correction"):
+            withdraw(lib, pk, edit_id)
+
+    out = tmp_path / "export"
+    assert cli("export", str(out), "--library", str(lib_dir)).returncode == 0
+    exported = pd.read_csv(out / "edits.csv")
+    assert list(exported["author"]) == ["Ann"] and list(exported["action"]) == ["delete"]

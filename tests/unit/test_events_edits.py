@@ -64,7 +64,8 @@ def test_moving_a_touchdown_changes_that_event_only():
     assert len(out) == 5
     c = out[1]
     assert (c.td_frame, c.to_frame, c.side) == (255, 290, "left")
-    assert c.td_s == pytest.approx(255 / FPS)
+    assert c.td_s == pytest.approx(254.5 / FPS)  # between the frame before and the one marked
+    assert c.to_s == CONTACTS[1].to_s
     assert c.td_source == PERSON and c.td_uncertainty_frames == PERSON_UNCERTAINTY_FRAMES
     # The toe-off the person left where it was keeps how the analysis timed it.
     assert c.to_source == "image" and c.to_uncertainty_frames == 2.0

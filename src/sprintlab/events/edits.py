@@ -47,7 +47,9 @@ class EventEdit:
         it moves a detected contact's events, or adds a contact that was missed.
         ``"delete"``: the contact spanning ``was_td_frame``..``was_to_frame`` is not a contact.
     td_frame, to_frame : int
-        The person's touchdown and toe-off frames (``"set"``; -1 for ``"delete"``).
+        The person's first and last frame with the foot on the ground (``"set"``; -1 for
+        ``"delete"``), as :class:`~.base.Contact` numbers them: the contact time is
+        ``(to_frame - td_frame + 1) / fps``.
     side : str or None
         ``"left"`` or ``"right"``; None keeps the foot the analysis gave.
     was_td_frame, was_to_frame : int
@@ -161,7 +163,15 @@ def _person_contact(
             k: float(np.nanmedian(ankles_m[k][e.td_frame : e.to_frame + 1, 1])) for k in SIDES
         }
         side = min(SIDES, key=lambda k: heights[k] if math.isfinite(heights[k]) else math.inf)
-    td_s, to_s = _frame_time(t_s, e.td_frame), _frame_time(t_s, e.to_frame)
+    td_moved = replaced is None or e.td_frame != replaced.td_frame
+    to_moved = replaced is None or e.to_frame != replaced.to_frame
+    # The event happened between the frame before and the frame marked (touchdown), or the
+    # frame marked and the next (toe-off): its time is taken half a frame out, as the
+    # detectors' frames are taken from their times (first frame at or after touchdown, last
+    # at or before toe-off). An event the person left where it was keeps its detected time.
+    half = 0.5 * float(np.median(np.diff(t_s))) if len(t_s) > 1 else 0.0
+    td_s = _frame_time(t_s, e.td_frame) - half if td_moved else replaced.td_s
+    to_s = _frame_time(t_s, e.to_frame) + half if to_moved else replaced.to_s
     same_foot = replaced is not None and replaced.side == side
     near = replaced.foot_x_m if same_foot else float(ankles_m[side][min(mid, len(t_s) - 1), 0])
     place = (
@@ -169,8 +179,6 @@ def _person_contact(
     )
     if not math.isfinite(place):
         place = near
-    td_moved = replaced is None or e.td_frame != replaced.td_frame
-    to_moved = replaced is None or e.to_frame != replaced.to_frame
     return Contact(
         td_s=td_s,
         to_s=to_s,
