@@ -269,7 +269,7 @@ def test_migration_to_v5_leaves_old_steps_without_event_sources(tmp_path):
         (SHA_A,),
     )
     conn.execute("INSERT INTO steps (rep_pk, number, touchdown_s) VALUES (1, 1, 0.83)")
-    assert migrate(conn) == SCHEMA_VERSION == 5
+    assert migrate(conn, target=5) == 5
     row = conn.execute(
         "SELECT touchdown_s, touchdown_source, toeoff_source, touchdown_uncertainty_frames, "
         "toeoff_uncertainty_frames FROM steps"
@@ -277,6 +277,34 @@ def test_migration_to_v5_leaves_old_steps_without_event_sources(tmp_path):
     conn.close()
     # How an old step was timed is not known: NULL, never a guessed 'pose'.
     assert row == (0.83, None, None, None, None)
+
+
+def test_migration_to_v6_adds_corrections_that_go_with_their_rep(tmp_path):
+    db = tmp_path / "v5" / "library.sqlite"
+    db.parent.mkdir()
+    conn = sqlite3.connect(db, isolation_level=None)
+    conn.execute("PRAGMA foreign_keys = ON")
+    assert migrate(conn, target=5) == 5
+    conn.execute("INSERT INTO sessions (name, date, created_utc) VALUES ('S', '2025-01-02', 't')")
+    conn.execute(
+        "INSERT INTO reps (session_id, rep_number, clip_path, clip_sha256, settings_hash, "
+        "status, artefact_dir, analysed_utc, rep_json) "
+        "VALUES (1, 1, '/c1.mp4', ?, 'old', 'ok', 'reps/r1', 't', '{}')",
+        (SHA_A,),
+    )
+    assert migrate(conn) == SCHEMA_VERSION == 6
+    conn.execute(
+        "INSERT INTO event_edits (rep_pk, action, td_frame, to_frame, was_td_frame, "
+        "was_to_frame, author, created_utc) VALUES (1, 'set', 10, 40, 12, 40, 'me', 't')"
+    )
+    with pytest.raises(sqlite3.IntegrityError):
+        conn.execute(
+            "INSERT INTO event_edits (rep_pk, action, td_frame, to_frame, was_td_frame, "
+            "was_to_frame, author, created_utc) VALUES (1, 'move', 10, 40, 12, 40, 'me', 't')"
+        )
+    conn.execute("DELETE FROM reps WHERE rep_pk = 1")
+    assert conn.execute("SELECT COUNT(*) FROM event_edits").fetchone()[0] == 0
+    conn.close()
 
 
 def test_rep_rows_keep_their_pose_and_analysis_hashes(lib):
@@ -510,7 +538,7 @@ def test_export_csv_and_parquet_round_trip(lib, tmp_path):
     for fmt in ("csv", "parquet"):
         paths = export_library(lib, tmp_path / fmt, fmt=fmt)
         assert [p.name for p in paths] == [
-            f"{t}.{fmt}" for t in ("athletes", "sessions", "reps", "steps")
+            f"{t}.{fmt}" for t in ("athletes", "sessions", "reps", "steps", "edits")
         ]
         read = pd.read_csv if fmt == "csv" else pd.read_parquet
         reps = read(tmp_path / fmt / f"reps.{fmt}")
