@@ -12,7 +12,12 @@ from pathlib import Path
 from fixture_library import FPS, truth_track
 
 from sprintlab.errors import AnalysisError
-from sprintlab.pipeline import analyze_track, load_calibration_input, resolve_calibration
+from sprintlab.pipeline import (
+    _calibration_input_dict,
+    analyze_track,
+    load_calibration_input,
+    resolve_calibration,
+)
 from sprintlab.results import write_rep_folder
 from sprintlab.video import probe
 
@@ -39,6 +44,10 @@ def from_truth(clip: Path, out_dir: Path, options, *, settings=None, tracking=No
         video=video,
         stature_m=calib_input.athlete_height_m if calib_input else None,
         settings=settings,
+    )
+    # As analyze_clip records it, so that the rep can be analysed again from its keypoints.
+    result.extra["calibration_input"] = _calibration_input_dict(
+        calib_input, options.athlete_height_m
     )
     return result, write_rep_folder(result, out_dir)
 

@@ -92,6 +92,14 @@ def analyse_rendered(
     result = analyze_track(
         raw, calib, rep_id=rep_id, video=video, stature_m=stature_m, mass_kg=mass_kg
     )
+    # As analyze_clip records it, so that the rep can be analysed again from its keypoints.
+    result.extra["calibration_input"] = {
+        "markers": [
+            {"image_px": list(m.image_px), "track_m": m.track_m, "lateral_m": m.lateral_m}
+            for m in side.markers
+        ],
+        "athlete_height_m": stature_m,
+    }
     return write_rep_folder(result, out_dir, write_media=overlay_writer(meta, result, calib))
 
 

@@ -4,7 +4,16 @@ from __future__ import annotations
 
 import streamlit as st
 
-from . import access, common, page_analyse, page_athlete, page_compare, page_library, page_rep
+from . import (
+    access,
+    common,
+    page_analyse,
+    page_athlete,
+    page_compare,
+    page_library,
+    page_rep,
+    page_review,
+)
 
 
 def main() -> None:
@@ -25,6 +34,12 @@ def main() -> None:
             title="Rep",
             url_path="rep",
             icon=":material/directions_run:",
+        ),
+        "review": st.Page(
+            common.guarded(page_review.render),
+            title="Review",
+            url_path="review",
+            icon=":material/frame_inspect:",
         ),
         "compare": st.Page(
             common.guarded(page_compare.render),

@@ -18,7 +18,7 @@ from ..library import Library, resolve_library_path
 from ..viz.figures import FIELD_HELP
 from . import data
 
-PAGE_KEYS = ("library", "rep", "compare", "athlete", "analyse")
+PAGE_KEYS = ("library", "rep", "review", "compare", "athlete", "analyse")
 _PAGES: dict[str, Any] = {}
 
 PLOTLY_CONFIG: dict[str, Any] = {

@@ -200,11 +200,15 @@ class RepView:
         )
 
 
+#: Step fields that are words, not numbers.
+STEP_TEXT_FIELDS = ("foot", "touchdown_source", "toeoff_source")
+
+
 def steps_frame_of(doc: dict[str, Any]) -> pd.DataFrame:
     """The steps of a rep.json as a table; None becomes NaN so numbers stay numbers."""
     df = pd.DataFrame(doc.get("steps") or [], columns=list(STEP_FIELDS))
     for c in df.columns:
-        if c != "foot":
+        if c not in STEP_TEXT_FIELDS:
             df[c] = pd.to_numeric(df[c], errors="coerce")
     return df
 

@@ -136,7 +136,10 @@ def show_rep(rep: data.RepView) -> None:
             "Kinogram as PNG",
             key=f"dl_kino_{rep.rep_pk}",
         )
-    if st.button("Compare this rep with others"):
+    c1, c2 = st.columns(2)
+    if c1.button("Review and correct the steps on their frames"):
+        common.go_to("review", rep=str(rep.rep_pk))
+    if c2.button("Compare this rep with others"):
         common.go_to("compare", reps=str(rep.rep_pk))
 
 
