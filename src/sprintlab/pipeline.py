@@ -615,6 +615,10 @@ def _video_block(meta: Any) -> dict[str, Any]:
     }
 
 
+#: The overlay video plays at most this many frames per second (slow motion above it).
+OVERLAY_PLAY_FPS = 30.0
+
+
 def overlay_writer(
     meta: Any, result: RepResult, calib: Calibration, to_ref: np.ndarray | None = None
 ) -> Callable[[Path], list[str]]:
@@ -644,7 +648,7 @@ def overlay_writer(
         max_w = 1280
         scale = min(1.0, max_w / meta.width_px)
         w, h = int(meta.width_px * scale) // 2 * 2, int(meta.height_px * scale) // 2 * 2
-        play_fps = min(30.0, meta.capture_fps)
+        play_fps = min(OVERLAY_PLAY_FPS, meta.capture_fps)
         import cv2
 
         with H264Writer(folder / "overlay.mp4", play_fps, w, h) as writer:

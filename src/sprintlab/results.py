@@ -15,6 +15,8 @@ half-written rep.
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
 import json
 import os
 import shutil
@@ -158,12 +160,20 @@ def write_rep_folder(
     tmp = Path(tempfile.mkdtemp(prefix=f".{result.rep_id}.", dir=out_dir))
     try:
         warnings = list(result.warnings)
+        doc = result.to_json_dict()
+        drawn: str | None = None
         if write_media is not None:
             warnings += write_media(tmp)
+            drawn = steps_fingerprint(doc.get("steps") or [])
         elif keep_files_from is not None and (keep_files_from / "overlay.mp4").exists():
             shutil.copy2(keep_files_from / "overlay.mp4", tmp / "overlay.mp4")
-        doc = result.to_json_dict()
+            with contextlib.suppress(OSError, ValueError, AttributeError):
+                drawn = load_rep_json(keep_files_from).get("overlay_steps")
         doc["warnings"] = warnings
+        if (tmp / "overlay.mp4").exists():
+            # Which steps the overlay shows: a later re-analysis that keeps the old video (a
+            # person's correction, no clip) leaves it showing other steps than rep.json's.
+            doc["overlay_steps"] = drawn
         (tmp / "rep.json").write_text(json.dumps(doc, indent=2, ensure_ascii=False) + "\n")
         result.steps_frame().to_csv(tmp / "steps.csv", index=False)
         result.series.to_csv(tmp / "series.csv", index=False, float_format="%.6g")
@@ -182,6 +192,23 @@ def write_rep_folder(
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     return final
+
+
+def steps_fingerprint(steps: list[dict[str, Any]]) -> str:
+    """A short hash of the steps' numbers, feet and event frames (what an overlay marks)."""
+    key = [
+        (s.get("number"), s.get("foot"), s.get("touchdown_frame"), s.get("toeoff_frame"))
+        for s in steps
+    ]
+    return hashlib.sha1(json.dumps(key).encode()).hexdigest()[:12]
+
+
+def overlay_is_current(doc: dict[str, Any]) -> bool | None:
+    """Whether a rep's overlay video marks the steps its rep.json has (None: not recorded)."""
+    drawn = doc.get("overlay_steps")
+    if not isinstance(drawn, str):
+        return None
+    return drawn == steps_fingerprint(doc.get("steps") or [])
 
 
 def load_rep_json(rep_dir: Path) -> dict[str, Any]:

@@ -109,6 +109,18 @@ def test_coach_moves_a_late_touchdown_onto_its_true_frame(library, tmp_path):
                 assert metric_value(page, label) == want, label
             assert "Touchdown timed by coach (±1 frames)" in page.content()
             assert "Coach Kay" in page.content()
+            # The Rep page says its overlay predates the correction, and redraws it on request.
+            page.goto(f"{url}/rep?rep=1")
+            wait_for_page(page)
+            assert "Plays 2× slower than real time: 60 frames per second captured" in (
+                page.content()
+            )
+            stale = "The overlay was drawn before the latest corrections"
+            assert stale in page.content()
+            page.get_by_role("button", name="Redraw the overlay with the corrections").click()
+            wait_for_page(page)
+            assert stale not in page.content()
+            assert page.locator('[data-testid="stException"]').count() == 0
             assert not errors, errors
         finally:
             browser.close()

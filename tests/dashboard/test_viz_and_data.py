@@ -290,3 +290,15 @@ def test_tables_show_no_more_digits_than_the_measurement_has():
     assert cfg["shin_angle_td_deg"]["type_config"]["format"] == "%.0f"  # whole degrees
     assert cfg["contact_time_s"]["type_config"]["format"] == "%.3f"  # milliseconds
     assert cfg["step_length_m"]["type_config"]["format"] == "%.2f"  # centimetres
+
+
+def test_the_overlay_says_how_slow_it_plays():
+    from sprintlab.dashboard.page_rep import playback_note
+
+    assert playback_note({"video": {"capture_fps": 240.0}}) == (
+        "Plays 8× slower than real time: 240 frames per second captured, 30 shown."
+    )
+    assert playback_note({"video": {"capture_fps": 30.0}}) == (
+        "Plays in real time (30 frames per second)."
+    )
+    assert playback_note({"video": {}}) == ""

@@ -7,6 +7,8 @@ import math
 import streamlit as st
 
 from ..errors import SprintlabError
+from ..pipeline import OVERLAY_PLAY_FPS
+from ..results import overlay_is_current
 from ..viz import figures
 from . import common, data
 
@@ -85,8 +87,10 @@ def show_rep(rep: data.RepView) -> None:
             st.video(str(rep.overlay_path))
             st.caption(
                 "Skeleton, shin (green) and trunk (red) lines while a foot is on the "
-                "ground; step numbers at the foot."
+                f"ground; step numbers at the foot. {playback_note(rep.doc)}"
             )
+            if overlay_is_stale(rep):
+                _stale_overlay(rep)
         else:
             st.info("This rep has no overlay video (analysed with --no-overlay).")
     with right:
@@ -141,6 +145,55 @@ def show_rep(rep: data.RepView) -> None:
         common.go_to("review", rep=str(rep.rep_pk))
     if c2.button("Compare this rep with others"):
         common.go_to("compare", reps=str(rep.rep_pk))
+
+
+def playback_note(doc: dict) -> str:
+    """How fast the overlay plays: it is written at up to 30 frames per second of video."""
+    try:
+        fps = float((doc.get("video") or {}).get("capture_fps"))
+    except (TypeError, ValueError):
+        return ""
+    if not math.isfinite(fps) or fps <= 0:
+        return ""
+    play = min(OVERLAY_PLAY_FPS, fps)
+    if fps <= play:
+        return f"Plays in real time ({fps:.0f} frames per second)."
+    return (
+        f"Plays {fps / play:.0f}× slower than real time: {fps:.0f} frames per second captured, "
+        f"{play:.0f} shown."
+    )
+
+
+def overlay_is_stale(rep: data.RepView) -> bool:
+    """Whether the overlay video marks other steps than the rep has now (a person's correction
+    re-analysed the rep without drawing it again); unknown for reps made before this was
+    recorded, and then stale only when people corrected the rep."""
+    if rep.overlay_path is None:
+        return False
+    current = overlay_is_current(rep.doc)
+    return bool(rep.doc.get("edits")) if current is None else not current
+
+
+def _stale_overlay(rep: data.RepView) -> None:
+    from ..library import Library
+    from ..review import reanalyze_in_library
+
+    st.warning(
+        "The overlay was drawn before the latest corrections: its step marks are the "
+        "analysis's, not the corrected ones."
+    )
+    if st.button("Redraw the overlay with the corrections", key=f"redraw_{rep.rep_pk}"):
+        db_path, _ = common.library_location()
+        with st.spinner("Drawing the overlay again…"), Library.open(db_path) as lib:
+            reanalyze_in_library(lib, rep.rep_pk, overlay=True)
+            again = data.load_rep(lib, rep.rep_pk)
+        if overlay_is_stale(again):
+            st.info(
+                "The clip is not at its recorded path any more, so the overlay could not be "
+                "drawn again; put it back and try again."
+            )
+        else:
+            st.rerun()
 
 
 def show_profile(rep: data.RepView) -> None:
