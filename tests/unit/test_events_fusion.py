@@ -161,3 +161,18 @@ def test_an_image_contact_of_seconds_is_not_a_running_contact():
     step = ImageContact(361, 408, 480.0, 520.0, 610.0, "match", 0.2)
     out, _, _ = _fuse([run], _image(blocks, step), fm=0.1)
     assert (out[0].td_frame, out[0].td_source) == (361, "both")
+
+
+def test_event_uncertainty_holds_as_a_time_above_the_real_footage_floor():
+    from sprintlab.events.fusion import FLOOR_FRAMES, uncertainty_frames
+
+    # At the rate it was measured, the harness's figures.
+    assert (
+        uncertainty_frames("touchdown", "pose", 240.0) == UNCERTAINTY_FRAMES[("touchdown", "pose")]
+    )
+    assert uncertainty_frames("toeoff", "image", 240.0) == UNCERTAINTY_FRAMES[("toeoff", "image")]
+    # ±14 frames at 240 fps are ±58 ms: 3.5 frames at 60 fps, not 14 (233 ms).
+    assert uncertainty_frames("touchdown", "pose", 60.0) == 3.5
+    # At 30 fps the floor the real phone starts showed.
+    assert uncertainty_frames("touchdown", "pose", 30.0) == FLOOR_FRAMES["touchdown"] == 3.0
+    assert uncertainty_frames("toeoff", "image", 30.0) == FLOOR_FRAMES["toeoff"] == 5.0

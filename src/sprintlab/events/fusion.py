@@ -33,6 +33,24 @@ UNCERTAINTY_FRAMES = {
     ("touchdown", "pose"): 14.0,
     ("toeoff", "pose"): 15.0,
 }
+#: The capture rate the figures above hold at (the scenarios are 240 fps but one at 120).
+MEASURED_AT_FPS = 240.0
+#: Least 95% limits, frames, at any rate: the twelve real 30 fps starts' touchdown and toe-off.
+FLOOR_FRAMES = {"touchdown": 3.0, "toeoff": 5.0}
+
+
+def uncertainty_frames(event: str, source: str, fps: float) -> float:
+    """95% limits (frames at ``fps``) of an event timed by ``source`` (``"pose"``/``"image"``).
+
+    The limits measured at 240 fps hold as a time (the pose model's lag and the image's blur
+    last so many milliseconds): ±14 frames of the pose at 240 fps are ±58 ms, 3.5 frames at
+    60 fps. They are never below :data:`FLOOR_FRAMES`, what real 30 fps footage showed: a
+    frame's worth of quantisation and a person's marking set that floor, not the milliseconds.
+    """
+    at_240 = UNCERTAINTY_FRAMES[(event, source)]
+    if not (math.isfinite(fps) and fps > 0):
+        return at_240
+    return max(round(at_240 / MEASURED_AT_FPS * fps, 1), FLOOR_FRAMES[event])
 
 
 @dataclass(frozen=True)
@@ -46,9 +64,9 @@ class EventTiming:
 
 def _timing(event: str, pose_s: float, image_s: float, fps: float, s: EventSettings):
     if not math.isfinite(image_s):
-        return EventTiming("pose", UNCERTAINTY_FRAMES[(event, "pose")])
+        return EventTiming("pose", uncertainty_frames(event, "pose", fps))
     delta = (pose_s - image_s) * fps if math.isfinite(pose_s) else math.nan
-    base = UNCERTAINTY_FRAMES[(event, "image")]
+    base = uncertainty_frames(event, "image", fps)
     if math.isfinite(delta) and abs(delta) <= s.fusion_agree_frames:
         return EventTiming("both", base, delta)
     # A tenth of a frame is as fine as a disagreement between two timings means anything.
@@ -108,7 +126,7 @@ def fuse_contacts(
     """
     s = settings or EventSettings()
     if not image.used:
-        return [_pose_only(c) for c in contacts], [], 0
+        return [_pose_only(c, fps) for c in contacts], [], 0
     times = [image_times(ic, t_image_s, fps) for ic in image.contacts]
     taken: set[int] = set()
     out = []
@@ -122,11 +140,11 @@ def fuse_contacts(
             out.append(c)
             continue
         if not (math.isfinite(c.td_s) and c.td_s >= fm):
-            out.append(_pose_only(c))
+            out.append(_pose_only(c, fps))
             continue
         j = _match(c, image.contacts, times, taken, t_s, ankle_px, athlete_px, fm, s)
         if j is None:
-            out.append(_pose_only(c))
+            out.append(_pose_only(c, fps))
             continue
         taken.add(j)
         td_img, to_img = times[j]
@@ -229,7 +247,7 @@ def _keep_sequence(
             back.update(id(f) for f in (a, b) if moved(f))
     if not back:
         return fused, []
-    out = [_pose_only(by_id[id(f)]) if id(f) in back else f for f in fused]
+    out = [_pose_only(by_id[id(f)], fps) if id(f) in back else f for f in fused]
     when = [f"{by_id[id(f)].td_s:.2f}" for f in running if id(f) in back]
     return out, when
 
@@ -252,13 +270,13 @@ def _cut_short(td_img: float, to_img: float, c: Contact, s: EventSettings) -> bo
     )
 
 
-def _pose_only(c: Contact) -> Contact:
+def _pose_only(c: Contact, fps: float) -> Contact:
     return replace(
         c,
         td_source="pose",
         to_source="pose",
-        td_uncertainty_frames=UNCERTAINTY_FRAMES[("touchdown", "pose")],
-        to_uncertainty_frames=UNCERTAINTY_FRAMES[("toeoff", "pose")],
+        td_uncertainty_frames=uncertainty_frames("touchdown", "pose", fps),
+        to_uncertainty_frames=uncertainty_frames("toeoff", "pose", fps),
     )
 
 

@@ -18,7 +18,7 @@ import numpy as np
 
 from ...footimage.result import FootImageResult
 from ..base import Contact
-from ..fusion import UNCERTAINTY_FRAMES, image_times
+from ..fusion import image_times, uncertainty_frames
 from ..settings import EventSettings
 
 #: The side of an image contact comes from the nearest ankle's label: an even vote.
@@ -87,8 +87,8 @@ def image_candidates(
                 noise_m=math.nan,
                 td_source="image",
                 to_source="image",
-                td_uncertainty_frames=UNCERTAINTY_FRAMES[("touchdown", "image")],
-                to_uncertainty_frames=UNCERTAINTY_FRAMES[("toeoff", "image")],
+                td_uncertainty_frames=uncertainty_frames("touchdown", "image", fps),
+                to_uncertainty_frames=uncertainty_frames("toeoff", "image", fps),
             )
         )
     return out
