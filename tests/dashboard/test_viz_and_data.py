@@ -35,7 +35,7 @@ def steps_table(**columns) -> pd.DataFrame:
     return df
 
 
-def view(steps: pd.DataFrame, pk: int = 1) -> data.RepView:
+def view(steps: pd.DataFrame, pk: int = 1, fps: float = 240.0) -> data.RepView:
     return data.RepView(
         rep_pk=pk,
         athlete="A",
@@ -44,7 +44,7 @@ def view(steps: pd.DataFrame, pk: int = 1) -> data.RepView:
         date="2026-01-01",
         rep_number=1,
         rep_dir=Path("."),
-        doc={},
+        doc={"video": {"capture_fps": fps}},
         steps=steps,
         series=pd.DataFrame(),
     )
@@ -99,6 +99,38 @@ def test_differences_within_the_measured_error_are_not_called_changes():
         2,
     )
     assert data.largest_changes(data.step_differences(a, b)) == []
+
+
+def test_contact_time_changes_are_judged_by_each_steps_own_event_uncertainty():
+    # Two reps whose step-1 contact differs by 20 ms: noise when the pose timed the events
+    # (±14/15 frames at 240 fps), within the metric's measured 34 ms with no event figures, a
+    # real change when a person set the events (±1 frame each).
+    def rep(contact, u, pk, fps=240.0):
+        return view(
+            steps_table(
+                contact_time_s=[contact, 0.18],
+                touchdown_uncertainty_frames=[u, u],
+                toeoff_uncertainty_frames=[u, u],
+            ),
+            pk,
+            fps,
+        )
+
+    for u, expected in ((1.0, [(1, "contact_time_s")]), (14.0, []), (math.nan, [])):
+        a, b = rep(0.20, u, 1), rep(0.22, u, 2)
+        diff = data.step_differences(a, b)
+        limits = data.change_thresholds(a, b, diff)
+        assert [(s, f) for s, f, _, _ in data.largest_changes(diff, thresholds=limits)] == (
+            expected
+        ), u
+    a, b = rep(0.20, 1.0, 1), rep(0.22, 1.0, 2)
+    limits = data.change_thresholds(a, b, data.step_differences(a, b))
+    assert limits.loc[1, "contact_time_s"] == pytest.approx(2 / 240)  # √(1²+1²) frames × √2
+    # Flight time hangs on the next step's touchdown: step 2 has none here.
+    assert limits.loc[2, "flight_time_s"] == data.MEANINGFUL_CHANGE["flight_time_s"]
+    # The same figures in frames at 30 fps: eight times as long.
+    slow = data.change_thresholds(rep(0.2, 1.0, 1, 30.0), rep(0.2, 1.0, 2, 30.0), limits)
+    assert slow.loc[1, "contact_time_s"] == pytest.approx(2 / 30)
 
 
 def test_only_common_steps_are_compared():

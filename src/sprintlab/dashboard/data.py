@@ -303,17 +303,80 @@ def step_differences(reference: RepView, other: RepView) -> pd.DataFrame:
     return df
 
 
-def largest_changes(diff: pd.DataFrame, n: int = 5) -> list[tuple[int, str, float, float]]:
-    """The ``n`` differences largest relative to :data:`MEANINGFUL_CHANGE`, beyond it only.
+#: The events a per-step time hangs on: (step offset, event), metrics.md's definitions.
+EVENT_TIMES: dict[str, tuple[tuple[int, str], ...]] = {
+    "contact_time_s": ((0, "touchdown"), (0, "toeoff")),  # TO(i) − TD(i)
+    "flight_time_s": ((0, "toeoff"), (1, "touchdown")),  # TD(i+1) − TO(i)
+}
 
-    Returns (step, field, difference, difference / meaningful change) sorted by the last.
+
+def event_limit_s(rep: RepView, number: int, field: str) -> float:
+    """95% limits (s) of one step's contact or flight time from its events' own uncertainties
+    (``*_uncertainty_frames``, independent errors added in quadrature); NaN when one is not
+    known."""
+    events = EVENT_TIMES.get(field)
+    try:
+        fps = float((rep.doc.get("video") or {}).get("capture_fps"))
+    except (TypeError, ValueError):
+        return math.nan
+    if not events or not (math.isfinite(fps) and fps > 0) or rep.steps.empty:
+        return math.nan
+    steps = rep.steps.set_index("number")
+    total = 0.0
+    for offset, event in events:
+        n = number + offset
+        col = f"{event}_uncertainty_frames"
+        if n not in steps.index or col not in steps.columns:
+            return math.nan
+        u = pd.to_numeric(steps.loc[n, col], errors="coerce")
+        if not (pd.notna(u) and math.isfinite(float(u))):
+            return math.nan
+        total += float(u) ** 2
+    return math.sqrt(total) / fps
+
+
+def change_thresholds(reference: RepView, other: RepView, diff: pd.DataFrame) -> pd.DataFrame:
+    """Per cell of :func:`step_differences`, the smallest difference that is a real change.
+
+    :data:`MEANINGFUL_CHANGE` (the metric's measured error) in general; for contact and flight
+    times, where both reps' events carry their own uncertainty, from those: two reps whose
+    steps a person set on the frames show smaller real changes, two 30 fps clips timed by the
+    pose larger ones.
+    """
+    out = pd.DataFrame(
+        {f: [MEANINGFUL_CHANGE.get(f, math.nan)] * len(diff) for f in diff.columns},
+        index=diff.index,
+    )
+    for f in EVENT_TIMES:
+        if f not in out.columns:
+            continue
+        for number in diff.index:
+            a = event_limit_s(reference, int(number), f)
+            b = event_limit_s(other, int(number), f)
+            if math.isfinite(a) and math.isfinite(b):
+                out.loc[number, f] = math.hypot(a, b)
+    return out
+
+
+def largest_changes(
+    diff: pd.DataFrame, n: int = 5, thresholds: pd.DataFrame | None = None
+) -> list[tuple[int, str, float, float]]:
+    """The ``n`` differences largest relative to their threshold, beyond it only.
+
+    ``thresholds`` (same shape as ``diff``; :func:`change_thresholds`) defaults to
+    :data:`MEANINGFUL_CHANGE`. Returns (step, field, difference, difference / threshold)
+    sorted by the last.
     """
     found = []
     for f in diff.columns:
-        scale = MEANINGFUL_CHANGE.get(f)
-        if not scale:
-            continue
         for step, value in diff[f].items():
+            scale = (
+                thresholds.loc[step, f]
+                if thresholds is not None and f in thresholds.columns
+                else MEANINGFUL_CHANGE.get(f)
+            )
+            if not scale or not math.isfinite(scale):
+                continue
             if value is not None and math.isfinite(value) and abs(value) >= scale:
                 found.append((int(step), f, float(value), abs(float(value)) / scale))
     found.sort(key=lambda x: -x[3])

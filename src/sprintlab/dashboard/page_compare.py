@@ -166,8 +166,10 @@ def show_comparison(reps: list[data.RepView], cache_dir) -> None:
             f"{_fmt_change(data.MEANINGFUL_CHANGE[f], f, signed=False)} {figures.unit_of(f)}"
             for f in data.DIFF_FIELDS
         )
-        + f"; measured by {MEASURED_ON}); the largest in each column is bold. Smaller "
-        "differences may be noise; at 30–60 fps the error is larger still."
+        + f"; measured by {MEASURED_ON}). Contact and flight times use each step's own "
+        "event uncertainties instead when both reps have them (smaller where a person set the "
+        "events on the frames, larger at 30–60 fps). The largest in each column is bold; "
+        "smaller differences may be noise."
     )
     ref = reps[0]
     for other in reps[1:]:
@@ -176,7 +178,8 @@ def show_comparison(reps: list[data.RepView], cache_dir) -> None:
         if diff.empty:
             st.info("These reps have no step numbers in common.")
             continue
-        changes = data.largest_changes(diff)
+        limits = data.change_thresholds(ref, other, diff)
+        changes = data.largest_changes(diff, thresholds=limits)
         if changes:
             st.markdown(
                 "Largest changes: "
@@ -192,7 +195,7 @@ def show_comparison(reps: list[data.RepView], cache_dir) -> None:
         renamed = {c: f"Δ {data.column_label(c)}" for c in data.DIFF_FIELDS}
         renamed["number"] = "Step"
         labelled = shown.rename(columns=renamed)
-        thresholds = {renamed[c]: data.MEANINGFUL_CHANGE[c] for c in data.DIFF_FIELDS}
+        thresholds = limits.reset_index(drop=True).rename(columns=renamed)
         styled = labelled.style.apply(_highlight, thresholds=thresholds, axis=0).format(
             {renamed[c]: f"{{:+.{data.DIFF_DIGITS[c]}f}}" for c in data.DIFF_FIELDS}, na_rep="–"
         )
@@ -219,16 +222,18 @@ def _fmt_change(value: float, field: str, *, signed: bool = True) -> str:
     return f"{value:+.{digits}f}" if signed else f"{value:.{digits}f}"
 
 
-def _highlight(col: pd.Series, thresholds: dict[str, float]) -> list[str]:
-    threshold = thresholds.get(str(col.name))
-    if threshold is None:
+def _highlight(col: pd.Series, thresholds: pd.DataFrame) -> list[str]:
+    """Cells at or beyond their own threshold (``thresholds``: same rows, renamed columns)."""
+    if str(col.name) not in thresholds.columns:
         return [""] * len(col)
-    values = pd.to_numeric(col, errors="coerce").abs()
-    top = values.max() if values.notna().any() else np.nan
+    limit = pd.to_numeric(thresholds[str(col.name)], errors="coerce").to_numpy()
+    values = pd.to_numeric(col, errors="coerce").abs().to_numpy()
+    real = np.isfinite(values) & np.isfinite(limit) & (values >= limit)
+    top = np.nanmax(values) if np.isfinite(values).any() else np.nan
     styles = []
-    for v in values:
+    for v, is_real in zip(values, real, strict=True):
         s = ""
-        if pd.notna(v) and v >= threshold:
+        if is_real:
             s = "background-color: rgba(255, 170, 0, 0.35);"
             if v == top:
                 s += "font-weight: bold;"
