@@ -240,3 +240,23 @@ def test_compare_page_plays_the_others_when_one_rep_has_no_first_movement(librar
     no_errors(only_two)
     assert len(only_two.get("video")) == 0
     assert any("fewer than two of these reps" in w.value for w in only_two.warning)
+
+
+def test_compare_page_lets_the_coach_choose_the_reference_rep(library):
+    at = page_app("page_compare", reps="1,3", ref="3")
+    no_errors(at)
+    ref_box = at.selectbox(key="compare_ref")
+    assert ref_box.value == 3
+    # The difference table is the other rep minus the reference: rep 1 − rep 3.
+    first = at.markdown.values
+    assert any(
+        "Ann Lee" in m and m.index("Ann Lee") < m.index("Bo Diaz") for m in first if "−" in m
+    )
+    ref_box.set_value(1).run()
+    no_errors(at)
+    assert at.query_params["ref"] == ["1"] or at.query_params["ref"] == "1"
+    assert any(
+        "Bo Diaz" in m and m.index("Bo Diaz") < m.index("Ann Lee")
+        for m in at.markdown.values
+        if "−" in m
+    )

@@ -26,7 +26,7 @@ def render() -> None:
         options = common.rep_options(lib)
         wanted = [r for r in data.parse_rep_ids(st.query_params.get("reps")) if r in options]
         chosen = st.multiselect(
-            "Reps (2–4; the first is the reference)",
+            "Reps (2–4)",
             list(options),
             default=wanted[:4],
             format_func=options.get,
@@ -38,9 +38,28 @@ def render() -> None:
         if len(chosen) < 2:
             st.info("Choose at least two reps to compare (or tick them on the Library page).")
             return
-        reps = [data.load_rep(lib, pk) for pk in chosen]
+        ref = reference_of(chosen, st.query_params.get("ref"))
+        picked = st.selectbox(
+            "Reference rep (the differences below are each other rep minus it)",
+            chosen,
+            index=chosen.index(ref),
+            format_func=options.get,
+            key="compare_ref",
+        )
+        if st.query_params.get("ref") != str(picked):
+            st.query_params["ref"] = str(picked)
+        order = [picked, *(pk for pk in chosen if pk != picked)]
+        reps = [data.load_rep(lib, pk) for pk in order]
         cache_dir = lib.root / CACHE_DIRNAME
     show_comparison(reps, cache_dir)
+
+
+def reference_of(chosen: list[int], wanted: str | None) -> int:
+    """The reference rep: the one ``?ref=`` names when it is among ``chosen``, else the first
+    ticked."""
+    if wanted is not None and wanted.isdigit() and int(wanted) in chosen:
+        return int(wanted)
+    return chosen[0]
 
 
 def step_numbers(reps: list[data.RepView]) -> list[int]:
@@ -159,7 +178,7 @@ def show_comparison(reps: list[data.RepView], cache_dir) -> None:
 
     st.subheader("Per-step differences")
     st.caption(
-        "Each rep minus the reference (the first rep). Highlighted: differences larger than two "
+        "Each rep minus the reference rep. Highlighted: differences larger than two "
         "analyses of the same step differ by measurement error alone, 95 times in 100 ("
         + ", ".join(
             f"{figures.label_of(f, with_unit=False)} "
