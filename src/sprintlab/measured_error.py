@@ -26,6 +26,19 @@ MEASURED_LIMITS: dict[str, tuple[float, float]] = {
 }
 """95% limits of agreement (measured − true) per step metric, in the metric's own units."""
 
+REP_MEASURED_LIMITS: dict[str, tuple[float, float]] = {
+    "split_5yd_s": (-0.0423, 0.0297),
+    "split_10yd_s": (-0.0363, 0.0411),
+    "first_step_length_m": MEASURED_LIMITS["step_length_m"],
+    "shin_angle_td_1_deg": MEASURED_LIMITS["shin_angle_td_deg"],
+    # The mean of steps 1-4 is taken at the single step's limits: the steps of one rep share
+    # much of their error (the same camera, the same model's lag), so it does not average out.
+    "mean_contact_1_4_s": MEASURED_LIMITS["contact_time_s"],
+}
+"""95% limits of one rep's summary metrics (splits: six rendered scenarios, n = 6 each). The
+velocity fit, the force–velocity profile, the peak velocity and the 20/40-yard estimates have no
+measured error yet."""
+
 TYPICAL_STEP_FREQUENCY_HZ = 4.3
 """Step frequency of the first ten steps, for turning the step time's error into frequency."""
 
@@ -43,6 +56,15 @@ def measured_sd(field: str) -> float:
         return math.nan
     low, high = limits
     return (high - low) / (2 * _Z95)
+
+
+def rep_error_half_width(metric: str) -> float:
+    """Half the width of one rep's 95% error limits for a rep metric (its units); NaN when not
+    measured. Drawn as the band around an athlete's session bests."""
+    limits = REP_MEASURED_LIMITS.get(metric)
+    if limits is None:
+        return math.nan
+    return (limits[1] - limits[0]) / 2
 
 
 def real_change(field: str) -> float:

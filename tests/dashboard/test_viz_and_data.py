@@ -299,6 +299,34 @@ def test_the_reference_band_is_inside_the_chart():
     assert fig.layout.shapes[0].y0 == 1.50 and fig.layout.shapes[0].y1 == 1.60
 
 
+def test_a_small_change_between_sessions_is_drawn_small_and_inside_the_error():
+    from sprintlab.measured_error import rep_error_half_width
+
+    # 1.13 vs 1.17 s over 10 yards: 40 ms, within one rep's measured error (±39 ms).
+    table = pd.DataFrame(
+        {
+            "date": ["2026-01-01", "2026-02-01"],
+            "session": ["A", "B"],
+            "best": [1.13, 1.17],
+            "mean": [1.15, 1.19],
+            "n_reps": [2, 2],
+        }
+    )
+    half = rep_error_half_width("split_10yd_s")
+    assert 0.035 < half < 0.045
+    fig = figures.session_trend_figure(table, "split_10yd_s", error_half_width=half)
+    lo, hi = fig.layout.yaxis.range
+    assert hi - lo >= figures.TREND_MIN_SPAN["split_10yd_s"] - 1e-9
+    assert (1.17 - 1.13) / (hi - lo) < 0.15  # a tenth of the chart, not all of it
+    band = next(t for t in fig.data if t.fill == "toself")
+    assert max(band.y) == pytest.approx(1.17 + half) and min(band.y) == pytest.approx(1.13 - half)
+    assert "measurement error" in band.name
+    # A metric without a measured error gets no band.
+    assert math.isnan(rep_error_half_width("v_max_mps"))
+    plain = figures.session_trend_figure(table, "v_max_mps", error_half_width=math.nan)
+    assert not any(t.fill == "toself" for t in plain.data)
+
+
 def test_the_step_scrubber_finds_steps_by_number_not_by_row():
     from types import SimpleNamespace
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from ..measured_error import rep_error_half_width
 from ..viz import figures
 from . import common, data
 
@@ -31,8 +32,11 @@ def render() -> None:
     st.caption(
         f"Position: {position or 'not given'} · {int(row['n_reps'])} reps in "
         f"{int(row['n_sessions'])} session(s). Best = fastest time / largest distance, speed or "
-        "force of the session; the shaded band is the athlete's position at the NFL combine "
-        "(middle 50%) where the combine measured the same thing."
+        "force of the session; the green band is the athlete's position at the NFL combine "
+        "(middle 50%) where the combine measured the same thing; the blue band around the bests "
+        "is sprintlab's measured error of one rep (95%), so a change inside it may be noise "
+        "(metrics without it have no measured error yet). The axes span at least a typical "
+        "good-to-bad-day range."
     )
     tables = []
     shown = 0
@@ -47,6 +51,7 @@ def render() -> None:
             metric,
             band=(band.low, band.high) if band else None,
             band_label=band.label if band else "",
+            error_half_width=rep_error_half_width(metric),
         )
         with cols[shown % 2]:
             common.plot(fig, key=f"ath_{metric}")

@@ -345,12 +345,31 @@ STEP_CHARTS: tuple[tuple[str, tuple[str, ...]], ...] = (
 """The per-step charts of the rep and compare pages: (title, fields)."""
 
 
+#: Least span of the value axis of an athlete's trend, per metric (its units): about the spread
+#: between a college athlete's good and bad day, so one session's noise stays small on it.
+TREND_MIN_SPAN: dict[str, float] = {
+    "split_5yd_s": 0.3,
+    "split_10yd_s": 0.4,
+    "split_20yd_s": 0.5,
+    "split_40yd_s": 0.8,
+    "peak_hip_velocity_mps": 2.0,
+    "first_step_length_m": 0.5,
+    "mean_contact_1_4_s": 0.1,
+    "shin_angle_td_1_deg": 40.0,
+    "v_max_mps": 2.0,
+    "tau_s": 0.6,
+    "f0_n_per_kg": 4.0,
+    "pmax_w_per_kg": 10.0,
+}
+
+
 def session_trend_figure(
     table: pd.DataFrame,
     metric: str,
     *,
     band: tuple[float, float] | None = None,
     band_label: str = "",
+    error_half_width: float = math.nan,
 ) -> go.Figure:
     """One metric of one athlete across sessions: best and mean per session.
 
@@ -365,9 +384,29 @@ def session_trend_figure(
         combine).
     band_label : str
         What the band is, for the legend.
+    error_half_width : float
+        sprintlab's measured 95% error of one rep in this metric (half the limits' width, its
+        units): shaded around the bests, so that a change inside it reads as possible noise.
+
+    The value axis spans at least :data:`TREND_MIN_SPAN` of the metric: two sessions 40 ms
+    apart do not fill the chart as a steep trend.
     """
     fig = go.Figure()
     unit = unit_of(metric)
+    if _finite(error_half_width) and len(table):
+        best = table["best"].astype(float)
+        fig.add_trace(
+            go.Scatter(
+                x=list(table["date"]) + list(table["date"])[::-1],
+                y=list(best + error_half_width) + list(best - error_half_width)[::-1],
+                mode="lines",
+                fill="toself",
+                fillcolor="rgba(31,119,180,0.15)",
+                line={"width": 0},
+                name=f"measurement error (±{error_half_width:.3g} {unit})",
+                hoverinfo="skip",
+            )
+        )
     if band is not None and all(_finite(b) for b in band):
         lo, hi = float(band[0]), float(band[1])
         fig.add_hrect(
@@ -421,13 +460,22 @@ def session_trend_figure(
     )
     fig.update_xaxes(title_text="Session date", type="category")
     fig.update_yaxes(title_text=label_of(metric))
+    # Shapes do not enter plotly's autorange, and autorange blows small differences up: the
+    # range is set from the data, the error, the band and the metric's least span.
+    values = pd.concat([table["best"], table["mean"]]).astype(float).tolist()
+    if _finite(error_half_width):
+        values += [v + s * error_half_width for v in table["best"].astype(float) for s in (-1, 1)]
     if band is not None and all(_finite(b) for b in band):
-        # Shapes do not enter plotly's autorange: fit the band and the data explicitly.
-        values = pd.concat([table["best"], table["mean"]]).astype(float).tolist() + list(band)
-        values = [v for v in values if math.isfinite(v)]
+        values += [float(b) for b in band]
+    values = [v for v in values if math.isfinite(v)]
+    if values:
         lo, hi = min(values), max(values)
         pad = 0.08 * (hi - lo) if hi > lo else 0.05 * abs(hi) or 0.1
-        fig.update_yaxes(range=[lo - pad, hi + pad])
+        lo, hi = lo - pad, hi + pad
+        short = TREND_MIN_SPAN.get(metric, 0.0) - (hi - lo)
+        if short > 0:
+            lo, hi = lo - short / 2, hi + short / 2
+        fig.update_yaxes(range=[lo, hi])
     return _layout(fig, label_of(metric, with_unit=False), height_px=340)
 
 
