@@ -637,7 +637,8 @@ ALTER TABLE steps ADD COLUMN toeoff_uncertainty_frames REAL
 """
 
 # A person's corrections of a rep's contacts (sprintlab.events.edits.EventEdit), kept with the
-# rep row: a re-run of the clip updates that row in place, so its edits stay with it.
+# rep row: a re-run of the clip updates that row in place, so its edits stay with it. And a
+# coach's marks on a rep (a note, a flag, left out of bests), kept the same way.
 _V6 = """
 CREATE TABLE event_edits (
     edit_id INTEGER PRIMARY KEY,
@@ -652,7 +653,11 @@ CREATE TABLE event_edits (
     created_utc TEXT NOT NULL,
     note TEXT NOT NULL DEFAULT ''
 );
-CREATE INDEX event_edits_by_rep ON event_edits(rep_pk)
+CREATE INDEX event_edits_by_rep ON event_edits(rep_pk);
+ALTER TABLE reps ADD COLUMN coach_note TEXT;
+ALTER TABLE reps ADD COLUMN flagged INTEGER NOT NULL DEFAULT 0 CHECK (flagged IN (0, 1));
+ALTER TABLE reps ADD COLUMN exclude_from_bests INTEGER NOT NULL DEFAULT 0
+    CHECK (exclude_from_bests IN (0, 1))
 """
 
 MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (
@@ -1203,6 +1208,34 @@ class Library:
             conn.execute("DELETE FROM steps WHERE rep_pk = ?", (int(rep_pk),))
             self._insert_steps(conn, int(rep_pk), doc.get("steps") or [])
 
+    def mark_rep(
+        self,
+        rep_pk: int,
+        *,
+        note: str | None = None,
+        flagged: bool | None = None,
+        exclude_from_bests: bool | None = None,
+    ) -> None:
+        """A coach's marks on a rep: a note (empty clears it), a flag to come back to, and
+        whether it is left out of bests, leaderboards and session means (a slip, a false start).
+        None leaves a mark as it is. A re-analysis of the clip keeps them."""
+        values: dict[str, Any] = {}
+        if note is not None:
+            values["coach_note"] = note.strip() or None
+        if flagged is not None:
+            values["flagged"] = int(bool(flagged))
+        if exclude_from_bests is not None:
+            values["exclude_from_bests"] = int(bool(exclude_from_bests))
+        if not values:
+            return
+        with self.transaction() as conn:
+            cur = conn.execute(
+                f"UPDATE reps SET {', '.join(f'{c} = ?' for c in values)} WHERE rep_pk = ?",
+                [*values.values(), int(rep_pk)],
+            )
+            if cur.rowcount == 0:
+                raise LibraryError(f"There is no rep {rep_pk} in this library.")
+
     def add_edit(self, rep_pk: int, edit: EventEdit) -> int:
         """Keep a person's correction of one of the rep's contacts; returns its ``edit_id``.
 
@@ -1340,7 +1373,7 @@ class Library:
         return self._frame(
             "SELECT a.athlete_id, a.name, a.slug, a.position, a.height_m, a.mass_kg, "
             "COUNT(r.rep_pk) AS n_reps, COUNT(DISTINCT r.session_id) AS n_sessions, "
-            "MIN(r.split_10yd_s) AS best_10yd_s "
+            "MIN(CASE WHEN r.exclude_from_bests = 0 THEN r.split_10yd_s END) AS best_10yd_s "
             "FROM athletes a LEFT JOIN reps r ON r.athlete_id = a.athlete_id AND r.status = 'ok' "
             "GROUP BY a.athlete_id ORDER BY a.name_key"
         )
@@ -1393,7 +1426,8 @@ class Library:
         return self._frame(
             "SELECT r.rep_pk, s.name AS session, s.date, a.name AS athlete, a.position, "
             "r.rep_number, r.rep_id, r.status, r.error, r.error_type, r.clip_path, "
-            f"r.clip_sha256, r.capture_fps, r.artefact_dir, r.analysed_utc, {metric_cols}"
+            "r.clip_sha256, r.capture_fps, r.artefact_dir, r.analysed_utc, r.coach_note, "
+            f"r.flagged, r.exclude_from_bests, {metric_cols}"
             f"{extra} FROM reps r JOIN sessions s ON s.session_id = r.session_id "
             f"LEFT JOIN athletes a ON a.athlete_id = r.athlete_id{where} "
             "ORDER BY s.date, s.name, a.name_key, r.rep_number, r.clip_path",

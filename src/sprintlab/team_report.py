@@ -120,6 +120,9 @@ SUMMARY_COLUMNS: tuple[str, ...] = (
     "n_warnings",
     "capture_fps",
     "artefact_dir",
+    "flagged",
+    "exclude_from_bests",
+    "coach_note",
 )
 
 
@@ -148,13 +151,22 @@ def session_steps(lib: Library, session_id: int) -> pd.DataFrame:
     return lib.steps_frame(session_id=session_id)
 
 
+def counted(summary: pd.DataFrame) -> pd.DataFrame:
+    """The analysed reps that count for bests and leaderboards: not left out by a coach."""
+    ok = summary[summary["status"] == "ok"]
+    if "exclude_from_bests" in ok.columns:
+        ok = ok[pd.to_numeric(ok["exclude_from_bests"], errors="coerce").fillna(0) != 1]
+    return ok
+
+
 def leaderboard(summary: pd.DataFrame, board: Leaderboard) -> pd.DataFrame:
     """Athletes ranked by their best value of ``board.column`` over their analysed reps.
 
     Columns ``rank`` (ties share the better rank), ``athlete``, ``position``, ``rep_number``
     (the rep with that value) and ``value``. Athletes with no value are left out.
     """
-    ok = summary[(summary["status"] == "ok") & summary[board.column].notna()]
+    ok = counted(summary)
+    ok = ok[ok[board.column].notna()]
     ok = ok[np.isfinite(ok[board.column].astype(float))]
     if board.valid_range is not None:
         lo, hi = board.valid_range
@@ -180,7 +192,7 @@ def leaderboard(summary: pd.DataFrame, board: Leaderboard) -> pd.DataFrame:
 
 def best_reps(summary: pd.DataFrame) -> pd.DataFrame:
     """Each athlete's best rep (see the module docstring), with a ``best_by`` column."""
-    ok = summary[summary["status"] == "ok"]
+    ok = counted(summary)
     rows = []
     for _, reps in ok.groupby("athlete", sort=True):
         for column, ascending in (

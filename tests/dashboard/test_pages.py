@@ -260,3 +260,30 @@ def test_compare_page_lets_the_coach_choose_the_reference_rep(library):
         for m in at.markdown.values
         if "−" in m
     )
+
+
+def test_rep_page_keeps_a_coachs_note_flag_and_leave_out_of_bests(library):
+    at = page_app("page_rep", rep="1")
+    no_errors(at)
+    at.text_area[0].set_value("Slipped at step 2")
+    at.checkbox[0].check()
+    at.checkbox[1].check()
+    at.button[0].click().run()  # the form's Save
+    no_errors(at)
+    with Library.open(library, readonly=True) as lib:
+        rep = data.load_rep(lib, 1)
+        other = data.load_rep(lib, 2)
+        athletes = lib.athletes_frame().set_index("name")
+    assert (rep.coach_note, rep.flagged, rep.exclude_from_bests) == (
+        "Slipped at step 2",
+        True,
+        True,
+    )
+    # Ann Lee's best 10-yard split now comes from her other rep only.
+    assert athletes.loc["Ann Lee", "best_10yd_s"] == pytest.approx(other.doc["splits"]["10yd_s"])
+    assert "Coach's notes (flagged, left out of bests)" in [e.label for e in at.expander]
+    # The Library page shows the marks.
+    lib_page = page_app("page_library")
+    no_errors(lib_page)
+    table = lib_page.dataframe[0].value.set_index("rep_pk")
+    assert bool(table.loc[1, "flagged"]) and table.loc[1, "coach_note"] == "Slipped at step 2"

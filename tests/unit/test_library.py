@@ -185,7 +185,11 @@ def test_forward_migration_keeps_the_data(tmp_path):
         assert list(reps["athlete"]) == ["Ann Lee"] and list(reps["error"]) == ["bad clip"]
         cols = [r[1] for r in lib.conn.execute("PRAGMA table_info(reps)")]
         assert "run_id" in cols and "est_group" in cols
-        assert cols[-2:] == ["pose_hash", "analysis_hash"]
+        assert cols[-5:] == [
+            "pose_hash", "analysis_hash", "coach_note", "flagged", "exclude_from_bests"
+        ]  # fmt: skip
+        # An old rep is not flagged nor left out of bests.
+        assert reps[["flagged", "exclude_from_bests"]].values.tolist() == [[0, 0]]
         assert lib.runs_frame().empty
 
 
@@ -472,6 +476,43 @@ def test_rep_write_replace_and_failure_rules(lib):
     assert not folder.exists() and folder2.exists()
 
 
+def test_a_coachs_marks_survive_a_reanalysis_and_leave_the_rep_out_of_bests(lib):
+    aid = lib.upsert_athlete(Athlete("Ann Lee"))
+    sid = lib.ensure_session(SessionInfo("S", "2026-01-01"))
+    pks = []
+    for k, (name, split) in enumerate((("c1-aaaaaaaa", 1.60), ("c2-aaaaaaaa", 1.70))):
+        folder = make_rep_dir(lib, "ann-lee", name)
+        doc = rep_doc(name, [step(1)], splits={"10yd_s": split})
+        rec = RepRecord(
+            session_id=sid, clip_path=f"/clips/c{k}.mp4", status="ok", athlete_id=aid,
+            rep_number=k + 1, clip_sha256=SHA_A, settings_hash="s1", doc=doc, artefact_dir=folder,
+        )  # fmt: skip
+        pks.append(lib.record_rep(rec).rep_pk)
+    assert lib.athletes_frame()["best_10yd_s"].tolist() == [1.60]
+    lib.mark_rep(pks[0], note="  slipped at step 2 ", flagged=True, exclude_from_bests=True)
+    lib.mark_rep(pks[1], flagged=False)  # only what is given changes
+    reps = lib.reps_frame().set_index("rep_pk")
+    assert reps.loc[pks[0], "coach_note"] == "slipped at step 2"
+    assert (reps.loc[pks[0], "flagged"], reps.loc[pks[0], "exclude_from_bests"]) == (1, 1)
+    assert (reps.loc[pks[1], "flagged"], reps.loc[pks[1], "exclude_from_bests"]) == (0, 0)
+    # The slipped rep no longer makes the athlete's best.
+    assert lib.athletes_frame()["best_10yd_s"].tolist() == [1.70]
+    # A re-analysis of the clip (the batch's record) keeps the marks.
+    folder = make_rep_dir(lib, "ann-lee", "c1-bbbbbbbb")
+    again = RepRecord(
+        session_id=sid, clip_path="/clips/c0.mp4", status="ok", athlete_id=aid, rep_number=1,
+        clip_sha256=SHA_A, settings_hash="s2", doc=rep_doc("c1-bbbbbbbb", [step(1)]),
+        artefact_dir=folder,
+    )  # fmt: skip
+    assert lib.record_rep(again).rep_pk == pks[0]
+    row = lib.reps_frame().set_index("rep_pk").loc[pks[0]]
+    assert (row["coach_note"], row["exclude_from_bests"]) == ("slipped at step 2", 1)
+    lib.mark_rep(pks[0], note="")
+    assert pd.isna(lib.reps_frame().set_index("rep_pk").loc[pks[0], "coach_note"])
+    with pytest.raises(LibraryError, match="no rep 999"):
+        lib.mark_rep(999, flagged=True)
+
+
 def test_a_rep_is_written_whole_or_not_at_all(lib):
     sid = lib.ensure_session(SessionInfo("S", "2026-01-01"))
     folder = make_rep_dir(lib, "x", "r1")
@@ -690,6 +731,16 @@ def test_leaderboards_rank_best_values():
     ]
     shin = leaderboard(s, boards["shin_angle_td_1_deg"])
     assert shin["athlete"].tolist() == ["Ann", "Bo"] and shin["value"].tolist() == [47.0, 52.0]
+
+
+def test_reps_left_out_of_bests_are_not_ranked_nor_chosen_as_best():
+    summary = summary_frame().assign(exclude_from_bests=0)
+    summary.loc[1, "exclude_from_bests"] = 1  # Ann's 1.66 rep: a false start
+    board = next(b for b in LEADERBOARDS if b.column == "split_10yd_s")
+    table = leaderboard(summary, board)
+    assert table[["athlete", "value"]].values.tolist() == [["Bo", 1.66], ["Ann", 1.70]]
+    best = best_reps(summary).set_index("athlete")
+    assert best.loc["Ann", "rep_number"] == 1
 
 
 def test_impossible_10_yard_splits_are_not_ranked():

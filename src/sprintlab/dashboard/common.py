@@ -115,8 +115,11 @@ def table_config(columns: list[str]) -> dict[str, Any]:
             "calibration_confidence",
             "touchdown_source",
             "toeoff_source",
+            "coach_note",
         ):
             cfg[c] = st.column_config.TextColumn(label, help=help_text)
+        elif c in ("flagged", "exclude_from_bests"):
+            cfg[c] = st.column_config.CheckboxColumn(label, help=help_text)
         elif c.endswith("_uncertainty_frames"):
             cfg[c] = st.column_config.NumberColumn(label, help=help_text, format="%.0f fr")
         elif c in ("number", "rep_pk", "rep_number", "n_steps", "n_warnings", "n_reps"):

@@ -109,6 +109,9 @@ REP_TABLE_COLUMNS: tuple[str, ...] = (
     "shin_angle_td_1_deg",
     "calibration_confidence",
     "n_warnings",
+    "flagged",
+    "exclude_from_bests",
+    "coach_note",
     "error",
 )
 
@@ -134,6 +137,9 @@ def column_label(name: str) -> str:
         "calibration_confidence": "Calibration",
         "n_warnings": "Warnings",
         "error": "Error",
+        "flagged": "Flag",
+        "exclude_from_bests": "Not in bests",
+        "coach_note": "Note",
     }.get(name, label_of(name))
 
 
@@ -160,6 +166,8 @@ class RepView:
         One row per step, :data:`sprintlab.steps.STEP_FIELDS` columns (NaN where missing).
     series : pandas.DataFrame
         series.csv (empty when the file is missing).
+    coach_note, flagged, exclude_from_bests
+        A coach's marks on the rep (:meth:`sprintlab.library.Library.mark_rep`).
     """
 
     rep_pk: int
@@ -172,6 +180,9 @@ class RepView:
     doc: dict[str, Any]
     steps: pd.DataFrame
     series: pd.DataFrame
+    coach_note: str = ""
+    flagged: bool = False
+    exclude_from_bests: bool = False
 
     @property
     def label(self) -> str:
@@ -224,7 +235,8 @@ def load_rep(library: Library, rep_pk: int) -> RepView:
     with library.snapshot() as conn:
         row = conn.execute(
             "SELECT r.rep_pk, r.status, r.error, r.rep_json, r.artefact_dir, r.rep_number, "
-            "a.name, a.position, s.name, s.date FROM reps r "
+            "a.name, a.position, s.name, s.date, r.coach_note, r.flagged, r.exclude_from_bests "
+            "FROM reps r "
             "LEFT JOIN athletes a ON a.athlete_id = r.athlete_id "
             "JOIN sessions s ON s.session_id = r.session_id WHERE r.rep_pk = ?",
             (int(rep_pk),),
@@ -233,7 +245,8 @@ def load_rep(library: Library, rep_pk: int) -> RepView:
         raise LibraryError(
             f"There is no rep {rep_pk} in this library; pick one on the Library page."
         )
-    pk, status, error, rep_json, artefact_dir, rep_number, name, position, session, date = row
+    pk, status, error, rep_json, artefact_dir, rep_number, name, position, session, date = row[:10]
+    note, flagged, excluded = row[10:]
     if status != "ok":
         raise LibraryError(f"Rep {pk} was not analysed: {error}")
     rep_dir = library.rep_dir(artefact_dir)
@@ -251,6 +264,9 @@ def load_rep(library: Library, rep_pk: int) -> RepView:
         doc=doc,
         steps=steps_frame_of(doc),
         series=series,
+        coach_note=note or "",
+        flagged=bool(flagged),
+        exclude_from_bests=bool(excluded),
     )
 
 
@@ -384,12 +400,15 @@ def largest_changes(
 
 
 def athlete_session_table(reps: pd.DataFrame, metric: str, best: str) -> pd.DataFrame:
-    """Best and mean of ``metric`` per session of one athlete's ok reps.
+    """Best and mean of ``metric`` per session of one athlete's ok reps (those a coach left
+    out of bests are not counted).
 
     Returns columns ``date``, ``session``, ``best``, ``mean``, ``n_reps`` (sessions where the
     metric was measured at least once), oldest first.
     """
     ok = reps[(reps["status"] == "ok")].copy()
+    if "exclude_from_bests" in ok.columns:
+        ok = ok[pd.to_numeric(ok["exclude_from_bests"], errors="coerce").fillna(0) != 1]
     ok[metric] = pd.to_numeric(ok[metric], errors="coerce")
     ok = ok[np.isfinite(ok[metric])]
     if ok.empty:

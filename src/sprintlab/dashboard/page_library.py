@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pandas as pd
 import streamlit as st
 
 from . import common, data
@@ -46,6 +47,9 @@ def render() -> None:
     if not include_failed:
         columns.remove("error")
     table = shown[columns].reset_index(drop=True)
+    for c in ("flagged", "exclude_from_bests"):
+        if c in table.columns:
+            table[c] = pd.to_numeric(table[c], errors="coerce").fillna(0).astype(bool)
     st.subheader(f"Reps ({len(table)})")
     st.caption(
         "Tick one rep to open it, or 2–4 reps to compare them. Hover a header for its definition."

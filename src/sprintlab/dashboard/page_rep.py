@@ -74,6 +74,7 @@ def show_rep(rep: data.RepView) -> None:
         "First step length", _fmt(first_len, "m"), help=figures.FIELD_HELP["first_step_length_m"]
     )
     m[4].metric("Steps found", str(len(rep.steps)), help="Touchdowns after first movement (≤ 10).")
+    _marks(rep)
     warnings = doc.get("warnings") or []
     if warnings:
         with st.expander(f"{len(warnings)} warning(s) from the analysis"):
@@ -145,6 +146,35 @@ def show_rep(rep: data.RepView) -> None:
         common.go_to("review", rep=str(rep.rep_pk))
     if c2.button("Compare this rep with others"):
         common.go_to("compare", reps=str(rep.rep_pk))
+
+
+def _marks(rep: data.RepView) -> None:
+    """The coach's note, flag and "leave out of bests" of the rep, saved to the library."""
+    from ..library import Library
+
+    status = []
+    if rep.flagged:
+        status.append("flagged")
+    if rep.exclude_from_bests:
+        status.append("left out of bests")
+    title = "Coach's notes" + (f" ({', '.join(status)})" if status else "")
+    with st.expander(title, expanded=bool(rep.coach_note or status)):
+        with st.form(key=f"marks_{rep.rep_pk}"):
+            note = st.text_area("Note", value=rep.coach_note, placeholder="e.g. slipped at step 2")
+            flagged = st.checkbox("Flag this rep to come back to", value=rep.flagged)
+            excluded = st.checkbox(
+                "Leave this rep out of bests, leaderboards and session means",
+                value=rep.exclude_from_bests,
+                help="For a slip, a false start or a rep filmed badly: it stays in the library "
+                "and on this page.",
+            )
+            if st.form_submit_button("Save"):
+                db_path, _ = common.library_location()
+                with Library.open(db_path) as lib:
+                    lib.mark_rep(
+                        rep.rep_pk, note=note, flagged=flagged, exclude_from_bests=excluded
+                    )
+                st.rerun()
 
 
 def playback_note(doc: dict) -> str:
