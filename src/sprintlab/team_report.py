@@ -5,8 +5,9 @@
   profile (τ, F0, V0, Pmax, fit status) and the 20/40-yard estimate from the visible part of the
   run with its band (:func:`sprintlab.combine.estimate_from_partial_view`, made at analysis time).
 - ``steps.csv``: every step of every analysed rep, long format (one row per step).
-- ``report.html``: opens offline (plotly.js is embedded): leaderboards (10-yard split, first-step
-  length, mean contact time over steps 1–4, shin angle at step 1), each athlete's best rep, the
+- ``report.html``: opens offline, has no script (charts are inline SVG), fits a phone and
+  prints: leaderboards (10-yard split, first-step length, mean contact time over steps 1–4,
+  shin angle at step 1), each athlete's best rep, the
   acceleration profile of each best rep, each athlete's reps, where each athlete's 10-yard split
   and 40 stand against NFL combine results of the same position, and the clips that failed.
 
@@ -317,16 +318,14 @@ th{background:#f4f4f4} td:nth-child(-n+2){text-align:left}
 .note{color:#666;font-size:.9rem} .fail td{background:#fff4f4}
 .grid{display:grid;grid-template-columns:repeat(auto-fill,minmax(28rem,1fr));gap:1.5rem}
 .grid>div{min-width:0}
+.scroll{overflow-x:auto;max-width:100%}
 td.text{text-align:left;max-width:32rem;font-size:.82rem;color:#444}
+@media (max-width:640px){
+ body{margin:.7rem} h1{font-size:1.4rem} table{font-size:.8rem}
+ th,td{padding:.2rem .35rem} .grid{grid-template-columns:1fr}
+}
+@media print{body{margin:0} h2{break-after:avoid} .grid>div,table{break-inside:avoid}}
 """
-
-
-# Plots are drawn while the page is still being read, before their neighbours exist; once it is
-# laid out, fit every plot to its box.
-_RESIZE_SCRIPT = (
-    "<script>window.addEventListener('load',function(){document.querySelectorAll("
-    "'.js-plotly-plot').forEach(function(g){Plotly.Plots.resize(g);});});</script>"
-)
 
 
 def _band(low: Any, high: Any, digits: int = 2) -> str:
@@ -382,82 +381,48 @@ def _table(
         )
         cls = f' class="{row_class}"' if row_class else ""
         body.append(f"<tr{cls}>{cells}</tr>")
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
-
-
-def _fig_html(fig: Any) -> str:
-    # Responsive and 100 % wide: a fixed 700-px figure overflows its half of the page and the
-    # chart beside it covers its right part.
-    return fig.to_html(
-        full_html=False,
-        include_plotlyjs=False,
-        default_width="100%",
-        config={"displaylogo": False, "responsive": True},
+    # Wide tables scroll sideways on a phone instead of widening the page.
+    return (
+        f"<div class='scroll'><table><thead><tr>{head}</tr></thead>"
+        f"<tbody>{''.join(body)}</tbody></table></div>"
     )
 
 
-def _leaderboard_figure(board: Leaderboard, table: pd.DataFrame) -> Any:
-    import plotly.graph_objects as go
+def _leaderboard_chart(board: Leaderboard, table: pd.DataFrame) -> str:
+    """The leaderboard as inline SVG bars, best first."""
+    from .viz.svg import bar_chart
 
     labels = [
         f"{a} ({p})" if isinstance(p, str) and p else str(a)
         for a, p in zip(table["athlete"], table["position"], strict=True)
     ]
-    fig = go.Figure(
-        go.Bar(
-            x=table["value"],
-            y=labels,
-            orientation="h",
-            text=[_fmt(v, board.digits) for v in table["value"]],
-            textposition="auto",
-            hovertemplate="%{y}: %{x}<extra></extra>",
-        )
-    )
-    fig.update_layout(
+    return bar_chart(
+        labels,
+        table["value"].astype(float).tolist(),
         title=f"{board.title} ({board.unit})",
-        height=max(260, 28 * len(table) + 120),
-        margin={"l": 10, "r": 10, "t": 50, "b": 40},
-        yaxis={"autorange": "reversed", "automargin": True},
+        digits=board.digits,
+        heading=False,  # the board's heading is above it
     )
-    return fig
 
 
-def _combine_figure(standing: pd.DataFrame, combine: pd.DataFrame, which: str) -> Any:
-    """Box plots of combine times per comparison group with the athletes as points."""
-    import plotly.graph_objects as go
+def _combine_chart(standing: pd.DataFrame, combine: pd.DataFrame, which: str) -> str:
+    """Box plots of combine times per comparison group with the athletes as named points."""
+    from .viz.svg import box_plot
 
     col = "t10_s" if which == "10" else "t40_s"
-    fig = go.Figure()
+    groups, points = [], []
     for group in sorted(set(standing["group"].dropna())):
         ref = combine if group == "ALL" else combine[combine["position"] == group]
         if ref.empty and group != "ALL":
             ref = combine[combine["position_group"] == group]
-        values = ref[col].dropna().to_numpy(float)
-        if values.size:
-            fig.add_trace(
-                go.Box(y=values, name=f"{group} combine", boxpoints=False, marker_color="#9aa7b8")
-            )
+        name = f"{group} combine"
+        groups.append((name, ref[col].dropna().to_numpy(float)))
         mine = standing[(standing["group"] == group) & np.isfinite(standing[col].astype(float))]
-        if len(mine):
-            fig.add_trace(
-                go.Scatter(
-                    x=[f"{group} combine"] * len(mine),
-                    y=mine[col].astype(float),
-                    mode="markers",
-                    name=f"{group} athletes",
-                    text=list(mine["athlete"]),
-                    marker={"size": 11, "color": "#d62728", "line": {"width": 1, "color": "#fff"}},
-                    hovertemplate="%{text}: %{y:.2f} s<extra></extra>",
-                )
-            )
+        points += [
+            (name, str(a), float(v)) for a, v in zip(mine["athlete"], mine[col], strict=True)
+        ]
     label = "10-yard split" if which == "10" else "40 yd, measured or estimated"
-    fig.update_layout(
-        title=f"{label} vs NFL combine (s)",
-        height=460,
-        showlegend=False,
-        margin={"l": 10, "r": 10, "t": 50, "b": 40},
-    )
-    return fig
+    return box_plot(groups, points, title=f"{label} vs NFL combine (s)", unit="s")
 
 
 def build_report_html(
@@ -469,10 +434,9 @@ def build_report_html(
     """The self-contained HTML report of a session (see the module docstring).
 
     ``session`` holds ``name``, ``date``, ``place``, ``surface``, ``notes``. Every name and message
-    is HTML-escaped; plotly.js is embedded, so the file opens without a network.
+    is HTML-escaped. The charts are inline SVG and the page has no script: it opens without a
+    network, mails (tens of kB), prints, and reads on a phone.
     """
-    from plotly.offline import get_plotlyjs
-
     esc = html.escape
     ok = summary[summary["status"] == "ok"]
     failed = summary[summary["status"] == "failed"]
@@ -507,7 +471,7 @@ def build_report_html(
         if table.empty:
             parts.append("<p class='note'>No values in this session.</p></div>")
             continue
-        parts.append(_fig_html(_leaderboard_figure(board, table)))
+        parts.append(_leaderboard_chart(board, table))
         parts.append(
             _table(
                 table,
@@ -619,7 +583,7 @@ def build_report_html(
         if len(standing):
             parts.append("<div class='grid'>")
             for which in ("10", "40"):
-                parts.append(f"<div>{_fig_html(_combine_figure(standing, combine, which))}</div>")
+                parts.append(f"<div>{_combine_chart(standing, combine, which)}</div>")
             parts.append("</div>")
     except ProfileError as err:
         parts.append(f"<p class='note'>No combine comparison: {esc(str(err))}</p>")
@@ -644,10 +608,9 @@ def build_report_html(
 
     return (
         "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"
-        f"<title>{esc(title)}</title><style>{_CSS}</style>"
-        f"<script type='text/javascript'>{get_plotlyjs()}</script></head><body>"
+        "<meta name='viewport' content='width=device-width, initial-scale=1'>"
+        f"<title>{esc(title)}</title><style>{_CSS}</style></head><body>"
         + "\n".join(parts)
-        + _RESIZE_SCRIPT
         + "</body></html>"
     )
 

@@ -301,7 +301,10 @@ def test_messy_day_is_recorded_clip_by_clip(messy_day):
     assert jose_rows["f0_n_per_kg"].notna().sum() == 2
     assert len(pd.read_csv(out.steps_csv)) == len(steps)
     page = out.report_html.read_text(encoding="utf-8")
-    assert "<script src=" not in page and "Plotly" in page  # plotly.js embedded: opens offline
+    # No script at all (charts are inline SVG): opens offline, light enough to mail.
+    assert "<script" not in page and "<svg" in page
+    assert len(page.encode()) < 300_000, len(page.encode())
+    assert "name='viewport'" in page
     assert "Bo &quot;Flash&quot; O&#x27;Neil" in page and 'Bo "Flash"' not in page
     for title in ("10-yard split", "First-step length", "Mean contact time, steps 1–4"):
         assert title in page
