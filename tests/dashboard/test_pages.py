@@ -287,3 +287,22 @@ def test_rep_page_keeps_a_coachs_note_flag_and_leave_out_of_bests(library):
     no_errors(lib_page)
     table = lib_page.dataframe[0].value.set_index("rep_pk")
     assert bool(table.loc[1, "flagged"]) and table.loc[1, "coach_note"] == "Slipped at step 2"
+
+
+def test_rep_page_marks_implausible_values_in_red(library, tmp_path):
+    # Flag a value as the analysis does (rep.json 'implausible') on rep 1's step 2.
+    with Library.open(library) as lib:
+        rep = data.load_rep(lib, 1)
+        doc = dict(rep.doc)
+        doc["implausible"] = [
+            {"step": 2, "metric": "contact_time_s", "value": 0.45, "why": "contact 0.45 s"}
+        ]
+        lib.update_analysis(1, doc)
+    at = page_app("page_rep", rep="1")
+    no_errors(at)
+    styled = at.dataframe[0].proto.arrow_data.styler.styles
+    assert "rgba(214, 39, 40, 0.25)" in styled
+    assert any("step 2 contact 0.45 s" in c.value for c in at.caption)
+    # The other reps have nothing flagged: no red.
+    plain = page_app("page_rep", rep="2")
+    assert "rgba(214, 39, 40" not in plain.dataframe[0].proto.arrow_data.styler.styles

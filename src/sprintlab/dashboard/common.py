@@ -125,11 +125,39 @@ def table_config(columns: list[str]) -> dict[str, Any]:
         elif c in ("number", "rep_pk", "rep_number", "n_steps", "n_warnings", "n_reps"):
             cfg[c] = st.column_config.NumberColumn(label, help=help_text, format="%d")
         else:
-            # No finer than measured: angles are good to several degrees (make accuracy: shin
-            # ±17°), times to milliseconds, distances to centimetres.
-            digits = "%.0f" if c.endswith("_deg") else "%.3f" if c.endswith("_s") else "%.2f"
-            cfg[c] = st.column_config.NumberColumn(label, help=help_text, format=digits)
+            digits = column_digits(c)
+            cfg[c] = st.column_config.NumberColumn(label, help=help_text, format=f"%.{digits}f")
     return cfg
+
+
+def column_digits(column: str) -> int:
+    """Decimals a number column is shown with: no finer than measured. Angles are good to
+    several degrees (make accuracy: shin ±17°), times to milliseconds, distances to
+    centimetres; uncertainties are whole frames."""
+    if column.endswith("_deg") or column.endswith("_uncertainty_frames"):
+        return 0
+    return 3 if column.endswith("_s") else 2
+
+
+FLAG_STYLE = "background-color: rgba(214, 39, 40, 0.25);"
+
+
+def flag_cells(table: pd.DataFrame, cells: dict[tuple[int, str], str]) -> Any:
+    """``table`` (a steps table with ``number``) styled with the ``cells`` (step, metric) in
+    red, formatted as :func:`table_config` would (a styled table takes its own formats)."""
+
+    def style(col: pd.Series) -> list[str]:
+        return [
+            FLAG_STYLE if (int(n), str(col.name)) in cells else ""
+            for n in table["number"].fillna(-1)
+        ]
+
+    formats = {
+        c: f"{{:.{column_digits(c)}f}}"
+        for c in table.columns
+        if c != "number" and pd.api.types.is_numeric_dtype(table[c])
+    }
+    return table.style.apply(style, axis=0).format(formats, na_rep="–")
 
 
 def rep_options(lib: Library) -> dict[int, str]:

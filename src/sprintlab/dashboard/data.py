@@ -308,6 +308,17 @@ def filter_reps(
     return out
 
 
+def implausible_cells(doc: dict[str, Any]) -> dict[tuple[int, str], str]:
+    """``{(step number, metric): why}`` of the values rep.json flags as implausible."""
+    out: dict[tuple[int, str], str] = {}
+    for item in doc.get("implausible") or []:
+        try:
+            out[(int(item["step"]), str(item["metric"]))] = str(item.get("why") or "")
+        except (KeyError, TypeError, ValueError):
+            continue
+    return out
+
+
 def step_differences(reference: RepView, other: RepView) -> pd.DataFrame:
     """Per step, ``other − reference`` of :data:`DIFF_FIELDS` (rows: steps both reps have)."""
     a = reference.steps.set_index("number")

@@ -105,13 +105,21 @@ def show_rep(rep: data.RepView) -> None:
     if rep.steps.empty:
         st.info("No steps were found in this rep (see the warnings).")
     else:
+        flagged = data.implausible_cells(rep.doc)
+        table = rep.steps[cols].reset_index(drop=True)
         st.dataframe(
-            rep.steps[cols],
+            common.flag_cells(table, flagged) if flagged else table,
             column_config=common.table_config(cols),
             hide_index=True,
             placeholder="–",
             width="stretch",
         )
+        if flagged:
+            st.caption(
+                "Red: values no sprint start produces, more likely a measurement gone wrong "
+                "than a feat; check those steps on the **Review** page. "
+                + "; ".join(f"step {n} {why}" for (n, _), why in sorted(flagged.items()))
+            )
         common.csv_download(
             rep.steps,
             f"{rep.doc.get('rep_id')}_steps.csv",
