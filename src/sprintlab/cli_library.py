@@ -316,6 +316,28 @@ def athletes(library: LibraryOption = None) -> None:
     out_console.print(table)
 
 
+def summary(
+    athlete: Annotated[str, typer.Argument(help="The athlete's name, as in the library.")],
+    out: Annotated[
+        Path | None,
+        typer.Option(help="HTML file to write. Default: <athlete>_summary.html here."),
+    ] = None,
+    library: LibraryOption = None,
+) -> None:
+    """Write a printable one-page summary of an athlete (HTML; print it or save it as PDF)."""
+    from .athlete_report import athlete_summary_html
+    from .library import Library, athlete_slug
+
+    try:
+        with Library.open(library, create=False) as lib:
+            text = athlete_summary_html(lib, athlete)
+    except SprintlabError as err:
+        _fail(err)
+    path = out or Path(f"{athlete_slug(athlete)}_summary.html")
+    path.write_text(text, encoding="utf-8")
+    out_console.print(f"written: {path}")
+
+
 def reps(
     athlete: Annotated[str | None, typer.Option(help="Only this athlete.")] = None,
     session: Annotated[str | None, typer.Option(help="Only this session (name).")] = None,
@@ -376,11 +398,17 @@ def reps(
     out_console.print(table)
 
 
-COMMANDS = {"batch": batch, "export": export, "athletes": athletes, "reps": reps}
+COMMANDS = {
+    "batch": batch,
+    "export": export,
+    "athletes": athletes,
+    "reps": reps,
+    "summary": summary,
+}
 
 
 def register(app: typer.Typer) -> None:
-    """Add ``batch``, ``export``, ``athletes`` and ``reps`` to ``app``."""
+    """Add ``batch``, ``export``, ``athletes``, ``reps`` and ``summary`` to ``app``."""
     for name, function in COMMANDS.items():
         app.command(name)(function)
 

@@ -81,3 +81,22 @@ def render() -> None:
     common.csv_download(
         all_tables, f"{name}_sessions.csv", "Per-session table as CSV", key="dl_athlete"
     )
+    _printable(name)
+
+
+def _printable(name: str) -> None:
+    """A download of the one-page summary (print-ready HTML; print it to PDF from a browser)."""
+    from ..athlete_report import athlete_summary_html
+    from ..library import athlete_slug
+
+    with common.library_or_message() as lib:
+        if lib is None:
+            return
+        text = athlete_summary_html(lib, name)
+    st.download_button(
+        "Printable one-page summary (HTML: open it and print, or save as PDF)",
+        text.encode("utf-8"),
+        file_name=f"{athlete_slug(name)}_summary.html",
+        mime="text/html",
+        key="dl_summary",
+    )
