@@ -18,28 +18,34 @@ import pandas as pd
 
 from .library import Library, LibraryError
 from .measured_error import MEASURED_LIMITS, rep_error_half_width
+from .metric_registry import digits_of, header_of
 from .team_report import best_reps, counted
 
-#: Session columns: (column, header, digits, "min"/"max" for the session's best).
-SESSION_COLUMNS: tuple[tuple[str, str, int, str], ...] = (
-    ("split_5yd_s", "5 yd s", 2, "min"),
-    ("split_10yd_s", "10 yd s", 2, "min"),
-    ("peak_hip_velocity_mps", "peak v m/s", 2, "max"),
-    ("first_step_length_m", "step 1 m", 2, "max"),
-    ("mean_contact_1_4_s", "contact 1–4 s", 3, "min"),
-    ("shin_angle_td_1_deg", "shin 1 °", 0, "min"),
+#: Session columns and which way is a session's best (labels and decimals: the registry).
+SESSION_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("split_5yd_s", "min"),
+    ("split_10yd_s", "min"),
+    ("peak_hip_velocity_mps", "max"),
+    ("first_step_length_m", "max"),
+    ("mean_contact_1_4_s", "min"),
+    ("shin_angle_td_1_deg", "min"),
 )
-#: Step columns of the best rep: (column, header, scale, digits, measured-error field).
-STEP_COLUMNS: tuple[tuple[str, str, float, int, str | None], ...] = (
-    ("number", "step", 1, 0, None),
-    ("foot", "foot", 1, 0, None),
-    ("contact_time_s", "contact ms", 1000, 0, "contact_time_s"),
-    ("flight_time_s", "flight ms", 1000, 0, "flight_time_s"),
-    ("step_length_m", "length m", 1, 2, "step_length_m"),
-    ("step_frequency_hz", "freq Hz", 1, 1, None),
-    ("shin_angle_td_deg", "shin TD °", 1, 0, "shin_angle_td_deg"),
-    ("touchdown_distance_m", "foot ahead of hip m", 1, 2, "touchdown_distance_m"),
-    ("touchdown_source", "timed by", 1, 0, None),
+#: Step columns of the best rep: (column, header, scale, digits); times shown in ms.
+STEP_COLUMNS: tuple[tuple[str, str, float, int], ...] = (
+    ("number", "step", 1, 0),
+    ("foot", "foot", 1, 0),
+    ("contact_time_s", "contact ms", 1000, 0),
+    ("flight_time_s", "flight ms", 1000, 0),
+    *(
+        (c, header_of(c), 1, digits_of(c))
+        for c in (
+            "step_length_m",
+            "step_frequency_hz",
+            "shin_angle_td_deg",
+            "touchdown_distance_m",
+        )
+    ),
+    ("touchdown_source", "timed by", 1, 0),
 )
 KINOGRAM_MAX_WIDTH_PX = 1400
 
@@ -89,7 +95,7 @@ def session_bests(reps: pd.DataFrame) -> pd.DataFrame:
     rows = []
     for (date, session), g in ok.groupby(["date", "session"], sort=True):
         row: dict[str, Any] = {"date": date, "session": session, "n_reps": len(g)}
-        for col, _, _, best in SESSION_COLUMNS:
+        for col, best in SESSION_COLUMNS:
             v = pd.to_numeric(g[col], errors="coerce")
             row[col] = (v.min() if best == "min" else v.max()) if v.notna().any() else math.nan
         rows.append(row)
@@ -141,13 +147,13 @@ def athlete_summary_html(lib: Library, name: str, *, kinogram: bool = True) -> s
         parts.append("<p class='note'>No rep counts for bests yet.</p>")
     else:
         head = ["date", "session", "reps"]
-        for col, label, digits, _ in SESSION_COLUMNS:
+        for col, _ in SESSION_COLUMNS:
             half = rep_error_half_width(col)
-            err = f"<br><small>±{half:.{digits}f}</small>" if math.isfinite(half) else ""
-            head.append(esc(label) + err)
+            err = f"<br><small>±{half:.{digits_of(col)}f}</small>" if math.isfinite(half) else ""
+            head.append(esc(header_of(col)) + err)
         rows = [
             [esc(str(r["date"])), esc(str(r["session"])), str(int(r["n_reps"]))]
-            + [_cell(r[c], d) for c, _, d, _ in SESSION_COLUMNS]
+            + [_cell(r[c], digits_of(c)) for c, _ in SESSION_COLUMNS]
             for _, r in table.iterrows()
         ]
         parts.append(_table(head, rows))
@@ -171,14 +177,14 @@ def athlete_summary_html(lib: Library, name: str, *, kinogram: bool = True) -> s
         steps = doc.get("steps") or []
         if steps:
             head = []
-            for _, label, scale, digits, field in STEP_COLUMNS:
-                limits = MEASURED_LIMITS.get(field) if field else None
+            for field, label, scale, digits in STEP_COLUMNS:
+                limits = MEASURED_LIMITS.get(field)
                 half = (limits[1] - limits[0]) / 2 if limits else math.nan
                 err = (
                     f"<br><small>±{half * scale:.{digits}f}</small>" if math.isfinite(half) else ""
                 )
                 head.append(esc(label) + err)
-            rows = [[_cell(s.get(c), d, k) for c, _, k, d, _ in STEP_COLUMNS] for s in steps]
+            rows = [[_cell(s.get(c), d, k) for c, _, k, d in STEP_COLUMNS] for s in steps]
             parts.append(_table(head, rows))
             flagged = doc.get("implausible") or []
             if flagged:

@@ -47,19 +47,24 @@ def _first_movement_text(doc: dict) -> str:
 
 def print_step_table(doc: dict) -> None:
     """Print the per-step table and the splits of a rep.json document."""
+    from .metric_registry import METRICS
+
     cols = [
-        ("#", "number", 0),
-        ("foot", "foot", 0),
-        ("TD s", "touchdown_s", 3),
-        ("TO s", "toeoff_s", 3),
-        ("contact s", "contact_time_s", 3),
-        ("flight s", "flight_time_s", 3),
-        ("length m", "step_length_m", 2),
-        ("freq Hz", "step_frequency_hz", 2),
-        ("vel m/s", "step_velocity_mps", 2),
-        ("shin TD °", "shin_angle_td_deg", 0),
-        ("trunk TD °", "trunk_angle_td_deg", 0),
-        ("TD dist m", "touchdown_distance_m", 2),
+        (METRICS[key].header, key, METRICS[key].digits)
+        for key in (
+            "number",
+            "foot",
+            "touchdown_s",
+            "toeoff_s",
+            "contact_time_s",
+            "flight_time_s",
+            "step_length_m",
+            "step_frequency_hz",
+            "step_velocity_mps",
+            "shin_angle_td_deg",
+            "trunk_angle_td_deg",
+            "touchdown_distance_m",
+        )
     ]
     table = Table(title=f"{doc['rep_id']} — {_first_movement_text(doc)}")
     for title, _, _ in cols:

@@ -231,16 +231,23 @@ def _print_athlete_table(summary: Any) -> None:
     if ok.empty:
         return
     table = Table(title="Best values per athlete (this session)")
+    from .metric_registry import digits_of, header_of
+
     cols = [
         ("athlete", "athlete", None, 0),
         ("position", "pos", None, 0),
         ("rep_number", "reps", "count", 0),
-        ("split_10yd_s", "10 yd s", "min", 2),
+        ("split_10yd_s", header_of("split_10yd_s"), "min", digits_of("split_10yd_s")),
         ("est_40yd_s", "est. 40 s", "min", 2),
-        ("first_step_length_m", "step 1 m", "max", 2),
-        ("mean_contact_1_4_s", "contact 1–4 s", "min", 3),
-        ("shin_angle_td_1_deg", "shin 1 °", "min", 0),
-        ("peak_hip_velocity_mps", "peak v m/s", "max", 2),
+        *(
+            (c, header_of(c), how, digits_of(c))
+            for c, how in (
+                ("first_step_length_m", "max"),
+                ("mean_contact_1_4_s", "min"),
+                ("shin_angle_td_1_deg", "min"),
+                ("peak_hip_velocity_mps", "max"),
+            )
+        ),
     ]
     for _, title, _, _ in cols:
         table.add_column(title, justify="right")

@@ -14,12 +14,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
+from .metric_registry import METRICS
+
 if TYPE_CHECKING:
     from .results import RepResult
 
-PLAUSIBLE_CONTACT_S = (0.06, 0.40)
-"""Contact times of the first ten steps of a sprint start lie within this (s): about 0.2 s at
-step 1 down to 0.09–0.10 s near top speed."""
+#: Contact times of the first ten steps lie within this (s); see the metric registry.
+PLAUSIBLE_CONTACT_S = METRICS["contact_time_s"].plausible or (0.0, math.inf)
 
 MAX_SHIN_JUMP_DEG = 20.0
 """Largest change of the shin angle at touchdown between neighbouring steps (deg): it rises

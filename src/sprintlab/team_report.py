@@ -39,6 +39,7 @@ import numpy as np
 import pandas as pd
 
 from .library import Library, LibraryError
+from .metric_registry import digits_of, header_of
 from .profile import ProfileError
 
 
@@ -362,6 +363,11 @@ def _fmt(value: Any, digits: int) -> str:
     return str(value)
 
 
+def _registry_cols(*names: str) -> list[tuple[str, str, int]]:
+    """(column, header, digits) of metrics, as the metric registry defines them."""
+    return [(n, header_of(n), digits_of(n)) for n in names]
+
+
 def _table(
     df: pd.DataFrame,
     columns: list[tuple[str, str, int]],
@@ -498,19 +504,18 @@ def build_report_html(
         ("athlete", "athlete", 0),
         ("position", "pos", 0),
         ("rep_number", "rep", 0),
-        ("split_5yd_s", "5 yd s", 2),
-        ("split_10yd_s", "10 yd s", 2),
-        ("split_20yd_s", "20 yd s", 2),
-        ("split_40yd_s", "40 yd s", 2),
+        *_registry_cols("split_5yd_s", "split_10yd_s", "split_20yd_s", "split_40yd_s"),
         ("est_40yd_s", "est. 40 s", 2),
         ("est_40yd_band", "est. 40 band s", 2),
-        ("first_step_length_m", "step 1 m", 2),
-        ("mean_contact_1_4_s", "contact 1–4 s", 3),
-        ("shin_angle_td_1_deg", "shin 1 °", 0),
-        ("peak_hip_velocity_mps", "peak v m/s", 2),
-        ("f0_n_per_kg", "F0 N/kg", 2),
-        ("v0_mps", "V0 m/s", 2),
-        ("pmax_w_per_kg", "Pmax W/kg", 1),
+        *_registry_cols(
+            "first_step_length_m",
+            "mean_contact_1_4_s",
+            "shin_angle_td_1_deg",
+            "peak_hip_velocity_mps",
+            "f0_n_per_kg",
+            "v0_mps",
+            "pmax_w_per_kg",
+        ),
         ("n_warnings", "warnings", 0),
     ]
     best = _with_bands(best)
@@ -536,11 +541,8 @@ def build_report_html(
                     ("position", "pos", 0),
                     ("rep_number", "rep", 0),
                     ("fit_status", "velocity fit", 0),
-                    ("tau_s", "τ s", 2),
-                    ("v_max_mps", "v max m/s", 2),
-                    ("f0_n_per_kg", "F0 N/kg", 2),
-                    ("v0_mps", "V0 m/s", 2),
-                    ("pmax_w_per_kg", "Pmax W/kg", 1),
+                    *_registry_cols("tau_s", "v_max_mps", "f0_n_per_kg", "v0_mps"),
+                    *_registry_cols("pmax_w_per_kg"),
                     ("est_20yd_s", "est. 20 s", 2),
                     ("est_20yd_band", "est. 20 band s", 2),
                     ("est_40yd_s", "est. 40 s", 2),

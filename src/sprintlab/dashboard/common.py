@@ -15,6 +15,7 @@ import streamlit as st
 
 from ..errors import SprintlabError
 from ..library import Library, resolve_library_path
+from ..metric_registry import digits_of
 from ..viz.figures import FIELD_HELP
 from . import data
 
@@ -121,7 +122,7 @@ def table_config(columns: list[str]) -> dict[str, Any]:
         elif c in ("flagged", "exclude_from_bests"):
             cfg[c] = st.column_config.CheckboxColumn(label, help=help_text)
         elif c.endswith("_uncertainty_frames"):
-            cfg[c] = st.column_config.NumberColumn(label, help=help_text, format="%.0f fr")
+            cfg[c] = st.column_config.NumberColumn(label, help=help_text, format="%.0f")
         elif c in ("number", "rep_pk", "rep_number", "n_steps", "n_warnings", "n_reps"):
             cfg[c] = st.column_config.NumberColumn(label, help=help_text, format="%d")
         else:
@@ -131,12 +132,8 @@ def table_config(columns: list[str]) -> dict[str, Any]:
 
 
 def column_digits(column: str) -> int:
-    """Decimals a number column is shown with: no finer than measured. Angles are good to
-    several degrees (make accuracy: shin ±17°), times to milliseconds, distances to
-    centimetres; uncertainties are whole frames."""
-    if column.endswith("_deg") or column.endswith("_uncertainty_frames"):
-        return 0
-    return 3 if column.endswith("_s") else 2
+    """Decimals a number column is shown with: the metric registry's (no finer than measured)."""
+    return digits_of(column)
 
 
 FLAG_STYLE = "background-color: rgba(214, 39, 40, 0.25);"

@@ -17,6 +17,7 @@ import pandas as pd
 
 from ..library import Library, LibraryError
 from ..measured_error import real_change
+from ..metric_registry import digits_of
 from ..steps import STEP_FIELDS
 from ..viz.figures import FIELD_HELP, RepSeries, label_of
 
@@ -63,16 +64,7 @@ step differ by less than this 95 times in 100. A difference below it may be nois
 highlighted.
 """
 
-DIFF_DIGITS: dict[str, int] = {
-    "step_length_m": 2,
-    "step_frequency_hz": 2,
-    "contact_time_s": 3,
-    "flight_time_s": 3,
-    "shin_angle_td_deg": 0,
-    "trunk_angle_td_deg": 0,
-    "touchdown_distance_m": 2,
-    "toeoff_distance_m": 2,
-}
+DIFF_DIGITS: dict[str, int] = {f: digits_of(f) for f in DIFF_FIELDS}
 """Decimals shown per difference: no finer than the measurement (cm, ms, whole degrees)."""
 
 

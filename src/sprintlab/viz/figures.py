@@ -19,6 +19,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from ..metric_registry import METRICS, METRICS_LIST
 from ..units import YARD_M
 
 REP_COLOURS: tuple[str, ...] = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd")
@@ -34,106 +35,9 @@ UNIT_OF_SUFFIX: dict[str, str] = {
     "_w_per_kg": "W/kg",
 }
 
-FIELD_LABELS: dict[str, str] = {
-    "touchdown_source": "Touchdown timed by",
-    "toeoff_source": "Toe-off timed by",
-    "touchdown_uncertainty_frames": "Touchdown ±",
-    "toeoff_uncertainty_frames": "Toe-off ±",
-    "touchdown_s": "Touchdown",
-    "toeoff_s": "Toe-off",
-    "contact_time_s": "Contact time",
-    "flight_time_s": "Flight time",
-    "step_length_m": "Step length",
-    "step_time_s": "Step time",
-    "step_frequency_hz": "Step frequency",
-    "step_velocity_mps": "Step velocity",
-    "shin_angle_td_deg": "Shin angle at TD",
-    "shin_angle_to_deg": "Shin angle at TO",
-    "trunk_angle_td_deg": "Trunk angle at TD",
-    "touchdown_distance_m": "Touchdown distance",
-    "toeoff_distance_m": "Toe-off distance",
-    "knee_angle_td_deg": "Knee angle at TD",
-    "hip_angle_td_deg": "Hip angle at TD",
-    "foot_x_m": "Foot position",
-    "hip_vx_mps": "Hip velocity",
-    "first_movement_s": "First movement",
-    "split_5yd_s": "5-yard split",
-    "split_10yd_s": "10-yard split",
-    "split_20yd_s": "20-yard split",
-    "split_40yd_s": "40-yard split",
-    "peak_hip_velocity_mps": "Peak hip velocity",
-    "first_step_length_m": "First step length",
-    "mean_contact_1_4_s": "Mean contact, steps 1–4",
-    "shin_angle_td_1_deg": "Shin angle at TD, step 1",
-    "v_max_mps": "v_max (velocity fit)",
-    "tau_s": "τ (velocity fit)",
-    "f0_n_per_kg": "F0",
-    "v0_mps": "V0",
-    "pmax_w_per_kg": "Pmax",
-}
-
-FIELD_HELP: dict[str, str] = {
-    "touchdown_source": (
-        "How touchdown was timed: image (the foot seen standing on the ground), pose (the ankle "
-        "keypoints alone) or both (they agree within 2 frames)."
-    ),
-    "toeoff_source": "How toe-off was timed: image, pose or both (as for touchdown).",
-    "touchdown_uncertainty_frames": (
-        "95% limits of the touchdown's error in frames, from the measured accuracy of how it "
-        "was timed; wider when image and pose disagree."
-    ),
-    "toeoff_uncertainty_frames": "95% limits of the toe-off's error in frames (as for touchdown).",
-    "number": "Step i is the i-th touchdown after first movement.",
-    "foot": "The foot that lands (the athlete's own left or right).",
-    "touchdown_s": "First frame of ground contact, s from the first frame of the clip.",
-    "toeoff_s": "Last frame of ground contact, s from the first frame of the clip.",
-    "contact_time_s": "TO(i) − TD(i): time the foot is on the ground.",
-    "flight_time_s": "TD(i+1) − TO(i): time in the air before the next touchdown.",
-    "step_length_m": (
-        "x of the contact foot at TD(i) minus x of the previous contact of the other foot; "
-        "step 1 is measured from the front (pushing) foot's position in the stance."
-    ),
-    "step_time_s": "TD(i+1) − TD(i) (the last step in view uses TD(i) − TD(i−1)).",
-    "step_frequency_hz": "1 / step time.",
-    "step_velocity_mps": "Step length × step frequency.",
-    "shin_angle_td_deg": (
-        "Shank (ankle → knee) of the landing leg from the forward horizontal at TD; "
-        "< 90° means the knee is ahead of the ankle (a positive shin)."
-    ),
-    "shin_angle_to_deg": "Shank angle from the forward horizontal at toe-off.",
-    "trunk_angle_td_deg": (
-        "Hip-mid → shoulder-mid from the forward horizontal at TD (90° = upright)."
-    ),
-    "touchdown_distance_m": (
-        "x of the ankle at TD minus x of the hip-mid at TD; negative = the foot lands behind "
-        "the centre of mass."
-    ),
-    "toeoff_distance_m": (
-        "x of the ankle minus x of the hip-mid at toe-off (negative; more negative is linked "
-        "to faster acceleration)."
-    ),
-    "knee_angle_td_deg": "Hip–knee–ankle angle at TD.",
-    "hip_angle_td_deg": "Trunk–thigh angle at TD.",
-    "foot_x_m": "Ankle x at touchdown, m from the start line.",
-    "hip_vx_mps": "Horizontal velocity of the hip-mid (centre-of-mass proxy), low-pass filtered.",
-    "first_movement_s": (
-        "The athlete leaves the set stance: the hip or shoulders first move forward and keep "
-        "moving; s from the first frame of the clip."
-    ),
-    "split_5yd_s": "First movement to the hip-mid crossing 5 yd (4.572 m).",
-    "split_10yd_s": "First movement to the hip-mid crossing 10 yd (9.144 m).",
-    "split_20yd_s": "First movement to the hip-mid crossing 20 yd (18.288 m).",
-    "split_40yd_s": "First movement to the hip-mid crossing 40 yd (36.576 m).",
-    "peak_hip_velocity_mps": "Highest hip-mid horizontal velocity in view.",
-    "first_step_length_m": "Step length of step 1.",
-    "mean_contact_1_4_s": "Mean contact time over steps 1–4 (needs at least three of them).",
-    "shin_angle_td_1_deg": "Shin angle at touchdown of step 1.",
-    "v_max_mps": "v_max of the fit v(t) = v_max·(1 − e^(−t/τ)) to the hip position.",
-    "tau_s": "Acceleration time constant τ of the velocity fit (smaller = reaches speed sooner).",
-    "f0_n_per_kg": "Theoretical maximal horizontal force per kg (force–velocity profile).",
-    "v0_mps": "Theoretical maximal velocity of the force–velocity profile.",
-    "pmax_w_per_kg": "Maximal horizontal power per kg, F0·V0/4.",
-}
+# Labels and definitions come from the one registry of metrics (sprintlab.metric_registry).
+FIELD_LABELS: dict[str, str] = {m.name: m.label for m in METRICS_LIST}
+FIELD_HELP: dict[str, str] = {m.name: m.definition for m in METRICS_LIST}
 
 SPLIT_DISTANCES_M: dict[str, float] = {
     "5yd_s": 5 * YARD_M,
@@ -144,7 +48,11 @@ SPLIT_DISTANCES_M: dict[str, float] = {
 
 
 def unit_of(name: str) -> str:
-    """The unit of a unit-suffixed column name (``"step_length_m"`` -> ``"m"``), or ``""``."""
+    """The unit of a column (``"step_length_m"`` -> ``"m"``): the registry's, else from the
+    name's unit suffix, or ``""``."""
+    m = METRICS.get(name)
+    if m is not None:
+        return m.unit
     for suffix in sorted(UNIT_OF_SUFFIX, key=len, reverse=True):
         if name.endswith(suffix):
             return UNIT_OF_SUFFIX[suffix]
