@@ -244,11 +244,14 @@ def test_compare_video_is_written_at_the_planned_frames(tmp_path):
     assert video.video_time_s(0.1) == pytest.approx(6 / 30)  # frame 6 of the composite
 
 
-def test_compare_video_refuses_one_rep_and_a_missing_video(tmp_path):
+def test_compare_video_zooms_one_rep_and_refuses_none_five_or_a_missing_video(tmp_path):
     a = _clip(tmp_path / "a.mp4", 5, 30.0, lambda i: 100)
     one = CompareInput("A", a, np.arange(5) / 30, first_movement_s=0.0)
-    with pytest.raises(CompareVideoError, match="2 to 4"):
-        render_compare_video([one], tmp_path / "c.mp4")
+    for reps in ([], [one] * 5):
+        with pytest.raises(CompareVideoError, match="1 to 4"):
+            render_compare_video(reps, tmp_path / "c.mp4")
+    alone = render_compare_video([one], tmp_path / "one.mp4")  # the Rep page's zoomed overlay
+    assert alone.path.is_file() and alone.n_frames > 0
     gone = CompareInput("B", tmp_path / "gone.mp4", np.arange(5) / 30, first_movement_s=0.0)
     with pytest.raises(CompareVideoError, match="missing"):
         render_compare_video([one, gone], tmp_path / "c.mp4")
@@ -362,3 +365,18 @@ def test_the_overlay_says_how_slow_it_plays():
         "Plays in real time (30 frames per second)."
     )
     assert playback_note({"video": {}}) == ""
+
+
+def test_step_charts_leave_a_gap_where_steps_were_missed():
+    from sprintlab.viz.figures import RepSeries
+
+    steps = steps_table(step_length_m=[1.0, 1.5], contact_time_s=[0.2, 0.15])
+    steps["number"] = [1, 5]  # steps 2-4 missed
+    rep = RepSeries(label="r", steps=steps, series=pd.DataFrame(), first_movement_s=0.0, splits={})
+    fig = figures.steps_figure([rep], ["step_length_m"], "t")
+    trace = fig.data[0]
+    assert list(trace.x) == [1, 2, 3, 4, 5]
+    assert trace.y[0] == 1.0 and trace.y[4] == 1.5
+    assert all(math.isnan(v) for v in trace.y[1:4])
+    assert not trace.connectgaps
+    assert "%{y:.2f} m" in trace.hovertemplate  # the registry's decimals

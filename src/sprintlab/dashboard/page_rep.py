@@ -85,10 +85,10 @@ def show_rep(rep: data.RepView) -> None:
     with left:
         st.subheader("Overlay video")
         if rep.overlay_path is not None:
-            st.video(str(rep.overlay_path))
+            speed = _overlay_video(rep)
             st.caption(
                 "Skeleton, shin (green) and trunk (red) lines while a foot is on the "
-                f"ground; step numbers at the foot. {playback_note(rep.doc)}"
+                f"ground; step numbers at the foot. {speed}"
             )
             if overlay_is_stale(rep):
                 _stale_overlay(rep)
@@ -183,6 +183,36 @@ def _marks(rep: data.RepView) -> None:
                         rep.rep_pk, note=note, flagged=flagged, exclude_from_bests=excluded
                     )
                 st.rerun()
+
+
+def _overlay_video(rep: data.RepView) -> str:
+    """The overlay, zoomed on the athlete (followed, from just before first movement) unless
+    the coach asks for the whole picture; returns how fast it plays."""
+    zoom = st.toggle(
+        "Zoomed on the athlete",
+        value=math.isfinite(rep.first_movement_s),
+        key=f"zoom_{rep.rep_pk}",
+        disabled=not math.isfinite(rep.first_movement_s),
+        help="Follows the athlete from just before first movement; off: the whole picture.",
+    )
+    if zoom:
+        from ..viz.compare_video import cached_compare_video
+        from .page_compare import CACHE_DIRNAME
+
+        _, root = common.library_location()
+        try:
+            with st.spinner("Zooming the overlay on the athlete…"):
+                video = cached_compare_video([data.compare_input(rep)], root / CACHE_DIRNAME)
+        except (SprintlabError, OSError) as err:
+            st.info(f"The zoomed overlay cannot be made ({err}); the whole picture is shown.")
+        else:
+            st.video(str(video.path))
+            slow = video.slow_motion_factor()
+            if slow > 1.05:
+                return f"Plays {slow:.0f}× slower than real time."
+            return "Plays in real time."
+    st.video(str(rep.overlay_path))
+    return playback_note(rep.doc)
 
 
 def playback_note(doc: dict) -> str:

@@ -1,4 +1,4 @@
-"""Side-by-side composite video of 2–4 reps aligned at first movement.
+"""Side-by-side composite video of 2–4 reps aligned at first movement (or one rep, zoomed).
 
 Browsers cannot keep several ``<video>`` elements frame-locked, so the reps are composed into one
 H.264 video: output frame ``k`` shows, in every panel, the rep's frame at the same time
@@ -129,7 +129,7 @@ class CompareVideo:
 
 
 def _layout(n: int) -> tuple[int, int]:
-    """(rows, cols) of the panel grid: 2 or 3 side by side, 4 as 2 × 2."""
+    """(rows, cols) of the panel grid: 1 to 3 side by side, 4 as 2 × 2."""
     return (2, 2) if n == 4 else (1, n)
 
 
@@ -239,8 +239,9 @@ def render_compare_video(
     progress : callable, optional
         Called with the fraction done (0..1).
     """
-    if not 2 <= len(reps) <= 4:
-        raise CompareVideoError(f"Choose 2 to 4 reps to compare, not {len(reps)}.")
+    if not 1 <= len(reps) <= 4:
+        # One rep: its overlay zoomed on the athlete (the Rep page).
+        raise CompareVideoError(f"Choose 1 to 4 reps to compare, not {len(reps)}.")
     for r in reps:
         if not Path(r.video_path).is_file():
             raise CompareVideoError(f"{r.label}: the video {r.video_path} is missing.")

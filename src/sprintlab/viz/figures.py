@@ -19,7 +19,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from ..metric_registry import METRICS, METRICS_LIST
+from ..metric_registry import METRICS, METRICS_LIST, digits_of
 from ..units import YARD_M
 
 REP_COLOURS: tuple[str, ...] = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd")
@@ -187,6 +187,20 @@ def hip_velocity_figure(reps: Sequence[RepSeries]) -> go.Figure:
     return _layout(fig, "Hip velocity (splits marked ◆)")
 
 
+def _with_missing_steps(steps: pd.DataFrame, name: str) -> tuple[np.ndarray, np.ndarray]:
+    """Step numbers and values of ``name`` with every missed step number in between present
+    as NaN, so that a line never joins step 1 to step 5 across missed steps 2–4."""
+    numbers = pd.to_numeric(steps["number"], errors="coerce")
+    values = pd.to_numeric(steps[name], errors="coerce")
+    ok = numbers.notna()
+    if not ok.any():
+        return np.zeros(0), np.zeros(0)
+    series = pd.Series(values[ok].to_numpy(float), index=numbers[ok].astype(int).to_numpy())
+    series = series[~series.index.duplicated()]
+    full = np.arange(int(series.index.min()), int(series.index.max()) + 1)
+    return full, series.reindex(full).to_numpy(float)
+
+
 def steps_figure(
     reps: Sequence[RepSeries], fields: Sequence[str], title: str, *, height_px: int | None = None
 ) -> go.Figure:
@@ -205,10 +219,11 @@ def steps_figure(
             if steps.empty or name not in steps.columns:
                 continue
             colour = REP_COLOURS[i % len(REP_COLOURS)]
-            y = pd.to_numeric(steps[name], errors="coerce")
+            x, y = _with_missing_steps(steps, name)
+            digits = digits_of(name)
             fig.add_trace(
                 go.Scatter(
-                    x=steps["number"],
+                    x=x,
                     y=y,
                     mode="lines+markers",
                     name=rep.label,
@@ -217,7 +232,8 @@ def steps_figure(
                     line={"color": colour},
                     marker={"size": 8},
                     hovertemplate=(
-                        f"step %{{x}}<br>{label_of(name, with_unit=False)} = %{{y:.3f}} {unit}"
+                        f"step %{{x}}<br>{label_of(name, with_unit=False)} = "
+                        f"%{{y:.{digits}f}} {unit}"
                         f"<br><i>{help_text}</i><extra>{rep.label}</extra>"
                     ),
                 ),
