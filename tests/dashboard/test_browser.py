@@ -77,7 +77,9 @@ def test_compare_page_in_chromium(chromium, library):
             # The other pages open without an exception box.
             for path, name in (
                 ("", "library"),
+                ("library", "library_by_name"),
                 ("rep?rep=1", "rep"),
+                ("review?rep=1", "review"),
                 ("athlete", "athlete"),
                 ("analyse", "analyse"),
             ):
@@ -85,6 +87,7 @@ def test_compare_page_in_chromium(chromium, library):
                 wait_for_page(page)
                 full_screenshot(page, ARTEFACTS / f"{name}.png")
                 assert page.locator('[data-testid="stException"]').count() == 0, name
+                assert "Page not found" not in page.content(), name
             assert not errors, errors
         finally:
             browser.close()

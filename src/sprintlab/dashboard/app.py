@@ -21,13 +21,18 @@ def main() -> None:
     st.set_page_config(page_title="sprintlab", page_icon=":material/sprint:", layout="wide")
     # Nothing of the library is shown to a visitor who may not see it.
     access.require_access()
+    # The Library page answers at "/" and at "/library" (a link or bookmark to either works):
+    # Streamlit puts the default page at "/" only, so it is registered twice and the sidebar,
+    # drawn here, lists it once.
+    home = common.guarded(page_library.render)
+    home.__name__ = "home"
     pages = {
+        "home": st.Page(home, title="Library", icon=":material/table:", default=True),
         "library": st.Page(
             common.guarded(page_library.render),
             title="Library",
             url_path="library",
             icon=":material/table:",
-            default=True,
         ),
         "rep": st.Page(
             common.guarded(page_rep.render),
@@ -61,4 +66,8 @@ def main() -> None:
         ),
     }
     common.register_pages(pages)
-    st.navigation(list(pages.values())).run()
+    page = st.navigation(list(pages.values()), position="hidden")
+    with st.sidebar:
+        for key in common.PAGE_KEYS:
+            st.page_link(pages[key], label=pages[key].title, icon=pages[key].icon)
+    page.run()
