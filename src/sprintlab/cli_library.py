@@ -380,27 +380,48 @@ def reps(
     table = Table(
         title=f"{len(df)} rep(s)" + (f", last {len(shown)} shown" if len(shown) < len(df) else "")
     )
+    from .metric_registry import digits_of, header_of
+
+    # The id is the library's (the dashboard's ?rep=); the long rep folder ids are in export.
     cols = [
+        ("rep_pk", "id", 0),
         ("date", "date", 0),
         ("session", "session", 0),
         ("athlete", "athlete", 0),
         ("rep_number", "rep", 0),
         ("status", "status", 0),
-        ("split_5yd_s", "5 yd s", 2),
-        ("split_10yd_s", "10 yd s", 2),
-        ("first_step_length_m", "step 1 m", 2),
-        ("mean_contact_1_4_s", "contact 1–4 s", 3),
-        ("shin_angle_td_1_deg", "shin 1 °", 0),
+        *(
+            (c, header_of(c), digits_of(c))
+            for c in (
+                "split_5yd_s",
+                "split_10yd_s",
+                "first_step_length_m",
+                "mean_contact_1_4_s",
+                "shin_angle_td_1_deg",
+            )
+        ),
         ("est_40yd_s", "est. 40 s", 2),
-        ("f0_n_per_kg", "F0 N/kg", 1),
-        ("rep_id", "rep id / error", 0),
+        ("coach_note", "note / error", 0),
     ]
-    for _, title, _ in cols:
-        table.add_column(title, overflow="fold")
+    for c, title, _ in cols:
+        # One line per rep: only the note (or error) wraps, in whatever width is left.
+        if c == "coach_note":
+            table.add_column(title, overflow="fold", ratio=1, min_width=16)
+        else:
+            table.add_column(title, no_wrap=True, overflow="ellipsis")
     for _, row in shown.iterrows():
         cells = [_cell(row[c], d) for c, _, d in cols]
         if row["status"] == "failed":
             cells[-1] = Text(str(row["error"]), style="red")
+        else:
+            marks = [
+                m
+                for m, k in (("flagged", "flagged"), ("not in bests", "exclude_from_bests"))
+                if row.get(k) == 1
+            ]
+            note = row["coach_note"] if isinstance(row["coach_note"], str) else ""
+            parts = [f"[{', '.join(marks)}]" if marks else "", note]
+            cells[-1] = Text(" ".join(p for p in parts if p) or "–")
         table.add_row(*cells)
     out_console.print(table)
 

@@ -111,9 +111,13 @@ class AnalysisSettings:
 
 
 def rep_id_for(path: Path, sha256: str) -> str:
-    """Folder-safe rep id: the clip's stem and the first 8 hex digits of its content hash."""
+    """Folder-safe rep id: the clip's stem and the first 8 hex digits of its content hash (once:
+    a clip the dashboard stored as ``<name>-<hash>`` keeps its name)."""
     stem = "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in Path(path).stem)[:60]
-    return f"{stem or 'clip'}-{sha256[:8]}"
+    tag = sha256[:8]
+    if stem.endswith(f"-{tag}"):
+        return stem
+    return f"{stem or 'clip'}-{tag}"
 
 
 def leg_length_px(track: KeypointTrack) -> float:

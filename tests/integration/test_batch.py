@@ -766,6 +766,19 @@ def test_cli_batch_failures_queries_and_export(tmp_path, messy_day):
     assert failed.returncode == 0 and "4 rep(s)" in failed.stdout
     jose = cli("reps", "--library", str(lib_dir), "--athlete", "josé díaz")
     assert "3 rep(s)" in jose.stdout
+    # One line per rep at a normal terminal width: the short library id, no wrapped folder id.
+    with Library.open(lib_dir) as lib:
+        ids = lib.reps_frame(athlete="josé díaz", status="ok")["rep_pk"].tolist()
+        lib.mark_rep(ids[0], note="false start", exclude_from_bests=True)
+    wide = subprocess.run(
+        [sys.executable, "-m", "sprintlab.cli_library", "reps", "--library", str(lib_dir),
+         "--athlete", "josé díaz"],
+        capture_output=True, text=True, timeout=120, cwd=ROOT,
+        env={**cli_env(), "COLUMNS": "160"},
+    )  # fmt: skip
+    rows = [ln for ln in wide.stdout.splitlines() if NAMES["jose"] in ln]
+    assert len(rows) == 3, wide.stdout
+    assert "[not in bests]" in wide.stdout and "false start" in wide.stdout
 
     exp = cli("export", str(tmp_path / "pq"), "--format", "parquet", "--library", str(lib_dir))
     assert exp.returncode == 0, exp.stderr

@@ -216,3 +216,12 @@ def test_an_old_rep_without_provenance_still_loads_and_reanalyses(tmp_path):
     got = provenance_of(load_rep_json(out))
     assert got is not None and got.pose == PosePart.unknown()
     assert got.analysis == AnalysisPart.current(AnalysisSettings())
+
+
+def test_rep_id_carries_the_content_hash_once():
+    from sprintlab.pipeline import rep_id_for
+
+    sha = "4a16a03f" + "0" * 56
+    assert rep_id_for(Path("/clips/Ann Lee rep 1.mp4"), sha) == "Ann_Lee_rep_1-4a16a03f"
+    # A clip the dashboard stored as <name>-<hash>.mp4 does not get the hash twice.
+    assert rep_id_for(Path("/lib/uploads/start-4a16a03f.mp4"), sha) == "start-4a16a03f"
