@@ -380,3 +380,25 @@ def test_step_charts_leave_a_gap_where_steps_were_missed():
     assert all(math.isnan(v) for v in trace.y[1:4])
     assert not trace.connectgaps
     assert "%{y:.2f} m" in trace.hovertemplate  # the registry's decimals
+
+
+def test_each_panel_keeps_its_reps_colour_when_another_rep_is_left_out(tmp_path):
+    import av
+
+    from sprintlab.viz.compare_video import REP_COLOURS_BGR
+
+    a = _clip(tmp_path / "a.mp4", 5, 30.0, lambda i: 100)
+    b = _clip(tmp_path / "b.mp4", 5, 30.0, lambda i: 100)
+    # Reps 1 and 3 of a comparison whose rep 2 has no first movement: red and green are
+    # rep 2's and rep 3's chart colours, so the panels are blue and green.
+    reps = [
+        CompareInput("A", a, np.arange(5) / 30, first_movement_s=0.0, colour_index=0),
+        CompareInput("C", b, np.arange(5) / 30, first_movement_s=0.0, colour_index=2),
+    ]
+    video = render_compare_video(reps, tmp_path / "c.mp4")
+    with av.open(str(video.path)) as f:
+        frame = next(f.decode(video=0)).to_ndarray(format="bgr24")
+    w = frame.shape[1] // 2
+    for panel, k in ((0, 0), (1, 2)):
+        got = frame[4, panel * w + w // 2].astype(int)
+        assert np.abs(got - np.array(REP_COLOURS_BGR[k])).max() < 40, (panel, got)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 
 import numpy as np
 import pandas as pd
@@ -101,7 +102,8 @@ def show_comparison(reps: list[data.RepView], cache_dir) -> None:
         )
     if len(aligned) >= 2:
         try:
-            inputs = [data.compare_input(r) for r in aligned]
+            # Each panel in its rep's colour on the charts, also when a rep was left out.
+            inputs = [replace(data.compare_input(r), colour_index=reps.index(r)) for r in aligned]
             bar = st.progress(0.0, text="Composing the videos…")
             video = cached_compare_video(
                 inputs, cache_dir, progress=lambda f: bar.progress(f, text="Composing the videos…")

@@ -74,6 +74,9 @@ class CompareInput:
         athlete fills the panel however far the camera stood.
     follow_height_px : float, optional
         Height of the follow window in video pixels.
+    colour_index : int, optional
+        Which of :data:`REP_COLOURS_BGR` titles the panel (the rep's colour on the page's
+        charts); None: the panel's position.
     """
 
     label: str
@@ -83,6 +86,7 @@ class CompareInput:
     touchdowns_s: tuple[float, ...] = ()
     follow_px: np.ndarray | None = None
     follow_height_px: float | None = None
+    colour_index: int | None = None
 
     def __post_init__(self) -> None:
         if not math.isfinite(self.first_movement_s):
@@ -290,7 +294,8 @@ def render_compare_video(
                         panel //= 2  # before the clip starts: dimmed first frame
                     step = sum(1 for td in r.touchdowns_s if math.isfinite(td) and td <= t_abs)
                     s = panel_height_px / 360
-                    colour = REP_COLOURS_BGR[i % len(REP_COLOURS_BGR)]
+                    k = i if r.colour_index is None else r.colour_index
+                    colour = REP_COLOURS_BGR[k % len(REP_COLOURS_BGR)]
                     cv2.rectangle(panel, (0, 0), (panel_w - 1, int(34 * s)), colour, -1)
                     draw_text(panel, r.label[:48], (8, int(24 * s)), scale=s)
                     status = f"t = {t_rel:+.3f} s from first movement"
@@ -331,6 +336,7 @@ def compare_key(reps: Sequence[CompareInput], **params: object) -> str:
         parts.append(
             {
                 "label": r.label,
+                "colour": r.colour_index,
                 "video": str(Path(r.video_path).resolve()),
                 "size": st.st_size,
                 "mtime_ns": st.st_mtime_ns,
