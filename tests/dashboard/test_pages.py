@@ -306,3 +306,41 @@ def test_rep_page_marks_implausible_values_in_red(library, tmp_path):
     # The other reps have nothing flagged: no red.
     plain = page_app("page_rep", rep="2")
     assert "rgba(214, 39, 40" not in plain.dataframe[0].proto.arrow_data.styler.styles
+
+
+def test_compare_page_calls_nothing_a_change_between_two_analyses_of_one_clip(library):
+    """The same clip analysed twice (other filter settings, as after an upgrade) and compared:
+    every step differs a little, and no cell is highlighted as a real change."""
+    import shutil
+
+    from sprintlab.filtering import FilterSettings
+    from sprintlab.library import RepRecord, SessionInfo
+    from sprintlab.pipeline import AnalysisSettings, reanalyze_rep
+
+    with Library.open(library) as lib:
+        row = lib.conn.execute(
+            "SELECT artefact_dir, clip_path, clip_sha256, athlete_id FROM reps WHERE rep_pk = 1"
+        ).fetchone()
+        first = library / row[0]
+        again = first.parent / "again" / first.name
+        shutil.copytree(first, again)
+        settings = AnalysisSettings(filter=FilterSettings(cutoff_hz=9.0))
+        _, out = reanalyze_rep(again, settings=settings, overlay=False)
+        doc = json.loads((out / "rep.json").read_text())
+        sid = lib.ensure_session(SessionInfo("Re-analysis", "2026-03-15"))
+        pk = lib.record_rep(
+            RepRecord(
+                session_id=sid, clip_path=row[1], status="ok", athlete_id=row[3], rep_number=1,
+                clip_sha256=row[2], settings_hash="other", capture_fps=60.0, doc=doc,
+                artefact_dir=out,
+            )
+        ).rep_pk  # fmt: skip
+        before = data.load_rep(lib, 1)
+        after = data.load_rep(lib, pk)
+    diff = data.step_differences(before, after)
+    assert (diff.abs() > 0).to_numpy().any()  # the two analyses do differ
+    at = page_app("page_compare", reps=f"1,{pk}")
+    no_errors(at)
+    assert "No per-step difference exceeds the measurement error." in at.markdown.values
+    styles = at.dataframe[0].proto.arrow_data.styler.styles
+    assert "rgba(255, 170, 0" not in styles
