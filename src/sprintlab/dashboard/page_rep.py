@@ -34,18 +34,25 @@ def pick_rep(options: dict[int, str], key: str = "rep_pick") -> int | None:
     return chosen
 
 
-def render() -> None:
-    st.title("Rep")
+def chosen_rep(key: str = "rep_pick") -> data.RepView | None:
+    """The rep ``?rep=`` names or the one chosen in a select box (None, with a message, when
+    the library cannot be opened or has no analysed rep)."""
     with common.library_or_message() as lib:
         if lib is None:
-            return
+            return None
         options = common.rep_options(lib)
         if not options:
             st.info("No analysed reps yet: analyse a clip on the **Analyse** page.")
-            return
-        rep_pk = pick_rep(options)
-        rep = data.load_rep(lib, int(rep_pk))  # type: ignore[arg-type]
-    show_rep(rep)
+            return None
+        rep_pk = pick_rep(options, key=key)
+        return data.load_rep(lib, int(rep_pk))  # type: ignore[arg-type]
+
+
+def render() -> None:
+    st.title("Rep")
+    rep = chosen_rep()
+    if rep is not None:
+        show_rep(rep)
 
 
 def show_rep(rep: data.RepView) -> None:

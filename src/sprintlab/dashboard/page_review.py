@@ -23,7 +23,7 @@ from ..errors import SprintlabError
 from ..events.edits import EventEdit
 from ..library import Library
 from . import common, data
-from .page_rep import pick_rep
+from .page_rep import chosen_rep
 
 #: Frames shown either side of the detected event in the filmstrip.
 STRIP_HALF_FRAMES = 6
@@ -41,17 +41,9 @@ STEP_VALUES = (
 
 def render() -> None:
     st.title("Review")
-    with common.library_or_message() as lib:
-        if lib is None:
-            return
-        options = common.rep_options(lib)
-        if not options:
-            st.info("No analysed reps yet: analyse a clip on the **Analyse** page.")
-            return
-        rep_pk = pick_rep(options, key="review_rep")
-        rep = data.load_rep(lib, int(rep_pk))  # type: ignore[arg-type]
-        db_path = lib.db_path
-    review(rep, db_path)
+    rep = chosen_rep(key="review_rep")
+    if rep is not None:
+        review(rep, common.library_location()[0])
 
 
 def value_text(value: Any, unit: str, scale: float, digits: int) -> str:
