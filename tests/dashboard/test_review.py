@@ -99,6 +99,8 @@ def test_coach_moves_a_late_touchdown_onto_its_true_frame(library, tmp_path):
                 assert imgs.nth(i).evaluate("img => img.complete && img.naturalWidth > 0")
             full_screenshot(page, ARTEFACTS / "review_before.png")
             page.get_by_role("button", name=f"Touchdown on frame {true_td}").click()
+            # The edit reruns the page twice (analysis, then the page with the new values).
+            page.get_by_text(f"Step {number}: touchdown frame").wait_for(timeout=120_000)
             wait_for_page(page)
             assert page.locator('[data-testid="stException"]').count() == 0
             assert page.locator('[data-testid="stAlertContentError"]').count() == 0
@@ -117,6 +119,7 @@ def test_coach_moves_a_late_touchdown_onto_its_true_frame(library, tmp_path):
             stale = "The overlay was drawn before the latest corrections"
             assert stale in page.content()
             page.get_by_role("button", name="Redraw the overlay with the corrections").click()
+            page.get_by_text(stale).wait_for(state="detached", timeout=120_000)
             wait_for_page(page)
             assert stale not in page.content()
             assert page.locator('[data-testid="stException"]').count() == 0
