@@ -27,6 +27,7 @@ from .events import (
     image_candidates,
 )
 from .events.edits import EditOutcome, EventEdit, apply_edits, edit_notes, edits_from_dicts
+from .events.sole import blend_sole_place
 from .filtering import (
     FilterSettings,
     mask_low_confidence,
@@ -410,6 +411,8 @@ def analyze_track(
     world_raw = to_leg_planes(identity.track, calib, offsets)
     world = smooth_track(world_raw, s.filter)
     contacts = place_contacts([replace(c, label=c.side) for c in contacts], calib, offsets)
+    # The foot's place: the pose's stance ankle and the still sole the image saw, blended.
+    contacts, n_sole = blend_sole_place(contacts, calib, offsets, fm.time_s, s.events)
     steps, w = build_steps(
         contacts,
         fm,
@@ -450,6 +453,8 @@ def analyze_track(
             "contacts_found": len(contacts),
             # Contacts after first movement the image saw but the pose did not (not added).
             "image_contacts_unmatched": unmatched,
+            # Contacts whose place blends the still sole the image saw with the pose's ankle.
+            "contacts_placed_by_sole": n_sole,
             "keypoint_coverage": float(np.mean(np.isfinite(masked.xy[:, KP.LEFT_ANKLE, 0]))),
         },
         "edits": [o.to_dict() for o in outcomes],

@@ -58,6 +58,10 @@ class Contact:
     td_uncertainty_frames, to_uncertainty_frames : float
         95% limits of the event's error in frames, from the harness's figures for how it was
         timed, widened to the disagreement when image and pose disagree (NaN: not assessed).
+    sole_px : (x0, x1, ground_y) or None
+        Where the image saw the still sole of this contact: the image columns it spanned and
+        the ground row under it (pixels of the analysed track's frame); None when the image did
+        not see the contact.
     """
 
     td_s: float
@@ -76,6 +80,7 @@ class Contact:
     to_source: str = "pose"
     td_uncertainty_frames: float = math.nan
     to_uncertainty_frames: float = math.nan
+    sole_px: tuple[float, float, float] | None = None
 
 
 @runtime_checkable

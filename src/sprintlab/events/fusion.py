@@ -170,6 +170,7 @@ def fuse_contacts(
                 to_source=to.source,
                 td_uncertainty_frames=td.uncertainty_frames,
                 to_uncertainty_frames=to.uncertainty_frames,
+                sole_px=_sole(image.contacts[j]),
             )
         )
     out, reverted = _keep_sequence(contacts, out, fm, fps, s)
@@ -268,6 +269,11 @@ def _cut_short(td_img: float, to_img: float, c: Contact, s: EventSettings) -> bo
         and pose_s > 0
         and to_img - td_img < s.fusion_min_duration_share * pose_s
     )
+
+
+def _sole(ic: ImageContact) -> tuple[float, float, float]:
+    """The still sole of an image contact: (first column, last column, ground row), pixels."""
+    return (float(ic.x0_px), float(ic.x1_px), float(ic.ground_y_px))
 
 
 def _pose_only(c: Contact, fps: float) -> Contact:

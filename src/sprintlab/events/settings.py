@@ -214,6 +214,16 @@ class EventSettings:
     fusion_match_window_s : float
         An image contact and a pose contact are the same one when their times overlap, or come
         within this of each other.
+    sole_place_weight : float
+        Weight (0–1) of the still sole's place in the foot's place (:mod:`sprintlab.events.sole`);
+        the pose's stance ankle has the rest. 0: the pose alone.
+    sole_place_min_contacts : int
+        Least number of contacts whose sole the image saw for the sole to be used (their median
+        offset to the pose's ankle ties the sole to the ankle).
+    sole_place_pose_sd_m : float
+        Scatter (SD, m) of the pose's stance-ankle place from contact to contact: the sole's
+        weight falls as the sole and the pose disagree by more than this allows
+        (:func:`sprintlab.events.sole.sole_weight`).
     """
 
     fm_speed_mps: float = 0.3
@@ -288,6 +298,9 @@ class EventSettings:
     fusion_agree_frames: float = 2.0
     fusion_match_window_s: float = 0.03
     fusion_min_duration_share: float = 0.5
+    sole_place_weight: float = 0.5
+    sole_place_min_contacts: int = 3
+    sole_place_pose_sd_m: float = 0.05
 
     def __post_init__(self) -> None:
         # Every parameter is a non-negative physical quantity; a few must be strictly positive
@@ -311,6 +324,8 @@ class EventSettings:
                 raise ValueError(f"{name} must be in (0, 1], got {getattr(self, name)}")
         if self.min_contact_s >= self.max_contact_s:
             raise ValueError("min_contact_s must be less than max_contact_s")
+        if not self.sole_place_weight <= 1:
+            raise ValueError(f"sole_place_weight must be in [0, 1], got {self.sole_place_weight}")
         if not self.foot_radius_min_factor < self.foot_radius_max_factor:
             raise ValueError("foot_radius_min_factor must be less than foot_radius_max_factor")
         if not self.ambiguous_step_margin <= 0.5:

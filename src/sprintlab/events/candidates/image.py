@@ -89,6 +89,7 @@ def image_candidates(
                 to_source="image",
                 td_uncertainty_frames=uncertainty_frames("touchdown", "image", fps),
                 to_uncertainty_frames=uncertainty_frames("toeoff", "image", fps),
+                sole_px=(float(ic.x0_px), float(ic.x1_px), float(ic.ground_y_px)),
             )
         )
     return out
