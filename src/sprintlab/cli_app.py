@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import math
 import os
-import subprocess
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -66,11 +65,11 @@ def app_command(
         else f"http://127.0.0.1:{port} (this computer only; --share to open it to the network)"
     )
     err_console.print(f"sprintlab dashboard on {where}", soft_wrap=True)
-    try:
-        code = subprocess.call([sys.executable, "-m", "streamlit", *args], env=env)
-    except KeyboardInterrupt:
-        code = 0
-    raise typer.Exit(code=code)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    # The dashboard takes this process's place: stopping 'sprintlab app' (Ctrl-C, a service
+    # manager's SIGTERM) stops the dashboard, and no server is left behind without its parent.
+    os.execve(sys.executable, [sys.executable, "-m", "streamlit", *args], env)
 
 
 def register(app: typer.Typer) -> None:

@@ -122,6 +122,21 @@ def test_make_app_is_not_reachable_from_the_network(library, network_address):
         assert not _reachable(network_address, port)
 
 
+def test_stopping_sprintlab_app_stops_the_dashboard(library):
+    """'sprintlab app' becomes the dashboard server: stopping it leaves no server behind."""
+    port = free_port()
+    env = {**os.environ, "SPRINTLAB_LIBRARY": str(library)}
+    env.pop(PASSWORD_ENV, None)
+    cmd = [sys.executable, "-m", "sprintlab", "app", "--port", str(port)]
+    with serve(cmd, env, port) as proc:
+        assert _reachable("127.0.0.1", port)
+        # The process started is the server itself, not a parent of it.
+        assert "streamlit" in Path(f"/proc/{proc.pid}/cmdline").read_bytes().decode()
+        proc.terminate()
+        proc.wait(timeout=30)
+    assert not _reachable("127.0.0.1", port)
+
+
 @pytest.mark.browser
 def test_a_shared_dashboard_asks_for_the_password_in_chromium(library, network_address):
     from playwright.sync_api import sync_playwright
