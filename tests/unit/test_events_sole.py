@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 
 import numpy as np
 
 from sprintlab.calibration import Calibration, Marker
 from sprintlab.events import Contact, EventSettings
-from sprintlab.events.sole import blend_sole_place, sole_rear_x_m, sole_weight
+from sprintlab.events.sole import blend_sole_place, one_foot, sole_rear_x_m, sole_weight
 
 # 100 px per metre, ground at image row 900, +x to the right.
 CALIB = Calibration.from_markers(
@@ -69,3 +70,15 @@ def test_a_scattered_sole_counts_less_and_too_few_soles_count_not_at_all():
     off = EventSettings(sole_place_weight=0.0)
     many = [_contact(k, 1.0 + k, 0.03, 0.0) for k in range(5)]
     assert blend_sole_place(many, CALIB, {}, 0.5, off) == (many, 0)
+
+
+def test_a_still_region_much_wider_or_narrower_than_one_sole_is_not_used():
+    widths = np.array([0.55, 0.30, 0.28, 0.07, 0.27, 0.25, math.nan])
+    assert one_foot(widths, 0.4).tolist() == [False, True, True, False, True, True, False]
+    # In the blend: step 1 seen with the stance's rear foot (a 0.6 m wide still region whose
+    # rear end is 0.4 m behind) keeps the pose's place.
+    contacts = [_contact(k, 1.0 + 1.5 * k, 0.0, 0.0) for k in range(5)]
+    x0, x1, gy = contacts[0].sole_px
+    contacts[0] = replace(contacts[0], sole_px=(x0 - 40.0, x1 + 20.0, gy))
+    out, moved = blend_sole_place(contacts, CALIB, {}, 0.5)
+    assert moved == 4 and out[0].foot_x_m == contacts[0].foot_x_m

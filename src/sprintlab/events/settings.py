@@ -220,6 +220,9 @@ class EventSettings:
     sole_place_min_contacts : int
         Least number of contacts whose sole the image saw for the sole to be used (their median
         offset to the pose's ankle ties the sole to the ankle).
+    sole_width_tolerance : float
+        A still sole is used for the foot's place only when its width is within this fraction
+        of the rep's median sole width (:func:`sprintlab.events.sole.one_foot`).
     sole_place_pose_sd_m : float
         Scatter (SD, m) of the pose's stance-ankle place from contact to contact: the sole's
         weight falls as the sole and the pose disagree by more than this allows
@@ -301,6 +304,7 @@ class EventSettings:
     sole_place_weight: float = 0.5
     sole_place_min_contacts: int = 3
     sole_place_pose_sd_m: float = 0.05
+    sole_width_tolerance: float = 0.4
 
     def __post_init__(self) -> None:
         # Every parameter is a non-negative physical quantity; a few must be strictly positive
