@@ -268,14 +268,16 @@ def format_table(title: str, rows: dict[str, Agreement]) -> str:
 def format_factor_table(report: dict[str, Any], scenarios: tuple[Scenario, ...] = ()) -> str:
     """One row per scenario of a :func:`run_scenarios` report: the share of touchdowns and
     toe-offs within one frame of the truth and their mean absolute errors (frames), the steps
-    found of those in view, and the contact-time bias and 95% limits of agreement (ms).
+    found of those in view, the contact-time bias and 95% limits of agreement (ms) and the step
+    length's MAE (cm).
     ``scenarios`` supplies the factor labels.
     """
     labels = {sc.name: sc.factor for sc in scenarios}
     lines = [
-        "accuracy per factor (events within ±1 frame; contact time measured − true, ms)",
+        "accuracy per factor (events within ±1 frame; contact time measured − true, ms; step "
+        "length MAE, cm)",
         f"{'scenario':28s} {'factor':30s} {'TD<=1fr':>7s} {'TO<=1fr':>7s} {'TD MAE':>6s} "
-        f"{'TO MAE':>6s} {'steps':>7s} {'CT bias':>8s} {'CT 95% limits':>17s}",
+        f"{'TO MAE':>6s} {'steps':>7s} {'CT bias':>8s} {'CT 95% limits':>17s} {'SL MAE':>6s}",
     ]
 
     def get(d: dict | None, key: str) -> float:
@@ -288,6 +290,7 @@ def format_factor_table(report: dict[str, Any], scenarios: tuple[Scenario, ...] 
             lines.append(f"{name:28s} {label:30s} error: {sc['error']}"[:200])
             continue
         td, to, ct = sc.get("touchdown_s"), sc.get("toeoff_s"), sc.get("contact_time_s")
+        sl = sc.get("step_length_m")
 
         def pct(d: dict | None) -> str:
             v = get(d, "within_1_frame")
@@ -301,7 +304,8 @@ def format_factor_table(report: dict[str, Any], scenarios: tuple[Scenario, ...] 
         limits = f"[{num(get(ct, 'loa_low'), 6)}, {num(get(ct, 'loa_high'), 6)}]"
         lines.append(
             f"{name:28s} {label:30s} {pct(td)} {pct(to)} {num(get(td, 'mae'), 6)} "
-            f"{num(get(to, 'mae'), 6)} {steps:>7s} {num(get(ct, 'bias'), 8)} {limits:>17s}"
+            f"{num(get(to, 'mae'), 6)} {steps:>7s} {num(get(ct, 'bias'), 8)} {limits:>17s} "
+            f"{num(get(sl, 'mae'), 6)}"
         )
     return "\n".join(lines)
 
