@@ -427,6 +427,8 @@ def digits_of(name: str, default: int = 2) -> int:
         return m.digits
     if name.endswith("_deg") or name.endswith("_frames"):
         return 0
+    if "yd_s" in name:  # a split or a best split, e.g. best_10yd_s: to the hundredth
+        return 2
     return 3 if name.endswith("_s") else default
 
 

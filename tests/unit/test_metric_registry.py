@@ -38,6 +38,7 @@ def test_decimals_are_no_finer_than_measured():
     assert digits_of("shin_angle_td_deg") == 0
     assert digits_of("contact_time_s") == 3
     assert digits_of("something_new_s") == 3 and digits_of("x_deg") == 0
+    assert digits_of("best_10yd_s") == digits_of("split_10yd_s") == 2
 
 
 def test_values_format_at_their_decimals_and_missing_is_a_dash():
