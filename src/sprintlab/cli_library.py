@@ -7,6 +7,7 @@ runs them on their own. Each command parses its input, calls the library and sho
 from __future__ import annotations
 
 import datetime as dt
+import json
 import math
 import sys
 from pathlib import Path
@@ -345,6 +346,103 @@ def summary(
     out_console.print(f"written: {path}")
 
 
+def correct(
+    rep: Annotated[int, typer.Argument(help="The rep's id (the 'id' of 'sprintlab reps').")],
+    by: Annotated[str | None, typer.Option("--by", help="Who makes the correction.")] = None,
+    step: Annotated[int | None, typer.Option(help="The step to correct.")] = None,
+    touchdown: Annotated[
+        int | None, typer.Option(help="With --step: its first frame on the ground.")
+    ] = None,
+    toeoff: Annotated[
+        int | None, typer.Option(help="With --step: its last frame on the ground.")
+    ] = None,
+    foot: Annotated[str | None, typer.Option(help="With --step or --add: left or right.")] = None,
+    delete: Annotated[
+        bool, typer.Option("--delete", help="With --step: it is not a contact.")
+    ] = False,
+    add: Annotated[
+        str | None,
+        typer.Option(help="A missed contact: FIRST-LAST ground frames, e.g. 500-528."),
+    ] = None,
+    withdraw: Annotated[
+        int | None, typer.Option(help="Withdraw the correction with this number.")
+    ] = None,
+    note: Annotated[str, typer.Option(help="Why (kept with the correction).")] = "",
+    library: LibraryOption = None,
+) -> None:
+    """Correct a rep's contacts (as the dashboard's Review page does) or list its corrections.
+
+    The rep is analysed again from its keypoints at once; the correction is kept in the library
+    with who made it and when, and survives re-runs of the clip. Without a change, lists them.
+    """
+    from .cli import print_step_table
+    from .events.edits import EventEdit
+    from .library import Library, LibraryError
+    from .review import correct as apply_correction
+    from .review import withdraw as withdraw_correction
+
+    try:
+        with Library.open(library, create=False) as lib:
+            row = lib.conn.execute(
+                "SELECT rep_json FROM reps WHERE rep_pk = ? AND status = 'ok'", (rep,)
+            ).fetchone()
+            if row is None:
+                raise LibraryError(f"There is no analysed rep {rep} in this library.")
+            doc = json.loads(row[0])
+            changing = step is not None or add is not None
+            if withdraw is not None:
+                doc = withdraw_correction(lib, rep, withdraw)
+            elif changing:
+                if not (by or "").strip():
+                    raise LibraryError("Say who makes the correction with --by NAME.")
+                edit = _edit_from_options(doc, step, touchdown, toeoff, foot, delete, add)
+                doc = apply_correction(
+                    lib, rep, EventEdit(**{**edit, "author": by or "", "note": note})
+                )
+            edits = lib.edits_for(rep)
+    except (SprintlabError, ValueError) as err:
+        _fail(err)
+    print_step_table(doc)
+    for edit_id, e in edits:
+        out_console.print(
+            Text(f"correction {edit_id}: {e.created_utc[:16].replace('T', ' ')} {e.describe()}")
+        )
+
+
+def _edit_from_options(
+    doc: dict[str, Any],
+    step: int | None,
+    touchdown: int | None,
+    toeoff: int | None,
+    foot: str | None,
+    delete: bool,
+    add: str | None,
+) -> dict[str, Any]:
+    """The fields of an EventEdit from the options of 'sprintlab correct'."""
+    if add is not None:
+        first, sep, last = add.partition("-")
+        if not sep or not first.strip().isdigit() or not last.strip().isdigit():
+            raise ValueError(f"--add takes FIRST-LAST frames, e.g. 500-528, not {add!r}.")
+        return {"action": "set", "td_frame": int(first), "to_frame": int(last), "side": foot}
+    found = [s for s in doc.get("steps") or [] if s.get("number") == step]
+    if not found:
+        raise ValueError(f"The rep has no step {step}.")
+    s = found[0]
+    was_td, was_to = int(s["touchdown_frame"]), int(s["toeoff_frame"])
+    if delete:
+        return {"action": "delete", "was_td_frame": was_td, "was_to_frame": was_to}
+    if touchdown is None and toeoff is None and foot is None:
+        raise ValueError("Give --touchdown, --toeoff, --foot or --delete with --step.")
+    return {
+        "action": "set",
+        "td_frame": was_td if touchdown is None else touchdown,
+        "to_frame": was_to if toeoff is None else toeoff,
+        "side": foot,
+        "was_td_frame": was_td,
+        "was_to_frame": was_to,
+    }
+
+
 def reps(
     athlete: Annotated[str | None, typer.Option(help="Only this athlete.")] = None,
     session: Annotated[str | None, typer.Option(help="Only this session (name).")] = None,
@@ -432,11 +530,13 @@ COMMANDS = {
     "athletes": athletes,
     "reps": reps,
     "summary": summary,
+    "correct": correct,
 }
 
 
 def register(app: typer.Typer) -> None:
-    """Add ``batch``, ``export``, ``athletes``, ``reps`` and ``summary`` to ``app``."""
+    """Add ``batch``, ``export``, ``athletes``, ``reps``, ``summary`` and ``correct`` to
+    ``app``."""
     for name, function in COMMANDS.items():
         app.command(name)(function)
 

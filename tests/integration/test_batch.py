@@ -941,3 +941,55 @@ def test_a_persons_corrections_survive_batch_reruns_and_are_exported(tmp_path):
     assert cli("export", str(out), "--library", str(lib_dir)).returncode == 0
     exported = pd.read_csv(out / "edits.csv")
     assert list(exported["author"]) == ["Ann"] and list(exported["action"]) == ["delete"]
+
+
+def test_corrections_from_the_command_line(tmp_path):
+    """'sprintlab correct' moves a touchdown, lists, withdraws and refuses what it cannot do,
+    each in one clear sentence; the library keeps what it did like the Review page's edits."""
+    clips = tmp_path / "clips"
+    clips.mkdir()
+    write_clip(clips / "Cy_Roe_1.mp4", v_max_mps=9.2)
+    lib_dir = tmp_path / "lib"
+    batch = cli(
+        "batch", str(clips), "--pattern", "{athlete}_{rep}", "--session", "CLI", "--date",
+        "2026-05-05", "--library", str(lib_dir), "--workers", "1", "--no-overlay",
+        "--analyzer", FAKE,
+    )  # fmt: skip
+    assert batch.returncode == 0, batch.stderr
+    row = rep_rows(lib_dir).iloc[0]
+    pk = int(row["rep_pk"])
+    s2 = json.loads(row["rep_json"])["steps"][1]
+    lib = ["--library", str(lib_dir)]
+
+    moved = cli("correct", str(pk), "--step", "2", "--touchdown", str(s2["touchdown_frame"] - 2),
+                "--by", "Coach Ray", "--note", "heel strike seen on frame", *lib)  # fmt: skip
+    assert moved.returncode == 0, moved.stderr
+    assert "correction 1:" in moved.stdout and "by Coach Ray" in moved.stdout
+    doc = json.loads(rep_rows(lib_dir).iloc[0]["rep_json"])
+    assert doc["steps"][1]["touchdown_frame"] == s2["touchdown_frame"] - 2
+    assert doc["steps"][1]["touchdown_source"] == "coach"
+    with Library.open(lib_dir) as library:
+        ((_, edit),) = library.edits_for(pk)
+    assert edit.note == "heel strike seen on frame"
+
+    listed = cli("correct", str(pk), *lib)
+    assert listed.returncode == 0 and "correction 1:" in listed.stdout
+
+    for args, message in (
+        (["--step", "2", "--touchdown", "5"], "Say who makes the correction with --by NAME."),
+        (["--step", "99", "--delete", "--by", "A"], "The rep has no step 99."),
+        (["--add", "5to9", "--by", "A"], "--add takes FIRST-LAST frames"),
+        (["--step", "2", "--foot", "middle", "--by", "A"], "the foot is 'left' or 'right'"),
+        (["--withdraw", "7"], "There is no correction 7 of this rep to withdraw."),
+    ):
+        bad = cli("correct", str(pk), *args, *lib)
+        assert bad.returncode == 1, args
+        assert message in " ".join(bad.stderr.split()), (args, bad.stderr)
+    missing = cli("correct", "999", *lib)
+    assert missing.returncode == 1 and "There is no analysed rep 999" in missing.stderr
+
+    back = cli("correct", str(pk), "--withdraw", "1", *lib)
+    assert back.returncode == 0, back.stderr
+    doc = json.loads(rep_rows(lib_dir).iloc[0]["rep_json"])
+    assert doc["steps"][1]["touchdown_frame"] == s2["touchdown_frame"]
+    assert doc["edits"] == []
