@@ -344,3 +344,34 @@ def test_compare_page_calls_nothing_a_change_between_two_analyses_of_one_clip(li
     assert "No per-step difference exceeds the measurement error." in at.markdown.values
     styles = at.dataframe[0].proto.arrow_data.styler.styles
     assert "rgba(255, 170, 0" not in styles
+
+
+def test_review_page_deletes_a_phantom_and_adds_it_back_as_a_missed_contact(library):
+    from sprintlab.dashboard.page_review import MISSED
+
+    with Library.open(library, readonly=True) as lib:
+        steps = data.load_rep(lib, 1).steps.set_index("number")
+    td, to = int(steps.loc[4, "touchdown_frame"]), int(steps.loc[4, "toeoff_frame"])
+    at = page_app("page_review", rep="1", step="4")
+    no_errors(at)
+    at.text_input(key="review_author").set_value("Ann's coach")
+    at.button[2].click().run()  # "Not a contact: delete it"
+    no_errors(at)
+    assert any("Step 4 is no longer a contact" in s.value for s in at.success)
+    with Library.open(library, readonly=True) as lib:
+        rep = data.load_rep(lib, 1)
+    assert 4 not in set(rep.steps["number"]) and len(rep.steps) == len(steps) - 1
+    # Add it back from its frames: the steps are whole again, step 4 set by a person.
+    at.selectbox(key="review_step_1").set_value(MISSED).run()
+    no_errors(at)
+    at.number_input[1].set_value(td)
+    at.number_input[2].set_value(to)
+    at.button[0].click().run()  # "Add this contact"
+    no_errors(at)
+    with Library.open(library, readonly=True) as lib:
+        rep = data.load_rep(lib, 1).steps.set_index("number")
+        edits = lib.edits_for(1)
+    assert rep.loc[4, "touchdown_frame"] == td and rep.loc[4, "touchdown_source"] == "coach"
+    assert len(rep) == len(steps)
+    assert [e.action for _, e in edits] == ["delete", "set"]
+    assert {e.author for _, e in edits} == {"Ann's coach"}

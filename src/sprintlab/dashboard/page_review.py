@@ -100,7 +100,7 @@ def _apply(db_path: Path, rep: data.RepView, edit: EventEdit, number: int | None
         doc = correct(lib, rep.rep_pk, edit)
     after_steps = data.steps_frame_of(doc)
     after = None
-    if number is not None:
+    if number is not None and edit.action == "set":
         after = step_row(after_steps, number)
     elif edit.action == "set":
         match = after_steps[after_steps["touchdown_frame"] == edit.td_frame]
@@ -162,19 +162,20 @@ def _frame_picker(rep: data.RepView, key: str, default: int, n_rows: int | None)
     )
 
 
-def _view(rep: data.RepView, frame: int, event_row: int, marks: list[int]) -> None:
-    """The frame chosen, large, and the frames either side of it, cropped alike."""
+def _view(rep: data.RepView, frame: int, event_row: int, marks: list[int]) -> Any:
+    """The frame chosen, large, and the frames either side of it, cropped alike; returns the
+    column beside the large frame (for the buttons that act on it)."""
     from ..viz.stepframes import CURRENT_COLOR, EVENT_COLOR, filmstrip, label_frame
 
     try:
         strip = _load_frames(rep, frame - STRIP_HALF_FRAMES, frame + STRIP_HALF_FRAMES)
     except (SprintlabError, ValueError, OSError) as err:
         st.info(f"The frames cannot be shown: {err}")
-        return
+        return st.container()
     fps = strip.fps
     if frame not in strip.rows:
         st.info(f"Frame {frame} could not be decoded.")
-        return
+        return st.container()
     on_event = frame in marks
     big = label_frame(
         strip.images[strip.rows.index(frame)],
@@ -184,19 +185,20 @@ def _view(rep: data.RepView, frame: int, event_row: int, marks: list[int]) -> No
         marked=True,
         color=EVENT_COLOR if on_event else CURRENT_COLOR,
     )
-    left, right = st.columns([2, 3])
+    left, beside = st.columns([1, 1])
     with left:
         _show(
             big,
             caption=f"Frame {frame}: {1000.0 * (frame - event_row) / fps:+.0f} ms from the "
             f"event as it stands ({fps:.0f} frames per second)",
         )
-    with right:
-        _show(
-            filmstrip(strip, event_row, marks=marks, current=frame, per_row=STRIP_HALF_FRAMES + 1),
-            caption="The frames either side, one capture frame apart. Orange: the frame the "
-            "event is on now; blue: the frame shown large.",
-        )
+    # The strip spans the page: two rows, each tile large enough to read its frame number.
+    _show(
+        filmstrip(strip, event_row, marks=marks, current=frame, per_row=STRIP_HALF_FRAMES + 1),
+        caption="The frames either side, one capture frame apart. Orange: the frame the event is "
+        "on now; blue: the frame shown large.",
+    )
+    return beside
 
 
 def _values(row: dict[str, Any]) -> None:
@@ -238,16 +240,16 @@ def _one_step(
     )
     event_row = td if event == "Touchdown" else to
     frame = _frame_picker(rep, f"review_frame_{rep.rep_pk}_{number}_{event}", event_row, n_rows)
-    _view(rep, frame, event_row, [event_row])
+    beside = _view(rep, frame, event_row, [event_row])
     foot = str(row.get("foot") or "")
     other = "left" if foot == "right" else "right"
-    c1, c2, c3 = st.columns(3)
     move_label = (
         f"Touchdown on frame {frame}" if event == "Touchdown" else f"Last ground frame {frame}"
     )
-    moved = c1.button(move_label, type="primary", disabled=frame == event_row, width="stretch")
-    swap = c2.button(f"It was the {other} foot", width="stretch")
-    phantom = c3.button("Not a contact: delete it", width="stretch")
+    # Beside the large frame: step with −/+ above, decide here without scrolling.
+    moved = beside.button(move_label, type="primary", disabled=frame == event_row, width="stretch")
+    swap = beside.button(f"It was the {other} foot", width="stretch")
+    phantom = beside.button("Not a contact: delete it", width="stretch")
     if not (moved or swap or phantom):
         return
     if not author.strip():
@@ -273,7 +275,7 @@ def _one_step(
             was_to_frame=to,
             author=author,
         )
-    _apply(db_path, rep, edit, None if phantom else number)
+    _apply(db_path, rep, edit, number)
 
 
 def _missed_contact(rep: data.RepView, db_path: Path, author: str, n_rows: int | None) -> None:
@@ -284,12 +286,11 @@ def _missed_contact(rep: data.RepView, db_path: Path, author: str, n_rows: int |
     steps = rep.steps
     start = int(steps["touchdown_frame"].dropna().iloc[0]) if not steps.empty else 0
     frame = _frame_picker(rep, f"review_frame_{rep.rep_pk}_missed", start, n_rows)
-    _view(rep, frame, frame, [])
-    c1, c2, c3, c4 = st.columns(4)
-    first = int(c1.number_input("First ground frame", min_value=0, value=frame, step=1))
-    last = int(c2.number_input("Last ground frame", min_value=0, value=frame, step=1))
-    foot = c3.selectbox("Foot", ("the lower ankle", "left", "right"))
-    if c4.button("Add this contact", type="primary", width="stretch"):
+    beside = _view(rep, frame, frame, [])
+    first = int(beside.number_input("First ground frame", min_value=0, value=frame, step=1))
+    last = int(beside.number_input("Last ground frame", min_value=0, value=frame, step=1))
+    foot = beside.selectbox("Foot", ("the lower ankle", "left", "right"))
+    if beside.button("Add this contact", type="primary", width="stretch"):
         if not author.strip():
             st.error("Enter your name first: each correction is kept with who made it.")
             return
