@@ -29,6 +29,9 @@ and toe-off timed from the image at the feet:
   step length 3.7 cm, touchdown distance 2.5 cm, 10-yard split 43 ms, first movement 42 ms
   early (touchdown 1.5 and contact time 13 ms with the two changes above; clean: 1.4, 13 ms).
   Before the camera was followed, every distance, split and the first movement were withheld.
+- The foot's place blended from the still sole (events/sole.py; Xeon, bfloat16, same
+  keypoints): step length MAE clean 6.7 -> 4.1 cm, phone-like 10.4 -> 7.5, hand-held 3.7 -> 2.2;
+  the step-length bounds were tightened with it.
 Tighten the bounds as the pipeline improves; never loosen them to let a change through.
 """
 
@@ -56,7 +59,7 @@ MAE_BOUNDS = {
         "touchdown_s": 4.0,
         "toeoff_s": 4.5,
         "contact_time_s": 30.0,
-        "step_length_m": 10.0,
+        "step_length_m": 8.0,
         "touchdown_distance_m": 12.0,
         "trunk_angle_td_deg": 6.0,
         "shin_angle_to_deg": 9.0,
@@ -72,8 +75,9 @@ MAE_BOUNDS = {
         # 3.3 cm on the AMD CPU (float32); on an Intel CPU with AMX, OpenVINO runs the model in
         # bfloat16 and the pose misses step 4, whose image contact the low sun's shadow cuts to
         # 25 ms (too short to stand alone): the steps beside the gap have no length, the one
-        # after it spans two (13.3 cm there, the same before and after this bound was set).
-        "step_length_m": 15.0,
+        # after it spans two (13.3 cm there, the same before and after this bound was set). With
+        # the foot's place blended from the still sole: 10.4 -> 7.5 cm on the Xeon.
+        "step_length_m": 12.0,
         "touchdown_distance_m": 15.0,
         "10yd_s": 90.0,
         "first_movement_s": 80.0,
@@ -86,7 +90,7 @@ MAE_BOUNDS = {
         "touchdown_s": 4.5,
         "toeoff_s": 4.5,
         "contact_time_s": 30.0,
-        "step_length_m": 8.0,
+        "step_length_m": 6.0,
         "touchdown_distance_m": 8.0,
         "10yd_s": 80.0,
         "first_movement_s": 80.0,
