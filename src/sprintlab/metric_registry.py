@@ -202,7 +202,7 @@ METRICS_LIST: tuple[Metric, ...] = (
         "Step frequency",
         "Hz",
         "freq Hz",
-        2,
+        1,  # one rep's step frequency is good to about ±0.4 Hz (95%)
         "1 / step time.",
     ),
     Metric(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -71,6 +72,16 @@ def test_moving_a_touchdown_changes_that_event_only():
     assert c.to_source == "image" and c.to_uncertainty_frames == 2.0
     assert [k.steps_since_prev for k in out] == [1] * 5
     assert out[0] == CONTACTS[0] and out[2] == CONTACTS[2]
+
+
+def test_a_moved_event_keeps_the_sole_the_image_saw_unless_the_foot_changes():
+    seen = [replace(c, sole_px=(100.0 + k, 125.0 + k, 900.0)) for k, c in enumerate(CONTACTS)]
+    moved = EventEdit("set", td_frame=255, to_frame=290, was_td_frame=260, was_to_frame=290)
+    out, _ = apply_edits(seen, [moved], T, _ankles(), 1.80, 0.5)
+    assert out[1].sole_px == seen[1].sole_px
+    other = EventEdit("set", 260, 290, "right", 260, 290)
+    out, _ = apply_edits(seen, [other], T, _ankles(), 1.80, 0.5)
+    assert out[1].sole_px is None
 
 
 def test_deleting_a_contact_counts_the_gap_as_two_steps():

@@ -199,6 +199,9 @@ def _person_contact(
         to_uncertainty_frames=(
             PERSON_UNCERTAINTY_FRAMES if to_moved else replaced.to_uncertainty_frames
         ),
+        # The same stance of the same foot: the sole the image saw still places it, so a
+        # moved touchdown does not move the foot (:mod:`.sole`).
+        sole_px=replaced.sole_px if same_foot else None,
     )
 
 

@@ -96,7 +96,9 @@ def event_frames(
     rows = list(range(max(0, first_row), min(n - 1, last_row) + 1))
     if not rows:
         raise ValueError(f"rows {first_row}..{last_row} are outside the rep's {n} frames")
-    meta = probe(source.video_path, capture_fps=source.capture_fps)
+    # Timestamps and the frame count are all that is needed (as for the kinogram): no decoding
+    # pass for repeated frames on every frame the coach steps to.
+    meta = probe(source.video_path, capture_fps=source.capture_fps, check_duplicates=False)
     wanted = {int(source.frame_index[r]): r for r in rows}
     pictures: dict[int, np.ndarray] = {}
     for frame in iter_frames(
