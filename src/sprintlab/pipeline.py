@@ -46,6 +46,7 @@ from .kinematics import (
     trunk_angle_deg,
     velocity,
 )
+from .landmark_shin import LandmarkShinSettings, landmark_shins
 from .legplanes import (
     LEG_PLANE_OFFSET_TO_STATURE,
     leg_plane_offsets_m,
@@ -66,6 +67,7 @@ from .tracking import TrackingSettings
 if TYPE_CHECKING:
     from .footage import FootageAccumulator, FootageReport
     from .footimage.stabilise import FrameMotion
+    from .pose.landmarker import ClipLandmarks, LandmarkSource
     from .tracking import AthleteTrack
     from .video import VideoMeta
 
@@ -92,6 +94,7 @@ class AnalysisSettings:
     # Each leg's plane sits this fraction of stature to its side of the athlete plane (0: off);
     # used only when the calibration knows the camera (see sprintlab.legplanes).
     leg_plane_offset_to_stature: float = LEG_PLANE_OFFSET_TO_STATURE
+    shin: LandmarkShinSettings = field(default_factory=LandmarkShinSettings)
 
     def __post_init__(self) -> None:
         if not isinstance(self.filter, FilterSettings) or not isinstance(
@@ -320,6 +323,7 @@ def analyze_track(
     foot_image: FootImageResult | None = None,
     to_ref: np.ndarray | None = None,
     edits: Sequence[EventEdit] = (),
+    landmarks: LandmarkSource | None = None,
 ) -> RepResult:
     """Everything after the pose model: clean, calibrate, detect events, build steps and splits.
 
@@ -354,6 +358,10 @@ def analyze_track(
         A person's corrections of the contacts (:mod:`sprintlab.events.edits`), applied to the
         detected contacts before legs, steps and angles are computed; rep.json ``edits`` lists
         them with whether each still found its contact.
+    landmarks : LandmarkSource, optional
+        The pose landmarker on the clip's frames (:mod:`sprintlab.pose.landmarker`): the shin
+        angle at touchdown is read from it (:mod:`sprintlab.landmark_shin`) where it can be;
+        rep.json ``landmarker`` says which steps. None: the YOLO keypoints' angle.
     """
     s = settings or AnalysisSettings()
     warns = list(warnings or []) + list(calib.warnings)
@@ -423,6 +431,29 @@ def analyze_track(
         min_stance_length_m=s.events.merge_dist_m,
     )
     warns += w
+    landmarker: dict[str, object] | None = None
+    if landmarks is not None:
+
+        def lm_world(xy_px: np.ndarray, on_leg_planes: bool) -> np.ndarray:
+            track = raw_px.with_xy(xy_px)
+            if to_ref is not None:
+                track = in_reference_frame(track, to_ref)
+            placed = to_world(track, calib)
+            if on_leg_planes:
+                placed = to_leg_planes(placed, calib, offsets)
+            return np.asarray(placed.xy)
+
+        shins = landmark_shins(
+            steps,
+            world.t_s,
+            fps,
+            landmarks,
+            lm_world,
+            s.shin,
+            stature_m=stature_m,
+            stature_px=leg_length_px(masked) / LEG_TO_STATURE,
+        )
+        steps, landmarker = shins.steps, shins.record
     splits, w = split_times(world.t_s, hip[:, 0], start.reported_s)
     if not start.observed:
         w = []  # the withheld-start warning already says why every split is empty
@@ -459,6 +490,8 @@ def analyze_track(
         },
         "edits": [o.to_dict() for o in outcomes],
     }
+    if landmarker is not None:
+        extra["landmarker"] = landmarker
     return flag_implausible(
         RepResult(
             rep_id=rep_id,
@@ -765,19 +798,31 @@ def analyze_clip(
     if progress:
         progress("steps", 0.0)
     rep_id = opts.rep_id or rep_id_for(clip, file_sha256(clip))
-    result = analyze_track(
+    landmarks, lm_problem = clip_landmarks(
+        meta,
         raw,
-        calib,
-        rep_id=rep_id,
-        video=_video_block(meta),
-        stature_m=height,
-        mass_kg=opts.mass_kg,
-        settings=settings,
-        warnings=input_warnings,
-        position=opts.position,
-        foot_image=foot_image,
-        to_ref=to_ref,
+        athlete.boxes_xyxy_px if raw.n_frames == athlete.track.n_frames else None,
+        enabled=(settings or AnalysisSettings()).shin.enabled,
     )
+    try:
+        result = analyze_track(
+            raw,
+            calib,
+            rep_id=rep_id,
+            video=_video_block(meta),
+            stature_m=height,
+            mass_kg=opts.mass_kg,
+            settings=settings,
+            warnings=input_warnings,
+            position=opts.position,
+            foot_image=foot_image,
+            to_ref=to_ref,
+            landmarks=landmarks,
+        )
+    finally:
+        if landmarks is not None:
+            landmarks.close()
+    landmark_arrays = _landmarker_record(result, landmarks, lm_problem)
     result = apply_footage_report(result, report)
     result.extra["foot_image"] = foot_image.to_dict()
     result.extra["calibration_input"] = _calibration_input_dict(calib_input, opts.athlete_height_m)
@@ -809,6 +854,8 @@ def analyze_clip(
             "box_conf": athlete.box_conf,
             # A followed camera's motion: reanalyze measures in the same picture again.
             **({} if to_ref is None else {"to_ref": to_ref}),
+            # The landmarker's answers: a re-analysis reads only frames it has not seen.
+            **landmark_arrays,
         },
         write_media=overlay_writer(meta, result, calib, to_ref) if opts.overlay else None,
     )
@@ -843,6 +890,44 @@ def follow_camera(
         )
     except VideoError as err:
         return None, f"the clip could not be read again ({err})"
+
+
+def clip_landmarks(
+    meta: VideoMeta,
+    raw: KeypointTrack,
+    boxes_xyxy_px: np.ndarray | None,
+    cache: dict[int, np.ndarray] | None = None,
+    *,
+    enabled: bool = True,
+) -> tuple[ClipLandmarks | None, str]:
+    """The pose landmarker on this clip's frames, or None and why it cannot run here.
+
+    The athlete's boxes give the crops when they line up with the track's rows; otherwise
+    (repeated frames dropped) a box around each row's keypoints does.
+    """
+    from .pose.landmarker import ClipLandmarks, boxes_from_keypoints, landmarker_problem
+
+    if not enabled:
+        return None, "the landmarker is turned off in the settings ([analysis.shin] enabled)"
+    problem = landmarker_problem()
+    if problem:
+        return None, problem
+    boxes = boxes_xyxy_px
+    if boxes is None or len(boxes) != raw.n_frames:
+        boxes = boxes_from_keypoints(np.asarray(raw.xy))
+    return ClipLandmarks(meta, raw.frame_index, boxes, cache=cache), ""
+
+
+def _landmarker_record(
+    result: RepResult, landmarks: ClipLandmarks | None, problem: str
+) -> dict[str, np.ndarray]:
+    """rep.json's ``landmarker`` note when it could not run; its answers for keypoints.npz."""
+    if landmarks is None:
+        result.extra["landmarker"] = {"model": None, "steps": [], "note": problem}
+        return {}
+    if isinstance(result.extra.get("landmarker"), dict):
+        result.extra["landmarker"].update(landmarks.timing())
+    return landmarks.arrays()
 
 
 #: Why the image stage did not run when the settings turn it off (reanalyze --feet runs it).
@@ -1121,20 +1206,45 @@ def reanalyze_rep(
     foot_image = FootImageResult.from_dict(doc["foot_image"]) if doc.get("foot_image") else None
     if feet is not None:
         foot_image = feet_again(doc, raw, arrays, feet, foot_image)
-    result = analyze_track(
-        raw,
-        calib,
-        rep_id=doc["rep_id"],
-        video=video,
-        stature_m=height,
-        mass_kg=(doc.get("athlete") or {}).get("mass_kg"),
-        settings=settings,
-        warnings=input_warnings,
-        position=(doc.get("profile") or {}).get("position"),
-        foot_image=foot_image,
-        to_ref=to_ref,
-        edits=edits_from_dicts(doc.get("edits")) if edits is None else edits,
-    )
+    from .pose.landmarker import ClipLandmarks, cache_from_arrays
+
+    clip = Path(video["path"])
+    cache = cache_from_arrays(arrays)
+    shin_on = (settings or AnalysisSettings()).shin.enabled
+    landmarks, lm_problem = None, f"the clip {clip} is not at its recorded path"
+    if clip.is_file():
+        landmarks, lm_problem = clip_landmarks(
+            probe(clip, capture_fps=video.get("capture_fps"), check_duplicates=False),
+            raw,
+            arrays.get("boxes_xyxy_px"),
+            cache,
+            enabled=shin_on,
+        )
+    elif cache and shin_on:
+        # The clip has moved: the frames read before still serve the touchdowns that did not.
+        landmarks = ClipLandmarks(
+            None, raw.frame_index, np.full((raw.n_frames, 4), np.nan), cache=cache
+        )
+    try:
+        result = analyze_track(
+            raw,
+            calib,
+            rep_id=doc["rep_id"],
+            video=video,
+            stature_m=height,
+            mass_kg=(doc.get("athlete") or {}).get("mass_kg"),
+            settings=settings,
+            warnings=input_warnings,
+            position=(doc.get("profile") or {}).get("position"),
+            foot_image=foot_image,
+            to_ref=to_ref,
+            edits=edits_from_dicts(doc.get("edits")) if edits is None else edits,
+            landmarks=landmarks,
+        )
+    finally:
+        if landmarks is not None:
+            landmarks.close()
+    arrays = {**arrays, **_landmarker_record(result, landmarks, lm_problem)}
     if foot_image is not None:
         result.extra["foot_image"] = foot_image.to_dict() if feet else doc["foot_image"]
     footage = doc.get("footage")
@@ -1165,7 +1275,6 @@ def reanalyze_rep(
     result.extra["provenance"] = Provenance(
         pose, AnalysisPart.current(settings or AnalysisSettings())
     ).to_dict()
-    clip = Path(video["path"])
     media = None
     if overlay and clip.exists():
         meta = probe(clip, capture_fps=video.get("capture_fps"))

@@ -54,6 +54,7 @@ STEP_FIELDS: tuple[str, ...] = (
     "toeoff_source",
     "touchdown_uncertainty_frames",
     "toeoff_uncertainty_frames",
+    "shin_td_source",
 )
 
 
@@ -85,6 +86,9 @@ class Step:
     toeoff_source: str = "pose"
     touchdown_uncertainty_frames: float = math.nan
     toeoff_uncertainty_frames: float = math.nan
+    #: Which keypoints gave the shin angle at touchdown: "pose" (the tracking model) or
+    #: "landmarker" (:mod:`sprintlab.landmark_shin`).
+    shin_td_source: str = "pose"
 
     def to_dict(self) -> dict[str, object]:
         """Plain JSON-ready dict; NaN becomes None."""

@@ -85,6 +85,18 @@ def test_analyze_real_clip_writes_the_rep_json_contract(demo_rep):
         assert npz["xy"].shape == (230, 17, 2)
         assert not np.any(npz["xy"] == 0.0)  # missing keypoints are NaN, never 0
     assert "first movement not reported" in proc.stdout
+    # The shin at touchdown: the landmarker read the frames around each touchdown it could,
+    # every step says which keypoints gave its angle, and the landmarker's answers are kept.
+    marks = doc["landmarker"]
+    assert marks["model"] == "pose_landmarker_heavy.task"
+    sources = {s["number"]: s["shin_td_source"] for s in doc["steps"]}
+    assert set(sources.values()) <= {"landmarker", "pose"}
+    assert sorted(n for n, src in sources.items() if src == "landmarker") == marks["steps"]
+    if doc["steps"]:
+        assert marks["frames_read"] > 0 or marks.get("note")
+    with np.load(rep_dir / "keypoints.npz") as npz:
+        assert npz["landmarks_px"].shape == (len(npz["landmark_rows"]), 33, 3)
+    assert "Sparsity" not in proc.stderr and "XNNPACK" not in proc.stderr  # its chatter hidden
     # On this CPU the OpenVINO export runs, and the rep says so.
     assert doc["pose_engine"] == {
         "backend": "openvino",

@@ -296,7 +296,7 @@ def test_migration_to_v6_adds_corrections_that_go_with_their_rep(tmp_path):
         "VALUES (1, 1, '/c1.mp4', ?, 'old', 'ok', 'reps/r1', 't', '{}')",
         (SHA_A,),
     )
-    assert migrate(conn) == SCHEMA_VERSION == 6
+    assert migrate(conn, target=6) == 6
     conn.execute(
         "INSERT INTO event_edits (rep_pk, action, td_frame, to_frame, was_td_frame, "
         "was_to_frame, author, created_utc) VALUES (1, 'set', 10, 40, 12, 40, 'me', 't')"
@@ -789,3 +789,23 @@ def test_combine_standing_exact(tmp_path):
     # CB is not in this combine file: compared with everyone; no 10-yard split, no 40.
     assert st.loc["Cy", "group"] == "ALL" and math.isnan(st.loc["Cy", "faster_than_10_pct"])
     assert math.isnan(st.loc["Di", "t40_s"]) and st.loc["Di", "t40_source"] == ""
+
+
+def test_migration_to_v7_leaves_old_steps_shin_source_unknown(tmp_path):
+    db = tmp_path / "v6" / "library.sqlite"
+    db.parent.mkdir()
+    conn = sqlite3.connect(db, isolation_level=None)
+    assert migrate(conn, target=6) == 6
+    conn.execute("INSERT INTO sessions (name, date, created_utc) VALUES ('S', '2025-01-02', 't')")
+    conn.execute(
+        "INSERT INTO reps (session_id, rep_number, clip_path, clip_sha256, settings_hash, "
+        "status, artefact_dir, analysed_utc, rep_json) "
+        "VALUES (1, 1, '/c1.mp4', ?, 'old', 'ok', 'reps/r1', 't', '{}')",
+        (SHA_A,),
+    )
+    conn.execute("INSERT INTO steps (rep_pk, number, shin_angle_td_deg) VALUES (1, 1, 55.0)")
+    assert migrate(conn) == SCHEMA_VERSION == 7
+    row = conn.execute("SELECT shin_angle_td_deg, shin_td_source FROM steps").fetchone()
+    conn.close()
+    # Which model gave an old step's shin is not known: NULL, never a guessed 'pose'.
+    assert row == (55.0, None)

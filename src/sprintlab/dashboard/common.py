@@ -116,6 +116,7 @@ def table_config(columns: list[str]) -> dict[str, Any]:
             "calibration_confidence",
             "touchdown_source",
             "toeoff_source",
+            "shin_td_source",
             "coach_note",
         ):
             cfg[c] = st.column_config.TextColumn(label, help=help_text)

@@ -41,6 +41,7 @@ STEP_TABLE_FIELDS: tuple[str, ...] = (
     "touchdown_uncertainty_frames",
     "toeoff_source",
     "toeoff_uncertainty_frames",
+    "shin_td_source",
 )
 """Step columns shown in tables (frame indices and foot position stay in the CSV download)."""
 
@@ -204,7 +205,7 @@ class RepView:
 
 
 #: Step fields that are words, not numbers.
-STEP_TEXT_FIELDS = ("foot", "touchdown_source", "toeoff_source")
+STEP_TEXT_FIELDS = ("foot", "touchdown_source", "toeoff_source", "shin_td_source")
 
 
 def steps_frame_of(doc: dict[str, Any]) -> pd.DataFrame:
