@@ -12,7 +12,7 @@ The tables mirror the settings dataclasses::
     [analysis.events]        # sprintlab.events.EventSettings
     fm_speed_mps = 0.3
 
-    [analysis.shin]          # sprintlab.landmark_shin.LandmarkShinSettings
+    [analysis.landmarker]    # sprintlab.touchdown_landmarks.LandmarkerSettings
     enabled = true
 
     [tracking]               # sprintlab.tracking.TrackingSettings

@@ -46,7 +46,6 @@ from .kinematics import (
     trunk_angle_deg,
     velocity,
 )
-from .landmark_shin import LandmarkShinSettings, landmark_shins
 from .legplanes import (
     LEG_PLANE_OFFSET_TO_STATURE,
     leg_plane_offsets_m,
@@ -61,6 +60,12 @@ from .results import RepResult, write_rep_folder
 from .skeleton import ANKLE, HIP, KNEE, KP, SIDES
 from .start import body_seen, check_start, withheld_start_warning
 from .steps import build_steps
+from .touchdown_landmarks import (
+    LandmarkerSettings,
+    blend_landmark_place,
+    landmark_shins,
+    read_landing_legs,
+)
 from .track import KeypointTrack
 from .tracking import TrackingSettings
 
@@ -94,7 +99,7 @@ class AnalysisSettings:
     # Each leg's plane sits this fraction of stature to its side of the athlete plane (0: off);
     # used only when the calibration knows the camera (see sprintlab.legplanes).
     leg_plane_offset_to_stature: float = LEG_PLANE_OFFSET_TO_STATURE
-    shin: LandmarkShinSettings = field(default_factory=LandmarkShinSettings)
+    landmarker: LandmarkerSettings = field(default_factory=LandmarkerSettings)
 
     def __post_init__(self) -> None:
         if not isinstance(self.filter, FilterSettings) or not isinstance(
@@ -359,9 +364,10 @@ def analyze_track(
         detected contacts before legs, steps and angles are computed; rep.json ``edits`` lists
         them with whether each still found its contact.
     landmarks : LandmarkSource, optional
-        The pose landmarker on the clip's frames (:mod:`sprintlab.pose.landmarker`): the shin
-        angle at touchdown is read from it (:mod:`sprintlab.landmark_shin`) where it can be;
-        rep.json ``landmarker`` says which steps. None: the YOLO keypoints' angle.
+        The pose landmarker on the clip's frames (:mod:`sprintlab.pose.landmarker`): the
+        landing leg at each touchdown is read from it (:mod:`sprintlab.touchdown_landmarks`)
+        for the shin angle and the foot's place where it can be; rep.json ``landmarker`` says
+        which steps. None: the tracking model's keypoints alone.
     """
     s = settings or AnalysisSettings()
     warns = list(warnings or []) + list(calib.warnings)
@@ -421,17 +427,9 @@ def analyze_track(
     contacts = place_contacts([replace(c, label=c.side) for c in contacts], calib, offsets)
     # The foot's place: the pose's stance ankle and the still sole the image saw, blended.
     contacts, n_sole = blend_sole_place(contacts, calib, offsets, fm.time_s, s.events)
-    steps, w = build_steps(
-        contacts,
-        fm,
-        world,
-        raw=world_raw,
-        max_steps=s.max_steps,
-        shank_length_m=SHANK_TO_STATURE * stature_m,
-        min_stance_length_m=s.events.merge_dist_m,
-    )
-    warns += w
-    landmarker: dict[str, object] | None = None
+    # The landing leg at each touchdown from a second pose model, when there is one: the foot's
+    # place (here) and the shin angle (after the steps are built).
+    landing = None
     if landmarks is not None:
 
         def lm_world(xy_px: np.ndarray, on_leg_planes: bool) -> np.ndarray:
@@ -443,17 +441,31 @@ def analyze_track(
                 placed = to_leg_planes(placed, calib, offsets)
             return np.asarray(placed.xy)
 
-        shins = landmark_shins(
-            steps,
+        landing = read_landing_legs(
+            [(c.td_s, c.side, c.foot_x_m) for c in contacts if math.isfinite(c.td_s)],
             world.t_s,
             fps,
             landmarks,
             lm_world,
-            s.shin,
+            s.landmarker,
             stature_m=stature_m,
             stature_px=leg_length_px(masked) / LEG_TO_STATURE,
         )
-        steps, landmarker = shins.steps, shins.record
+        contacts, n_placed = blend_landmark_place(contacts, landing, fm.time_s, s.landmarker)
+    steps, w = build_steps(
+        contacts,
+        fm,
+        world,
+        raw=world_raw,
+        max_steps=s.max_steps,
+        shank_length_m=SHANK_TO_STATURE * stature_m,
+        min_stance_length_m=s.events.merge_dist_m,
+    )
+    warns += w
+    landmarker: dict[str, object] | None = None
+    if landing is not None:
+        steps, shins = landmark_shins(steps, landing, s.landmarker)
+        landmarker = {**landing.record, "steps": shins, "contacts_placed": n_placed}
     splits, w = split_times(world.t_s, hip[:, 0], start.reported_s)
     if not start.observed:
         w = []  # the withheld-start warning already says why every split is empty
@@ -802,7 +814,7 @@ def analyze_clip(
         meta,
         raw,
         athlete.boxes_xyxy_px if raw.n_frames == athlete.track.n_frames else None,
-        enabled=(settings or AnalysisSettings()).shin.enabled,
+        enabled=(settings or AnalysisSettings()).landmarker.enabled,
     )
     try:
         result = analyze_track(
@@ -908,7 +920,7 @@ def clip_landmarks(
     from .pose.landmarker import ClipLandmarks, boxes_from_keypoints, landmarker_problem
 
     if not enabled:
-        return None, "the landmarker is turned off in the settings ([analysis.shin] enabled)"
+        return None, "the landmarker is turned off in the settings ([analysis.landmarker] enabled)"
     problem = landmarker_problem()
     if problem:
         return None, problem
@@ -1210,7 +1222,7 @@ def reanalyze_rep(
 
     clip = Path(video["path"])
     cache = cache_from_arrays(arrays)
-    shin_on = (settings or AnalysisSettings()).shin.enabled
+    landmarker_on = (settings or AnalysisSettings()).landmarker.enabled
     landmarks, lm_problem = None, f"the clip {clip} is not at its recorded path"
     if clip.is_file():
         landmarks, lm_problem = clip_landmarks(
@@ -1218,9 +1230,9 @@ def reanalyze_rep(
             raw,
             arrays.get("boxes_xyxy_px"),
             cache,
-            enabled=shin_on,
+            enabled=landmarker_on,
         )
-    elif cache and shin_on:
+    elif cache and landmarker_on:
         # The clip has moved: the frames read before still serve the touchdowns that did not.
         landmarks = ClipLandmarks(
             None, raw.frame_index, np.full((raw.n_frames, 4), np.nan), cache=cache

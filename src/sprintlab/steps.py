@@ -87,7 +87,7 @@ class Step:
     touchdown_uncertainty_frames: float = math.nan
     toeoff_uncertainty_frames: float = math.nan
     #: Which keypoints gave the shin angle at touchdown: "pose" (the tracking model) or
-    #: "landmarker" (:mod:`sprintlab.landmark_shin`).
+    #: "landmarker" (:mod:`sprintlab.touchdown_landmarks`).
     shin_td_source: str = "pose"
 
     def to_dict(self) -> dict[str, object]:

@@ -62,6 +62,8 @@ MAE_BOUNDS = {
         "step_length_m": 8.0,
         "touchdown_distance_m": 12.0,
         "trunk_angle_td_deg": 6.0,
+        # From the pose landmarker at the detected touchdown: 3.9 deg (6.2 from YOLO keypoints).
+        "shin_angle_td_deg": 7.0,
         "shin_angle_to_deg": 9.0,
         "10yd_s": 70.0,
         "first_movement_s": 60.0,
@@ -78,6 +80,9 @@ MAE_BOUNDS = {
         # after it spans two (13.3 cm there, the same before and after this bound was set). With
         # the foot's place blended from the still sole: 10.4 -> 7.5 cm on the Xeon.
         "step_length_m": 12.0,
+        # Landmarker 6.2 deg, YOLO 5.7: on this degraded 720p start it is no better (step 1
+        # out of the crouch had 25 deg before frames it barely saw were left out).
+        "shin_angle_td_deg": 10.0,
         "touchdown_distance_m": 15.0,
         "10yd_s": 90.0,
         "first_movement_s": 80.0,
@@ -91,6 +96,7 @@ MAE_BOUNDS = {
         "toeoff_s": 4.5,
         "contact_time_s": 30.0,
         "step_length_m": 6.0,
+        "shin_angle_td_deg": 8.0,  # landmarker 4.5 deg, YOLO 5.7
         "touchdown_distance_m": 8.0,
         "10yd_s": 80.0,
         "first_movement_s": 80.0,
@@ -155,6 +161,11 @@ def test_the_image_times_most_events_and_every_step_says_how(report, name):
         share = sum(s[key] != "pose" for s in steps) / len(steps)
         assert share >= IMAGE_SHARE[name][key], (key, [s[key] for s in steps])
     assert all(s["touchdown_uncertainty_frames"] > 0 for s in steps)
+    # The shin at touchdown came from the pose landmarker on most steps (7/7, 7/7 and 6/7 today;
+    # the rest from the YOLO keypoints where it barely saw the landing leg), and the rep says so.
+    shin = [s["shin_td_source"] for s in steps]
+    assert set(shin) <= {"landmarker", "pose"}
+    assert shin.count("landmarker") >= 0.7 * len(steps), shin
 
 
 @pytest.mark.model
