@@ -329,6 +329,7 @@ def analyze_track(
     to_ref: np.ndarray | None = None,
     edits: Sequence[EventEdit] = (),
     landmarks: LandmarkSource | None = None,
+    progress: Progress | None = None,
 ) -> RepResult:
     """Everything after the pose model: clean, calibrate, detect events, build steps and splits.
 
@@ -368,6 +369,9 @@ def analyze_track(
         landing leg at each touchdown is read from it (:mod:`sprintlab.touchdown_landmarks`)
         for the shin angle and the foot's place where it can be; rep.json ``landmarker`` says
         which steps. None: the tracking model's keypoints alone.
+    progress : callable, optional
+        Told ``("landmarks", 0)`` when the landmarker starts reading frames and ``("steps",
+        0)`` when it is done (for the bench's phases).
     """
     s = settings or AnalysisSettings()
     warns = list(warnings or []) + list(calib.warnings)
@@ -441,6 +445,8 @@ def analyze_track(
                 placed = to_leg_planes(placed, calib, offsets)
             return np.asarray(placed.xy)
 
+        if progress:
+            progress("landmarks", 0.0)
         landing = read_landing_legs(
             [(c.td_s, c.side, c.foot_x_m) for c in contacts if math.isfinite(c.td_s)],
             world.t_s,
@@ -452,6 +458,8 @@ def analyze_track(
             stature_px=leg_length_px(masked) / LEG_TO_STATURE,
         )
         contacts, n_placed = blend_landmark_place(contacts, landing, fm.time_s, s.landmarker)
+        if progress:
+            progress("steps", 0.0)
     steps, w = build_steps(
         contacts,
         fm,
@@ -830,6 +838,7 @@ def analyze_clip(
             foot_image=foot_image,
             to_ref=to_ref,
             landmarks=landmarks,
+            progress=progress,
         )
     finally:
         if landmarks is not None:
@@ -1224,13 +1233,15 @@ def reanalyze_rep(
     cache = cache_from_arrays(arrays)
     landmarker_on = (settings or AnalysisSettings()).landmarker.enabled
     landmarks, lm_problem = None, f"the clip {clip} is not at its recorded path"
+    meta = None
     if clip.is_file():
+        try:
+            meta = probe(clip, capture_fps=video.get("capture_fps"), check_duplicates=False)
+        except VideoError as err:
+            lm_problem = f"the clip at {clip} cannot be read ({err})"
+    if meta is not None:
         landmarks, lm_problem = clip_landmarks(
-            probe(clip, capture_fps=video.get("capture_fps"), check_duplicates=False),
-            raw,
-            arrays.get("boxes_xyxy_px"),
-            cache,
-            enabled=landmarker_on,
+            meta, raw, arrays.get("boxes_xyxy_px"), cache, enabled=landmarker_on
         )
     elif cache and landmarker_on:
         # The clip has moved: the frames read before still serve the touchdowns that did not.

@@ -66,6 +66,7 @@ ANALYSIS_SOURCES: tuple[str, ...] = (
     "skeleton.py",
     "start.py",
     "steps.py",
+    "touchdown_landmarks.py",
     "track.py",
     "units.py",
 )
@@ -88,6 +89,7 @@ POSE_SOURCES: tuple[str, ...] = (
     "pipeline.py",
     "pose/backends.py",
     "pose/base.py",
+    "pose/landmarker.py",
     "pose/yolo.py",
     "prefetch.py",
     "tracking.py",

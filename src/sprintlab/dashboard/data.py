@@ -208,6 +208,26 @@ class RepView:
 STEP_TEXT_FIELDS = ("foot", "touchdown_source", "toeoff_source", "shin_td_source")
 
 
+def landmarker_note(doc: dict[str, Any]) -> str:
+    """One sentence on which keypoints gave the shin angles at touchdown ("" for a rep analysed
+    before the pose landmarker was used)."""
+    lm = doc.get("landmarker")
+    steps = doc.get("steps") or []
+    if not isinstance(lm, dict) or not steps:
+        return ""
+    read = len(lm.get("steps") or [])
+    if read == 0:
+        why = str(lm.get("note") or "").split("; the tracking model's keypoints")[0].strip()
+        return "Shin angles at touchdown from the tracking model's keypoints" + (
+            f": {why}." if why else "."
+        )
+    rest = "" if read == len(steps) else "; the others from the tracking model's keypoints"
+    return (
+        f"Shin angles at touchdown of {read} of {len(steps)} steps from the pose landmarker "
+        f"(read on the frames around each touchdown){rest}."
+    )
+
+
 def steps_frame_of(doc: dict[str, Any]) -> pd.DataFrame:
     """The steps of a rep.json as a table; None becomes NaN so numbers stay numbers."""
     df = pd.DataFrame(doc.get("steps") or [], columns=list(STEP_FIELDS))

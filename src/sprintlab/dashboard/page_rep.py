@@ -121,6 +121,9 @@ def show_rep(rep: data.RepView) -> None:
             placeholder="–",
             width="stretch",
         )
+        note = data.landmarker_note(rep.doc)
+        if note:
+            st.caption(note)
         if flagged:
             st.caption(
                 "Red: values no sprint start produces, more likely a measurement gone wrong "
