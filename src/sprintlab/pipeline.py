@@ -6,7 +6,6 @@ This is the only module that strings the stages together; each stage is a pure f
 from __future__ import annotations
 
 import math
-import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -632,21 +631,12 @@ MODEL_FILENAME = "yolo11n-pose.pt"
 
 
 def default_model_path() -> Path:
-    """The pose weights to use when none are given.
+    """The pose weights to use when none are given: ``$SPRINTLAB_MODEL`` if set, else
+    ``models/yolo11n-pose.pt`` in the working folder or the source checkout (see
+    :func:`sprintlab.pose.base.model_file`)."""
+    from .pose.base import model_file
 
-    ``$SPRINTLAB_MODEL`` if set, else ``models/yolo11n-pose.pt`` in the working folder, else the
-    ``models/`` folder of the source checkout this package runs from. The path is returned even when
-    the file is missing, so the error can name where to put it.
-    """
-
-    env = os.environ.get("SPRINTLAB_MODEL")
-    if env:
-        return Path(env)
-    local = Path("models") / MODEL_FILENAME
-    if local.exists():
-        return local
-    checkout = Path(__file__).resolve().parents[2] / "models" / MODEL_FILENAME
-    return checkout if checkout.exists() else local
+    return model_file(MODEL_FILENAME, "SPRINTLAB_MODEL")
 
 
 @dataclass(frozen=True)

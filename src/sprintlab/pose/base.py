@@ -8,12 +8,28 @@ read as a real point in the top-left corner.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Protocol, runtime_checkable
 
 import numpy as np
 
 from ..skeleton import N_KEYPOINTS
+
+
+def model_file(filename: str, env_var: str) -> Path:
+    """Where a model file is looked for: ``$env_var`` if set, else ``models/<filename>`` in the
+    working folder, else the ``models/`` folder of the source checkout this package runs from.
+    The path is returned even when the file is missing, so the error can name where to put it."""
+    env = os.environ.get(env_var)
+    if env:
+        return Path(env)
+    local = Path("models") / filename
+    if local.exists():
+        return local
+    checkout = Path(__file__).resolve().parents[3] / "models" / filename
+    return checkout if checkout.exists() else local
 
 
 @dataclass(frozen=True)

@@ -58,15 +58,10 @@ class LandmarkSource(Protocol):
 
 def default_landmarker_path() -> Path:
     """``$SPRINTLAB_LANDMARKER`` if set, else ``models/pose_landmarker_heavy.task`` in the
-    working folder, else in the source checkout's ``models/`` (returned even when missing)."""
-    env = os.environ.get("SPRINTLAB_LANDMARKER")
-    if env:
-        return Path(env)
-    local = Path("models") / LANDMARKER_FILENAME
-    if local.exists():
-        return local
-    checkout = Path(__file__).resolve().parents[3] / "models" / LANDMARKER_FILENAME
-    return checkout if checkout.exists() else local
+    working folder or the source checkout (returned even when missing)."""
+    from .base import model_file
+
+    return model_file(LANDMARKER_FILENAME, "SPRINTLAB_LANDMARKER")
 
 
 def landmarker_problem(model_path: Path | None = None) -> str:
