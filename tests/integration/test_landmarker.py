@@ -78,3 +78,9 @@ def test_the_landing_knee_and_ankle_are_found_within_a_few_pixels_at_each_touchd
     same = again.landmarks(rows)
     assert set(same) == set(found) and again.timing()["crops"] == 0
     assert all(np.array_equal(same[r], found[r], equal_nan=True) for r in rows)
+    # Answers made by other landmarker code or another model file are not reused.
+    stale = {**source.arrays(), "landmark_key": np.array("0" * 16)}
+    assert cache_from_arrays(stale) == {}
+    assert (
+        cache_from_arrays({k: v for k, v in source.arrays().items() if k != "landmark_key"}) == {}
+    )

@@ -22,6 +22,7 @@ import contextlib
 import os
 import sys
 from collections.abc import Iterator, Sequence
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -62,6 +63,25 @@ def default_landmarker_path() -> Path:
     from .base import model_file
 
     return model_file(LANDMARKER_FILENAME, "SPRINTLAB_LANDMARKER")
+
+
+def landmarker_key(model_path: Path | None = None) -> str:
+    """What the kept answers depend on: this module's code (crop, mode, thresholds) and the
+    model file's content, as 16 hex digits. Answers kept under another key are read again."""
+    path = Path(model_path) if model_path is not None else default_landmarker_path()
+    stat = path.stat() if path.is_file() else None
+    return _key(str(path.resolve()), stat.st_size if stat else -1, stat.st_mtime if stat else -1)
+
+
+@lru_cache(maxsize=4)
+def _key(path: str, size: int, mtime: float) -> str:
+    import hashlib
+
+    from ..provenance import file_sha256, source_revision
+
+    model = file_sha256(Path(path)) if size >= 0 else "missing"
+    code = source_revision(["pose/landmarker.py"])
+    return hashlib.sha256(f"{code}:{model}".encode()).hexdigest()[:16]
 
 
 def landmarker_problem(model_path: Path | None = None) -> str:
@@ -230,12 +250,14 @@ class ClipLandmarks:
         return {"crops": self.crops, "seconds": round(self.seconds, 2)}
 
     def arrays(self) -> dict[str, np.ndarray]:
-        """Every answer so far, for keypoints.npz (``landmark_rows``, ``landmarks_px``)."""
+        """Every answer so far, for keypoints.npz (``landmark_rows``, ``landmarks_px`` and the
+        ``landmark_key`` they were made under, see :func:`landmarker_key`)."""
         rows = np.array(sorted(self._cache), dtype=int)
         values = (
             np.stack([self._cache[r] for r in rows]) if rows.size else np.zeros((0, N_LANDMARKS, 3))
         )
-        return {"landmark_rows": rows, "landmarks_px": values}
+        key = np.array(landmarker_key(self._path))
+        return {"landmark_rows": rows, "landmarks_px": values, "landmark_key": key}
 
     def close(self) -> None:
         if self._model is not None:
@@ -265,11 +287,17 @@ def _quiet_stderr() -> Iterator[None]:
         os.close(saved)
 
 
-def cache_from_arrays(arrays: dict[str, np.ndarray]) -> dict[int, np.ndarray]:
-    """The answers kept in keypoints.npz (see :meth:`ClipLandmarks.arrays`)."""
+def cache_from_arrays(
+    arrays: dict[str, np.ndarray], model_path: Path | None = None
+) -> dict[int, np.ndarray]:
+    """The answers kept in keypoints.npz (see :meth:`ClipLandmarks.arrays`); none when they were
+    made by other landmarker code or another model file (:func:`landmarker_key`)."""
     rows = arrays.get("landmark_rows")
     values = arrays.get("landmarks_px")
-    if rows is None or values is None:
+    key = arrays.get("landmark_key")
+    if rows is None or values is None or key is None:
+        return {}
+    if str(np.asarray(key)) != landmarker_key(model_path):
         return {}
     return {int(r): np.asarray(v, float) for r, v in zip(rows, values, strict=True)}
 
