@@ -24,7 +24,7 @@ $(STAMP): pyproject.toml Makefile models/fetch_landmarker.py
 # through a testing-day batch into a library the dashboard can open.
 demo: $(STAMP)
 	$(BIN)/sprintlab analyze sample_clips/synthetic_240fps.mp4 --out $(DEMO_OUT)/reps \
-		--truth sample_clips/synthetic_240fps.truth.json
+		--truth sample_clips/synthetic_240fps.truth.json --overlay
 	$(BIN)/sprintlab batch sample_clips --session "Demo day" --date 2026-12-02 \
 		--roster sample_clips/roster.csv --manifest sample_clips/manifest.csv \
 		--library $(DEMO_OUT)/library

@@ -21,6 +21,10 @@ What happens
    re-run does only the rest.
 4. A clip that fails (unreadable, no athlete, bad calibration, a crash of its worker) is recorded
    with its message and the batch goes on.
+5. Numbers first: a clip counts as done when its numbers are in the library. The overlay videos
+   (``overlay``) are drawn after every clip's numbers are in, in the same workers; one that
+   cannot be drawn is said and loses nothing (the dashboard draws a missing one when it is
+   first shown).
 
 The *settings hash* of a clip covers everything its analysis depends on besides the clip, in
 three parts:
@@ -31,8 +35,7 @@ three parts:
 - the *analysis hash*: what made everything after the pose model: the sprintlab version, the
   analysis code (:func:`sprintlab.provenance.analysis_revision`) and the analysis settings;
 - the rep's inputs: the content of the calibration file used (given or sidecar), the athlete's
-  height, mass and position (the position picks the combine group of the 20/40-yard estimate)
-  and the overlay switch.
+  height, mass and position (the position picks the combine group of the 20/40-yard estimate).
 
 Changing any of them (e.g. fixing a roster mass) makes the next run analyse the clip again. When
 only the analysis hash changed (a new sprintlab, a fix to the analysis, other analysis settings)
@@ -484,7 +487,8 @@ class BatchOptions:
     force : bool
         Analyse clips again even when already analysed with the same settings.
     overlay : bool
-        Write overlay.mp4 in each rep folder.
+        Draw overlay.mp4 for each rep of the batch that lacks a current one, after every clip's
+        numbers are in the library.
     model_path : Path or None
         Pose weights (default :func:`sprintlab.pipeline.default_model_path`).
     capture_fps : float or None
@@ -495,7 +499,7 @@ class BatchOptions:
 
     workers: int | None = None
     force: bool = False
-    overlay: bool = True
+    overlay: bool = False
     model_path: Path | None = None
     capture_fps: float | None = None
     settings: Any = None
@@ -508,9 +512,9 @@ class BatchOptions:
 
 @dataclass(frozen=True)
 class BatchProgress:
-    """Progress of a batch: ``phase`` (``"hashing"`` or ``"analysing"``), ``total`` clips in the
-    phase, ``done`` of them finished (ok or failed), of which ``failed``; ``skipped`` clips
-    already in the library; ``clip`` the last one finished."""
+    """Progress of a batch: ``phase`` (``"hashing"``, ``"analysing"``, then ``"overlays"``),
+    ``total`` clips in the phase, ``done`` of them finished (ok or failed), of which ``failed``;
+    ``skipped`` clips already in the library; ``clip`` the last one finished."""
 
     phase: str
     total: int
@@ -695,9 +699,7 @@ def analyze_clip_cached(
     )
 
 
-def refresh_from_keypoints(
-    rep_dir: Path, *, settings: Any = None, overlay: bool = True, edits: Any = None
-) -> Any:
+def refresh_from_keypoints(rep_dir: Path, *, settings: Any = None, edits: Any = None) -> Any:
     """Re-run only the analysis of a rep folder from its ``keypoints.npz`` (no pose model).
 
     :func:`sprintlab.pipeline.reanalyze_rep`: the rep keeps its pose part (track, weights,
@@ -706,7 +708,7 @@ def refresh_from_keypoints(
     """
     from .pipeline import reanalyze_rep
 
-    return reanalyze_rep(Path(rep_dir), settings=settings, overlay=overlay, edits=edits)
+    return reanalyze_rep(Path(rep_dir), settings=settings, overlay=False, edits=edits)
 
 
 def _watch_parent(parent_pid: int) -> None:
@@ -741,15 +743,12 @@ def _run_task(task: _Task) -> _TaskResult:
     try:
         if task.refresh_dir is not None:
             _, rep_dir = refresh_from_keypoints(
-                task.refresh_dir,
-                settings=task.settings,
-                overlay=task.options.overlay,
-                edits=edits or None,
+                task.refresh_dir, settings=task.settings, edits=edits or None
             )
         else:
             analyze = resolve_analyzer(task.analyzer)
-            # With a person's corrections, the overlay is drawn once, after they are applied.
-            options = replace(task.options, overlay=False) if edits else task.options
+            # Numbers first: the overlays are drawn after every clip of the batch is in.
+            options = replace(task.options, overlay=False)
             _, rep_dir = analyze(
                 task.clip,
                 task.out_dir,
@@ -759,9 +758,7 @@ def _run_task(task: _Task) -> _TaskResult:
             )
             if edits:
                 # A re-run never drops what a person set: the corrections go on the new analysis.
-                _, rep_dir = refresh_from_keypoints(
-                    rep_dir, settings=task.settings, overlay=task.options.overlay, edits=edits
-                )
+                _, rep_dir = refresh_from_keypoints(rep_dir, settings=task.settings, edits=edits)
         doc = load_rep_json(rep_dir)
         return _TaskResult(ok=True, rep_dir=str(rep_dir), doc=doc, seconds=time.perf_counter() - t0)
     except SprintlabError as err:
@@ -1091,7 +1088,6 @@ def run_batch(
                 )
                 p.analysis_hash = analysis_hash
                 inputs = {
-                    "overlay": opts.overlay,
                     "calibration_sha256": _file_sha256_or_none(calib),
                     "athlete_height_m": p.height_m,
                     "mass_kg": p.mass_kg,
@@ -1121,9 +1117,14 @@ def run_batch(
                         athlete_id=p.athlete_id,
                         rep_number=p.rep_number,
                     ):
-                        same_rest = prior.analysis_hash is not None and prior.settings_hash == (
-                            settings_hash(pose=p.pose_hash, analysis=prior.analysis_hash, **inputs)
-                        )
+                        # Reps analysed while the overlay was drawn with the numbers have the
+                        # overlay switch among their inputs: it never changed a number.
+                        same_rest = prior.analysis_hash is not None and prior.settings_hash in {
+                            settings_hash(
+                                pose=p.pose_hash, analysis=prior.analysis_hash, **inputs, **legacy
+                            )
+                            for legacy in ({}, {"overlay": True}, {"overlay": False})
+                        }
                         if (
                             same_rest
                             and prior.pose_hash == p.pose_hash
@@ -1234,6 +1235,9 @@ def run_batch(
                     inflight.clear()
                     pool.shutdown(wait=False, cancel_futures=True)
                     pool = new_pool()
+            if opts.overlay:
+                # 4. Pictures after numbers: every clip above is already in the library.
+                pool = _overlay_phase(pool, new_pool, outcomes, msgs, progress)
             status = "finished"
         finally:
             if pool is not None:
@@ -1262,6 +1266,69 @@ def run_batch(
                 ],
             )
     return report
+
+
+def _draw_overlay_task(rep_dir: str) -> str | None:
+    """Draw one rep's overlay video in a worker; why it could not be drawn, or None."""
+    from .overlay_video import draw_rep_overlay
+
+    try:
+        draw_rep_overlay(Path(rep_dir))
+    except SprintlabError as err:
+        return str(err)
+    except Exception as err:  # a bug or a library failure: say it, keep the batch going
+        return (
+            f"The overlay of {Path(rep_dir).name} stopped on an unexpected error "
+            f"({type(err).__name__}: {err})."
+        )
+    return None
+
+
+def _needs_overlay(rep_dir: Path) -> bool:
+    """Whether a rep has no overlay video, or one that marks other steps than it has now."""
+    from .results import load_rep_json, overlay_is_current
+
+    if not (rep_dir / "overlay.mp4").is_file():
+        return True
+    try:
+        return overlay_is_current(load_rep_json(rep_dir)) is False
+    except (OSError, ValueError):
+        return False
+
+
+def _overlay_phase(
+    pool: cf.ProcessPoolExecutor,
+    new_pool: Callable[[], cf.ProcessPoolExecutor],
+    outcomes: dict[int, ClipOutcome],
+    msgs: list[str],
+    progress: Callable[[BatchProgress], None] | None,
+) -> cf.ProcessPoolExecutor:
+    """Draw the overlay of every rep analysed by this batch that lacks a current one, in the
+    workers; a failure is a message, never a failed clip (its numbers are in). Returns a usable
+    pool."""
+    dirs = [
+        o.rep_dir
+        for o in outcomes.values()
+        if o.status == "ok" and o.rep_dir is not None and _needs_overlay(o.rep_dir)
+    ]
+    futures = {pool.submit(_draw_overlay_task, str(d)): d for d in dirs}
+    failed, broken = 0, False
+    for n, fut in enumerate(cf.as_completed(futures), start=1):
+        d = futures[fut]
+        try:
+            why = fut.result()
+        except cf.process.BrokenProcessPool:
+            broken = True
+            why = f"Drawing the overlay of {d.name} stopped its worker process (often: memory)."
+        if why:
+            failed += 1
+            msgs.append(f"{why} Its numbers are in the library; the dashboard draws it later.")
+        if progress is not None:
+            progress(BatchProgress("overlays", len(dirs), n, failed, 0, d.name))
+    if broken:
+        pool.shutdown(wait=False, cancel_futures=True)
+        return new_pool()
+    return pool
 
 
 def _stop_workers(pool: cf.ProcessPoolExecutor) -> None:

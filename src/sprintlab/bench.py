@@ -15,8 +15,12 @@ baseline
     PyTorch model on the full frame (what a user would write first). With ``baseline_frames`` it
     runs on the first frames only: frames per second do not depend on how many.
 sprintlab
-    :func:`sprintlab.pipeline.analyze_clip`, end to end: pose model (search and refine passes),
-    analysis, rep folder and overlay video, with the engine :mod:`sprintlab.pose.backends` picks.
+    :func:`sprintlab.pipeline.analyze_clip`, end to end to the numbers (rep.json, steps.csv,
+    series.csv): pose model (search and refine passes), analysis and rep folder, with the engine
+    :mod:`sprintlab.pose.backends` picks.
+overlay
+    :func:`sprintlab.overlay_video.draw_rep_overlay` on that rep: the overlay video a user sees,
+    drawn after the numbers (on demand, or with ``--overlay``).
 peak memory
     Largest resident set size while a stage runs (sampled every 20 ms), MiB. Each stage runs in
     a fresh Python process of its own, so its figure holds its own imports, model and frames
@@ -42,6 +46,8 @@ from typing import Any
 import numpy as np
 
 BENCH_FPS = 240.0
+#: Scratch folders a stage's process made (removed when the stage ends).
+_SCRATCH: list[Path] = []
 BENCH_SIZE = (1920, 1080)
 
 
@@ -239,6 +245,14 @@ def sprintlab_run(
     return int(result.video.get("n_frames") or 0), phases
 
 
+def overlay_run(rep_dir: Path, n_frames: int) -> tuple[int, dict[str, float]]:
+    """Draw the rep's overlay video once; returns the clip's frame count."""
+    from .overlay_video import draw_rep_overlay
+
+    draw_rep_overlay(rep_dir)
+    return n_frames, {}
+
+
 def bench_clip_path(folder: Path, duration_s: float = 5.0) -> Path:
     """Where :func:`render_bench_clip` keeps the benchmark clip of ``duration_s`` seconds."""
     return Path(folder) / f"bench_1080p_240fps_{duration_s:g}s.mp4"
@@ -315,6 +329,19 @@ def _stage_body(name: str, args: tuple) -> tuple[Callable[[], tuple[int, dict]],
         estimator = load_pose_estimator(Path(weights), backend)
         engine = str(getattr(estimator, "backend", "pytorch"))
         return (lambda: sprintlab_run(Path(clip), Path(weights), backend, estimator)), engine
+    if name == "overlay":
+        from .pipeline import ClipOptions, analyze_clip
+        from .pose.backends import load_pose_estimator
+
+        clip, weights, backend = args
+        estimator = load_pose_estimator(Path(weights), backend)
+        out = Path(tempfile.mkdtemp(prefix="sprintlab-bench-overlay-"))
+        _SCRATCH.append(out)
+        # The rep is analysed once, outside the timing; the overlay is drawn from it each run.
+        result, rep_dir = analyze_clip(
+            Path(clip), out, ClipOptions(model_path=Path(weights)), estimator=estimator
+        )
+        return (lambda: overlay_run(rep_dir, int(result.video.get("n_frames") or 0))), "pyav"
     raise ValueError(f"unknown benchmark stage {name!r}")
 
 
@@ -326,6 +353,9 @@ def _stage_child(name: str, runs: int, args: tuple, messages: Any) -> None:
         messages.put(("done", result, engine))
     except Exception as exc:  # reported to the parent, which raises it as one sentence
         messages.put(("error", str(exc) or type(exc).__name__))
+    finally:
+        for folder in _SCRATCH:
+            shutil.rmtree(folder, ignore_errors=True)
 
 
 def run_isolated(
@@ -338,11 +368,11 @@ def run_isolated(
 
     Parameters
     ----------
-    name : {"decode", "baseline", "sprintlab"}
+    name : {"decode", "baseline", "sprintlab", "overlay"}
     runs : int
     args : tuple
         ``(clip,)`` for decode, ``(clip, weights, max_frames)`` for the baseline and
-        ``(clip, weights, backend)`` for sprintlab (paths as strings).
+        ``(clip, weights, backend)`` for sprintlab and the overlay (paths as strings).
     on_stage : callable, optional
         Called as ``on_stage(name, run)`` before each run.
 
@@ -420,6 +450,7 @@ def run_bench(
     args = (str(clip), str(weights), backend)
     sprintlab, engine = run_isolated("sprintlab", runs, args, on_stage)
     stages.append(sprintlab)
+    stages.append(run_isolated("overlay", runs, args, on_stage)[0])
     return BenchReport(
         clip=str(clip),
         n_frames=meta.n_frames,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
@@ -177,7 +177,13 @@ def analyze(
         float | None, typer.Option(help="Body mass in kg (for the force–velocity profile).")
     ] = None,
     model: ModelOption = None,
-    overlay: Annotated[bool, typer.Option(help="Write overlay.mp4.")] = True,
+    overlay: Annotated[
+        bool,
+        typer.Option(
+            help="Draw overlay.mp4 once the numbers are written (otherwise the dashboard or "
+            "'sprintlab overlay' draws it when it is wanted)."
+        ),
+    ] = False,
     truth: Annotated[
         Path | None,
         typer.Option(help="Truth file of a rendered clip (NAME.truth.json): print the errors."),
@@ -193,10 +199,8 @@ def analyze(
         ),
     ] = None,
 ) -> None:
-    """Analyse one clip: writes OUT/<rep_id>/ (rep.json, steps.csv, series.csv, keypoints.npz,
-    overlay.mp4) and prints the step table."""
-    from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
-
+    """Analyse one clip: writes OUT/<rep_id>/ (rep.json, steps.csv, series.csv, keypoints.npz)
+    and prints the step table; with --overlay, then draws overlay.mp4."""
     from .calibration import parse_athlete_px
     from .pipeline import ClipOptions, analyze_clip
     from .results import load_rep_json
@@ -212,7 +216,7 @@ def analyze(
         athlete_height_m=athlete_height_m,
         mass_kg=mass_kg,
         model_path=model,
-        overlay=overlay,
+        overlay=False,  # drawn below, after the step table is printed
         backend=backend,
         athlete_px=point,
     )
@@ -223,13 +227,7 @@ def analyze(
     except ValueError as err:
         _fail(str(err))
     try:
-        with Progress(
-            TextColumn("{task.description}"),
-            BarColumn(),
-            TimeRemainingColumn(),
-            console=err_console,
-            transient=True,
-        ) as bar:
+        with _stage_bar() as bar:
             task = bar.add_task("reading", total=1.0)
 
             def progress(stage: str, fraction: float) -> None:
@@ -246,6 +244,8 @@ def analyze(
     if engine.get("note"):
         err_console.print(engine["note"])
     out_console.print(f"rep folder: {rep_dir}")
+    if overlay:
+        _draw_overlays([rep_dir])
     if truth is not None:
         from .validate import format_table, score_rep_dir
 
@@ -262,7 +262,13 @@ def analyze(
 @app.command()
 def reanalyze(
     rep_dir: Annotated[Path, typer.Argument(help="A rep folder written by 'sprintlab analyze'.")],
-    overlay: Annotated[bool, typer.Option(help="Redraw overlay.mp4 if the clip is found.")] = True,
+    overlay: Annotated[
+        bool,
+        typer.Option(
+            help="Redraw overlay.mp4 after the numbers (the clip must be at its recorded path); "
+            "otherwise a kept overlay stays, marked as drawn before."
+        ),
+    ] = False,
     feet: Annotated[
         bool,
         typer.Option(
@@ -298,12 +304,69 @@ def reanalyze(
         _, out = reanalyze_rep(
             rep_dir,
             settings=cfg.analysis,
-            overlay=overlay,
+            overlay=False,
             feet=cfg.tracking.foot_image if feet else None,
         )
     except SprintlabError as err:
         _fail(err)
     print_step_table(load_rep_json(out))
+    if overlay:
+        _draw_overlays([out])
+
+
+def _stage_bar() -> Any:
+    """A transient progress bar on stderr: what runs, how far, the time left."""
+    from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
+
+    return Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TimeRemainingColumn(),
+        console=err_console,
+        transient=True,
+    )
+
+
+def _draw_overlays(rep_dirs: list[Path]) -> None:
+    """Draw each rep's overlay video with a progress bar; a rep that cannot be drawn is said
+    in one sentence and the others go on (exit code 1 if any failed)."""
+    from .overlay_video import draw_rep_overlay
+
+    failed = 0
+    for rep_dir in rep_dirs:
+        try:
+            with _stage_bar() as bar:
+                task = bar.add_task(f"overlay {rep_dir.name}", total=1.0)
+                path = draw_rep_overlay(
+                    rep_dir, progress=lambda f, t=task: bar.update(t, completed=f)
+                )
+        except SprintlabError as err:
+            err_console.print(str(err), highlight=False)
+            failed += 1
+            continue
+        out_console.print(f"overlay: {path}")
+    if failed:
+        raise typer.Exit(code=1)
+
+
+@app.command()
+def overlay(
+    rep_dirs: Annotated[
+        list[Path], typer.Argument(help="Rep folders written by 'sprintlab analyze' or batch.")
+    ],
+) -> None:
+    """Draw the overlay video (overlay.mp4) of rep folders from their clips.
+
+    The analysis writes its numbers first and leaves the video for later: this draws it (the
+    dashboard does too, the first time it shows a rep). The clip must be at the path rep.json
+    records.
+    """
+    missing = [d for d in rep_dirs if not (d / "rep.json").is_file()]
+    for d in missing:
+        err_console.print(f"{d} is not a rep folder: rep.json is missing.", highlight=False)
+    _draw_overlays([d for d in rep_dirs if d not in missing])
+    if missing:
+        raise typer.Exit(code=1)
 
 
 @app.command()

@@ -89,7 +89,13 @@ def batch(
         float | None, typer.Option(help="Capture fps for clips the manifest gives none for.")
     ] = None,
     model: Annotated[Path | None, typer.Option(help="Ultralytics pose weights.")] = None,
-    overlay: Annotated[bool, typer.Option(help="Write overlay.mp4 for each rep.")] = True,
+    overlay: Annotated[
+        bool,
+        typer.Option(
+            help="Draw overlay.mp4 for each rep once every clip's numbers are in the library "
+            "(otherwise the dashboard draws it the first time it shows the rep)."
+        ),
+    ] = False,
     out: Annotated[
         Path | None,
         typer.Option(help="Folder for the team outputs (default: LIBRARY/sessions/DATE_NAME)."),

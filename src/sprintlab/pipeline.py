@@ -52,6 +52,7 @@ from .legplanes import (
     to_leg_planes,
 )
 from .legs import assign_legs
+from .overlay_video import draw_rep_overlay, overlay_arrays
 from .plausibility import flag_implausible
 from .profile import ProfileError, fit_velocity_curve, force_velocity_profile, split_times
 from .provenance import AnalysisPart, PosePart, Provenance, file_sha256, provenance_of
@@ -648,7 +649,7 @@ class ClipOptions:
     athlete_height_m: float | None = None
     model_path: Path | None = None
     mass_kg: float | None = None
-    overlay: bool = True
+    overlay: bool = False
     rep_id: str | None = None
     position: str | None = None
     backend: str | None = None
@@ -665,58 +666,6 @@ def _video_block(meta: Any) -> dict[str, Any]:
         "width_px": meta.width_px,
         "height_px": meta.height_px,
     }
-
-
-#: The overlay video plays at most this many frames per second (slow motion above it).
-OVERLAY_PLAY_FPS = 30.0
-
-
-def overlay_writer(
-    meta: Any, result: RepResult, calib: Calibration, to_ref: np.ndarray | None = None
-) -> Callable[[Path], list[str]]:
-    """A media callback for :func:`~sprintlab.results.write_rep_folder` drawing overlay.mp4.
-
-    ``to_ref``: a followed camera's motion (:func:`follow_camera`); what is drawn from the
-    world (measured in the reference frame's picture) is put back into each frame's pixels."""
-    from .prefetch import prefetch
-    from .video import iter_frames
-    from .viz.overlay import StepMark, draw_frame
-    from .viz.video_writer import H264Writer
-
-    def write(folder: Path) -> list[str]:
-        world = result.world_track
-        px = calib.to_image(np.asarray(world.xy).reshape(-1, 2)).reshape(world.xy.shape)
-        if to_ref is not None:
-            from .footimage.scan import track_to_reference
-            from .footimage.stabilise import invert
-
-            px = track_to_reference(px, invert(np.asarray(to_ref, float)))
-        marks = [
-            StepMark(s.number, s.foot, s.touchdown_s, s.toeoff_s, s.shin_angle_td_deg)
-            for s in result.steps
-        ]
-        # Overlays are for people: cap at 1280 px wide and play back at up to 30 fps of capture
-        # time slowed down (a 240 fps clip plays at 30 fps, i.e. 8x slow motion).
-        max_w = 1280
-        scale = min(1.0, max_w / meta.width_px)
-        w, h = int(meta.width_px * scale) // 2 * 2, int(meta.height_px * scale) // 2 * 2
-        play_fps = min(OVERLAY_PLAY_FPS, meta.capture_fps)
-        import cv2
-
-        with H264Writer(folder / "overlay.mp4", play_fps, w, h) as writer:
-            # The decoder scales while converting (one pass, in the prefetch thread), which
-            # costs far less than converting at full size and resizing after.
-            for frame in prefetch(iter_frames(meta, max_width_px=max_w)):
-                img = frame.image
-                if img.shape[1] != w or img.shape[0] != h:
-                    img = cv2.resize(img, (w, h), interpolation=cv2.INTER_AREA)
-                i = int(np.searchsorted(world.frame_index, frame.index))
-                if i < len(world.frame_index) and world.frame_index[i] == frame.index:
-                    img = draw_frame(img, px[i] * scale, frame.t_s, marks, header=result.rep_id)
-                writer.write(img)
-        return []
-
-    return write
 
 
 def analyze_clip(
@@ -867,9 +816,15 @@ def analyze_clip(
             **({} if to_ref is None else {"to_ref": to_ref}),
             # The landmarker's answers: a re-analysis reads only frames it has not seen.
             **landmark_arrays,
+            # What the overlay draws, for drawing it later.
+            **overlay_arrays(result, calib, to_ref),
         },
-        write_media=overlay_writer(meta, result, calib, to_ref) if opts.overlay else None,
     )
+    if opts.overlay:
+        # The numbers are in: the picture comes after them.
+        if progress:
+            progress("overlay", 0.0)
+        draw_rep_overlay(rep_dir, progress=(lambda f: progress("overlay", f)) if progress else None)
     return result, rep_dir
 
 
@@ -1168,7 +1123,7 @@ def reanalyze_rep(
     rep_dir: Path,
     *,
     settings: AnalysisSettings | None = None,
-    overlay: bool = True,
+    overlay: bool = False,
     feet: FootImageSettings | None = None,
     edits: Sequence[EventEdit] | None = None,
 ) -> tuple[RepResult, Path]:
@@ -1288,11 +1243,9 @@ def reanalyze_rep(
     result.extra["provenance"] = Provenance(
         pose, AnalysisPart.current(settings or AnalysisSettings())
     ).to_dict()
-    media = None
-    if overlay and clip.exists():
-        meta = probe(clip, capture_fps=video.get("capture_fps"))
-        media = overlay_writer(meta, result, calib, to_ref)
-    out = write_rep_folder(
-        result, rep_dir.parent, extra_arrays=arrays, write_media=media, keep_files_from=rep_dir
-    )
+    arrays.update(overlay_arrays(result, calib, to_ref))
+    out = write_rep_folder(result, rep_dir.parent, extra_arrays=arrays, keep_files_from=rep_dir)
+    if overlay and clip.is_file():
+        # Numbers first; the kept overlay (if any) shows the old steps until this redraws it.
+        draw_rep_overlay(out)
     return result, out

@@ -21,7 +21,6 @@ import json
 import os
 import shutil
 import tempfile
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -136,7 +135,6 @@ def write_rep_folder(
     out_dir: Path,
     *,
     extra_arrays: dict[str, np.ndarray] | None = None,
-    write_media: Callable[[Path], list[str]] | None = None,
     keep_files_from: Path | None = None,
 ) -> Path:
     """Write ``out_dir/<rep_id>/`` atomically and return its path.
@@ -148,11 +146,10 @@ def write_rep_folder(
         Parent folder (created if needed).
     extra_arrays : dict, optional
         More arrays for keypoints.npz (e.g. the athlete's boxes).
-    write_media : callable, optional
-        Called with the temporary folder to add media (overlay video); returns warnings to record.
     keep_files_from : Path, optional
-        An older rep folder whose media files (overlay.mp4) are carried over when ``write_media``
-        is not given (re-analysis without the clip).
+        An older rep folder whose overlay video is carried over (with the steps it marks): a
+        re-analysis writes its numbers first and redraws the overlay after, if at all
+        (:mod:`sprintlab.overlay_video`).
     """
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -162,10 +159,7 @@ def write_rep_folder(
         warnings = list(result.warnings)
         doc = result.to_json_dict()
         drawn: str | None = None
-        if write_media is not None:
-            warnings += write_media(tmp)
-            drawn = steps_fingerprint(doc.get("steps") or [])
-        elif keep_files_from is not None and (keep_files_from / "overlay.mp4").exists():
+        if keep_files_from is not None and (keep_files_from / "overlay.mp4").exists():
             shutil.copy2(keep_files_from / "overlay.mp4", tmp / "overlay.mp4")
             with contextlib.suppress(OSError, ValueError, AttributeError):
                 drawn = load_rep_json(keep_files_from).get("overlay_steps")

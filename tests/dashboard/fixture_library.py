@@ -15,7 +15,8 @@ import numpy as np
 
 from sprintlab.calibration import Calibration, load_sidecar
 from sprintlab.library import Athlete, Library, RepRecord, SessionInfo
-from sprintlab.pipeline import analyze_track, file_sha256, overlay_writer, rep_id_for
+from sprintlab.overlay_video import draw_rep_overlay, overlay_arrays
+from sprintlab.pipeline import analyze_track, file_sha256, rep_id_for
 from sprintlab.results import write_rep_folder
 from sprintlab.synth import SprintParams
 from sprintlab.synth.render import render_clip
@@ -100,7 +101,9 @@ def analyse_rendered(
         ],
         "athlete_height_m": stature_m,
     }
-    return write_rep_folder(result, out_dir, write_media=overlay_writer(meta, result, calib))
+    rep_dir = write_rep_folder(result, out_dir, extra_arrays=overlay_arrays(result, calib))
+    draw_rep_overlay(rep_dir)
+    return rep_dir
 
 
 def render_fixture_clip(folder: Path, name: str, params: SprintParams, seed: int) -> Path:

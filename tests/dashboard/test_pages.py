@@ -104,6 +104,27 @@ def test_rep_page_shows_video_table_charts_and_kinogram(library):
     assert {"Steps as CSV", "Kinogram as PNG"} <= labels
 
 
+def test_rep_page_draws_a_missing_overlay_the_first_time_it_is_shown(library):
+    # Analyses write their numbers first; the Rep page draws the video when first shown.
+    with Library.open(library, readonly=True) as lib:
+        rep = data.load_rep(lib, 1)
+    (rep.rep_dir / "overlay.mp4").unlink()
+    at = page_app("page_rep", rep="1")
+    no_errors(at)
+    assert (rep.rep_dir / "overlay.mp4").stat().st_size > 0
+    assert len(at.get("video")) == 1
+    folder_doc = json.loads((rep.rep_dir / "rep.json").read_text())
+    assert folder_doc["overlay_steps"] and folder_doc["steps"] == rep.doc["steps"]
+    # Where the clip is gone, the page says so instead of drawing (and shows the rest).
+    (rep.rep_dir / "overlay.mp4").unlink()
+    folder_doc["video"]["path"] = str(library / "gone.mp4")
+    (rep.rep_dir / "rep.json").write_text(json.dumps(folder_doc))
+    at = page_app("page_rep", rep="1")
+    no_errors(at)
+    assert any("no overlay video: the clip" in i.value for i in at.info)
+    assert len(at.dataframe) >= 1
+
+
 def test_rep_page_with_an_unknown_rep_falls_back_to_a_choice(library):
     at = page_app("page_rep", rep="999")
     no_errors(at)

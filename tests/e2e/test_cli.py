@@ -45,7 +45,7 @@ def no_rep_folder(out: Path) -> bool:
 @pytest.fixture(scope="module")
 def demo_rep(tmp_path_factory):
     out = tmp_path_factory.mktemp("reps")
-    proc = run("analyze", str(SAMPLE), "--out", str(out))
+    proc = run("analyze", str(SAMPLE), "--out", str(out), "--overlay")
     assert proc.returncode == 0, proc.stderr
     reps = [p for p in out.iterdir() if p.is_dir()]
     assert len(reps) == 1
@@ -132,6 +132,52 @@ def test_overlay_is_browser_playable_h264(demo_rep):
 
 
 @pytest.mark.model
+def test_numbers_come_first_and_the_overlay_is_drawn_after_them_or_later(demo_rep, tmp_path):
+    rep_dir, proc = demo_rep
+    # With --overlay the step table and the rep folder are out before the video is drawn.
+    out = proc.stdout
+    assert out.index("rep folder:") < out.index("overlay:")
+    doc = json.loads((rep_dir / "rep.json").read_text())
+    from sprintlab.results import overlay_is_current
+
+    assert overlay_is_current(doc) is True
+    # What the overlay draws is kept with the keypoints: a re-analysis keeps the same skeleton,
+    # and without --overlay it writes numbers only (the old video stays, marked as it is).
+    copy = tmp_path / rep_dir.name
+    shutil.copytree(rep_dir, copy)
+    (copy / "overlay.mp4").unlink()
+    again = run("reanalyze", str(copy))
+    assert again.returncode == 0, again.stderr
+    assert not (copy / "overlay.mp4").exists()
+    with np.load(rep_dir / "keypoints.npz") as a, np.load(copy / "keypoints.npz") as b:
+        assert a["overlay_px"].shape == (230, 17, 2)
+        np.testing.assert_allclose(b["overlay_px"], a["overlay_px"], atol=1e-3)
+        assert np.array_equal(a["overlay_frame_index"], b["overlay_frame_index"])
+    # `sprintlab overlay` draws it later, from the kept skeleton and the clip.
+    drawn = run("overlay", str(copy))
+    assert drawn.returncode == 0, drawn.stderr
+    from sprintlab.video import probe
+
+    meta = probe(copy / "overlay.mp4", check_duplicates=False)
+    assert meta.codec == "h264" and meta.n_frames == 230
+    assert overlay_is_current(json.loads((copy / "rep.json").read_text())) is True
+    assert not list(copy.glob(".overlay*"))  # nothing half-written left behind
+    # A clip that has moved: one sentence, the numbers untouched, the other rep still drawn.
+    moved = tmp_path / "moved"
+    shutil.copytree(copy, moved)
+    (moved / "overlay.mp4").unlink()
+    doc = json.loads((moved / "rep.json").read_text())
+    doc["video"]["path"] = str(tmp_path / "elsewhere.mp4")
+    (moved / "rep.json").write_text(json.dumps(doc))
+    (copy / "overlay.mp4").unlink()
+    both = run("overlay", str(moved), str(copy))
+    assert both.returncode == 1
+    assert "cannot be drawn: the clip" in both.stderr and "Traceback" not in both.stderr
+    assert (copy / "overlay.mp4").exists() and not (moved / "overlay.mp4").exists()
+    assert json.loads((moved / "rep.json").read_text())["steps"] == doc["steps"]
+
+
+@pytest.mark.model
 def test_reanalyze_needs_no_model_and_gives_the_same_result(demo_rep, tmp_path):
     rep_dir, _ = demo_rep
     copy = tmp_path / rep_dir.name
@@ -198,8 +244,9 @@ def test_bench_times_decode_baseline_and_sprintlab_on_one_clip(tmp_path):
     assert proc.returncode == 0, proc.stderr
     doc = json.loads(out.read_text())
     stages = {s["name"]: s for s in doc["stages"]}
-    assert list(stages) == ["decode", "baseline", "sprintlab"]
+    assert list(stages) == ["decode", "baseline", "sprintlab", "overlay"]
     assert stages["decode"]["frames"] == stages["sprintlab"]["frames"] == 230
+    assert stages["overlay"]["frames"] == 230
     assert stages["baseline"]["frames"] == 10
     for s in stages.values():
         assert len(s["seconds"]) == 2 and s["fps"] > 0 and s["peak_rss_mib"] > 0

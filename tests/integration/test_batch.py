@@ -834,15 +834,24 @@ def test_real_pipeline_records_a_real_clip_and_a_corrupt_one(tmp_path):
         [["demo20.mp4", "Demo Runner"], ["broken.mp4", "Demo Runner"]],
     )
     jobs, _ = plan_jobs(clips)
+    events = []
     with Library.open(tmp_path / "lib") as lib:
         report = run_batch(
             lib,
             jobs,
             SessionInfo("Real", "2026-05-02"),
-            options=BatchOptions(workers=2, overlay=False, model_path=WEIGHTS),
+            options=BatchOptions(workers=2, overlay=True, model_path=WEIGHTS),
+            progress=events.append,
         )
     demo, broken = report.outcomes
     assert broken.status == "failed" and "broken.mp4" in broken.message
+    # Numbers first: the overlay of a measured rep is drawn after every clip is in.
+    if demo.status == "ok":
+        phases = [e.phase for e in events]
+        assert phases.index("overlays") > max(i for i, f in enumerate(phases) if f == "analysing")
+        from sprintlab.results import load_rep_json, overlay_is_current
+
+        assert overlay_is_current(load_rep_json(demo.rep_dir)) is True
     # 20 frames of a 30 fps non-sprint: either measured or refused with a coach-readable reason.
     assert demo.status in ("ok", "failed")
     if demo.status == "failed":
@@ -850,6 +859,37 @@ def test_real_pipeline_records_a_real_clip_and_a_corrupt_one(tmp_path):
     reps = assert_consistent(tmp_path / "lib")
     assert len(reps) == 2
     print(f"\nreal clip: {demo.status} in {demo.seconds:.1f} s: {demo.message[:200]}")
+
+
+def test_overlays_come_after_the_numbers_and_a_failed_one_loses_nothing(tmp_path):
+    clips = tmp_path / "clips"
+    clips.mkdir()
+    for i in range(3):
+        write_clip(clips / f"Ada_Lee_{i + 1}.mp4", v_max_mps=9.0 + 0.2 * i)
+    jobs, _ = plan_jobs(clips, pattern="{athlete}_{rep}")
+    events = []
+    with Library.open(tmp_path / "lib") as lib:
+        report = run_batch(
+            lib,
+            jobs,
+            SessionInfo("Pictures later", "2026-05-06"),
+            options=BatchOptions(workers=2, overlay=True),
+            analyze=fake_analyze,
+            progress=events.append,
+        )
+    # Every clip counted done when its numbers were in, before any overlay was attempted.
+    analysing = [e for e in events if e.phase == "analysing"]
+    overlays = [e for e in events if e.phase == "overlays"]
+    assert analysing[-1].done == 3 and analysing[-1].failed == 0
+    assert events.index(overlays[0]) > events.index(analysing[-1])
+    assert [e.done for e in overlays] == [1, 2, 3] and overlays[-1].total == 3
+    # The fake clips are no videos: no overlay can be drawn, each one is said, no clip fails.
+    assert report.n_ok == 3 and report.n_failed == 0
+    said = [m for m in report.messages if "Its numbers are in the library" in m]
+    assert len(said) == 3
+    reps = assert_consistent(tmp_path / "lib")
+    assert (reps["status"] == "ok").all() and len(reps) == 3
+    assert not any((Path(d) / "overlay.mp4").exists() for d in (o.rep_dir for o in report.outcomes))
 
 
 def test_a_persons_corrections_survive_batch_reruns_and_are_exported(tmp_path):

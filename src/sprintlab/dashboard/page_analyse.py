@@ -225,7 +225,7 @@ def render() -> None:
         "feet": ("Timing the ground contacts from the picture", 0.89, 0.93),
         "steps": ("Measuring the steps", 0.93, 0.94),
         "landmarks": ("Reading the landing leg at each touchdown", 0.93, 0.94),
-        "writing": ("Writing the rep and the overlay video", 0.94, 0.99),
+        "writing": ("Writing the rep", 0.94, 0.99),
         "done": ("Done", 1.0, 1.0),
     }
 

@@ -7,8 +7,8 @@ import math
 import streamlit as st
 
 from ..errors import SprintlabError
-from ..pipeline import OVERLAY_PLAY_FPS
-from ..results import overlay_is_current
+from ..overlay_video import OVERLAY_PLAY_FPS
+from ..results import load_rep_json, overlay_is_current
 from ..viz import figures
 from . import common, data
 
@@ -100,7 +100,7 @@ def show_rep(rep: data.RepView) -> None:
             if overlay_is_stale(rep):
                 _stale_overlay(rep)
         else:
-            st.info("This rep has no overlay video (analysed with --no-overlay).")
+            _draw_missing_overlay(rep)
     with right:
         st.subheader("Velocity")
         common.plot(figures.hip_velocity_figure([rep.figure_input()]), key=f"vel_{rep.rep_pk}")
@@ -248,30 +248,74 @@ def overlay_is_stale(rep: data.RepView) -> bool:
     recorded, and then stale only when people corrected the rep."""
     if rep.overlay_path is None:
         return False
-    current = overlay_is_current(rep.doc)
+    # The video is the folder's: its rep.json says which steps it marks (an overlay drawn
+    # after the library recorded the rep is not in the library's copy of rep.json).
+    try:
+        drawn = load_rep_json(rep.rep_dir).get("overlay_steps")
+    except (OSError, ValueError):
+        drawn = rep.doc.get("overlay_steps")
+    current = overlay_is_current({**rep.doc, "overlay_steps": drawn})
     return bool(rep.doc.get("edits")) if current is None else not current
 
 
-def _stale_overlay(rep: data.RepView) -> None:
-    from ..library import Library
-    from ..review import reanalyze_in_library
+def _draw_missing_overlay(rep: data.RepView) -> None:
+    """An analysis writes its numbers first: the overlay is drawn the first time the rep is
+    shown (or said why it cannot be)."""
+    from ..overlay_video import ANALYSED_BEFORE, draw_rep_overlay, overlay_problem
 
+    problem = overlay_problem(rep.rep_dir)
+    if problem is None:
+        try:
+            with st.spinner("Drawing the overlay video (the first time this rep is shown)…"):
+                draw_rep_overlay(rep.rep_dir)
+        except SprintlabError as err:
+            st.info(str(err))
+        else:
+            st.rerun()
+    elif problem == ANALYSED_BEFORE:
+        st.info("This rep has no overlay video yet: it was analysed before overlays were kept.")
+        _redraw_button(rep, "Draw the overlay")
+    else:
+        st.info(f"This rep has no overlay video: {problem}.")
+
+
+def _stale_overlay(rep: data.RepView) -> None:
     st.warning(
         "The overlay was drawn before the latest corrections: its step marks are the "
         "analysis's, not the corrected ones."
     )
-    if st.button("Redraw the overlay with the corrections", key=f"redraw_{rep.rep_pk}"):
-        db_path, _ = common.library_location()
-        with st.spinner("Drawing the overlay again…"), Library.open(db_path) as lib:
-            reanalyze_in_library(lib, rep.rep_pk, overlay=True)
+    _redraw_button(rep, "Redraw the overlay with the corrections")
+
+
+def _redraw_button(rep: data.RepView, label: str) -> None:
+    """Draw the rep's overlay again on request: from its kept skeleton, or for a rep analysed
+    before that was kept, through a re-analysis from its keypoints."""
+    from ..library import Library
+    from ..overlay_video import ANALYSED_BEFORE, draw_rep_overlay, overlay_problem
+    from ..review import reanalyze_in_library
+
+    if not st.button(label, key=f"redraw_{rep.rep_pk}"):
+        return
+    db_path, _ = common.library_location()
+    with st.spinner("Drawing the overlay…"):
+        problem = overlay_problem(rep.rep_dir)
+        try:
+            if problem is None:
+                draw_rep_overlay(rep.rep_dir)
+            elif problem == ANALYSED_BEFORE:
+                with Library.open(db_path) as lib:
+                    reanalyze_in_library(lib, rep.rep_pk, overlay=True)
+        except SprintlabError as err:
+            problem = str(err)
+        with Library.open(db_path) as lib:
             again = data.load_rep(lib, rep.rep_pk)
-        if overlay_is_stale(again):
-            st.info(
-                "The clip is not at its recorded path any more, so the overlay could not be "
-                "drawn again; put it back and try again."
-            )
-        else:
-            st.rerun()
+    if again.overlay_path is None or overlay_is_stale(again):
+        st.info(
+            f"The overlay could not be drawn ({problem}); "
+            "if the clip has moved, put it back and try again."
+        )
+    else:
+        st.rerun()
 
 
 def show_profile(rep: data.RepView) -> None:

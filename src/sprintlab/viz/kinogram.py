@@ -103,7 +103,7 @@ def source_for_rep(rep_dir: Path, doc: dict[str, Any]) -> KinogramSource:
         path, scale = clip, 1.0
     elif (rep_dir / "overlay.mp4").is_file():
         path = rep_dir / "overlay.mp4"
-        # The overlay is the clip capped at 1280 px wide (see pipeline.overlay_writer).
+        # The overlay is the clip capped at 1280 px wide (see overlay_video.MAX_WIDTH_PX).
         scale = min(1.0, 1280.0 / width) if width > 0 else 1.0
     else:
         raise KinogramError(
