@@ -71,6 +71,7 @@ from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from .cluster import lost_worker, open_cluster, worker_count
 from .errors import ModelNotFoundError, SprintlabError
 from .library import (
     Athlete,
@@ -495,6 +496,11 @@ class BatchOptions:
         Capture rate for clips whose manifest line gives none.
     settings : AnalysisSettings or None
     tracking : TrackingSettings or None
+    cluster : str or None
+        Hand the clips to a Dask distributed cluster instead of local processes: a scheduler's
+        address (``tcp://host:8786``) or ``"local"`` for one started on this machine
+        (:mod:`sprintlab.cluster`). ``workers`` then caps the clips in flight (default: the
+        cluster's workers).
     """
 
     workers: int | None = None
@@ -504,6 +510,7 @@ class BatchOptions:
     capture_fps: float | None = None
     settings: Any = None
     tracking: Any = None
+    cluster: str | None = None
 
     def __post_init__(self) -> None:
         if self.workers is not None and self.workers < 1:
@@ -974,6 +981,7 @@ def run_batch(
                 "analyzer": analyzer_id,
                 "force": opts.force,
                 "overlay": opts.overlay,
+                "cluster": opts.cluster,
                 "model": str(model_path),
                 "analysis": asdict(settings),
                 "tracking": asdict(tracking),
@@ -1026,7 +1034,9 @@ def run_batch(
         status = "interrupted"
         pool: cf.ProcessPoolExecutor | None = None
 
-        def new_pool() -> cf.ProcessPoolExecutor:
+        def new_pool() -> Any:
+            if opts.cluster:
+                return open_cluster(opts.cluster, workers)
             return cf.ProcessPoolExecutor(
                 max_workers=workers,
                 mp_context=multiprocessing.get_context("spawn"),
@@ -1036,6 +1046,8 @@ def run_batch(
 
         try:
             pool = new_pool()
+            if opts.cluster and opts.workers is None:
+                workers = max(1, min(worker_count(pool, workers), len(jobs)))
             # 1. Content hashes, in parallel (a testing day is tens of GB of video).
             to_hash = [p for p in plans if p.problem is None]
             futures = {pool.submit(_hash_file, p.job.clip): p for p in to_hash}
@@ -1049,8 +1061,10 @@ def run_batch(
                         f"{p.job.source}: the clip {p.job.clip.name} cannot be read "
                         f"({err.strerror or err}); check the file."
                     )
-                except cf.process.BrokenProcessPool:
-                    pool_broken = True
+                except Exception as err:
+                    if not _worker_died(err):
+                        raise
+                    pool_broken = not lost_worker(err)
                     p.sha = _file_sha256_or_none(p.job.clip)  # hash here instead
                     if p.sha is None:
                         p.problem = f"{p.job.source}: the clip {p.job.clip.name} cannot be read."
@@ -1186,7 +1200,9 @@ def run_batch(
                 """Record a finished future; False when its worker process died."""
                 try:
                     res: _TaskResult = fut.result()
-                except cf.process.BrokenProcessPool:
+                except Exception as err:
+                    if not _worker_died(err):
+                        raise
                     p.attempts += 1
                     if p.attempts >= MAX_ATTEMPTS:
                         fail(
@@ -1198,7 +1214,8 @@ def run_batch(
                         emit("analysing", total, p.job.clip.name)
                     else:
                         queue.appendleft(p)
-                    return False
+                    # A cluster replaces a lost worker; a local pool is broken with it.
+                    return lost_worker(err)
                 if not res.ok and p.refresh_dir is not None:
                     # The cached keypoints could not be re-analysed: analyse the clip in full.
                     msgs.append(
@@ -1268,6 +1285,12 @@ def run_batch(
     return report
 
 
+def _worker_died(err: BaseException) -> bool:
+    """Whether a task failed because the process running it died: a local pool broke, or a
+    cluster lost the worker."""
+    return isinstance(err, cf.process.BrokenProcessPool) or lost_worker(err)
+
+
 def _draw_overlay_task(rep_dir: str) -> str | None:
     """Draw one rep's overlay video in a worker; why it could not be drawn, or None."""
     from .overlay_video import draw_rep_overlay
@@ -1317,8 +1340,10 @@ def _overlay_phase(
         d = futures[fut]
         try:
             why = fut.result()
-        except cf.process.BrokenProcessPool:
-            broken = True
+        except Exception as err:
+            if not _worker_died(err):
+                raise
+            broken = broken or not lost_worker(err)
             why = f"Drawing the overlay of {d.name} stopped its worker process (often: memory)."
         if why:
             failed += 1

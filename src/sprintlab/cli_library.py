@@ -80,7 +80,20 @@ def batch(
     surface: Annotated[str | None, typer.Option(help="Running surface, e.g. turf.")] = None,
     notes: Annotated[str | None, typer.Option(help="Free notes on the session.")] = None,
     workers: Annotated[
-        int | None, typer.Option(min=1, help="Worker processes (default: number of cores).")
+        int | None,
+        typer.Option(
+            min=1,
+            help="Worker processes (default: number of cores); with --cluster, clips in flight "
+            "(default: the cluster's workers).",
+        ),
+    ] = None,
+    cluster: Annotated[
+        str | None,
+        typer.Option(
+            help="Hand the clips to a Dask cluster: a scheduler's address (tcp://host:8786), "
+            "or 'local' to start one here. Workers must see the clips and the library at the "
+            "same paths.",
+        ),
     ] = None,
     force: Annotated[
         bool, typer.Option("--force", help="Analyse again clips already in the library.")
@@ -187,6 +200,7 @@ def batch(
                         workers=workers,
                         force=force,
                         overlay=overlay,
+                        cluster=cluster,
                         model_path=model,
                         capture_fps=capture_fps,
                         settings=cfg.analysis,

@@ -9,6 +9,7 @@ makes it raise ``VideoError`` like a corrupt video. One test runs the real pipel
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import json
 import os
@@ -64,7 +65,7 @@ def fake_analyze(clip, out_dir, options, *, settings=None, tracking=None):
     with open(f"{clip}.calls", "a") as calls:
         calls.write(f"{os.getpid()}\n")
     time.sleep(spec.get("sleep_s", 0.0))
-    if spec.get("crash"):
+    if spec.get("crash") or (spec.get("crash_once") and model_runs(Path(clip)) == 1):
         os._exit(1)  # a worker dying without an exception (like the OOM killer)
     if spec.get("no_athlete"):
         raise NoAthleteError("Nobody sprinted in this clip; check that the right clip was filmed.")
@@ -389,6 +390,81 @@ def test_a_worker_that_dies_is_recorded_and_the_rest_goes_on(tmp_path):
     assert "stopped without an error" in crash.message
     assert [o.rep_number for o in report.outcomes] == [1, 2, 3, 4, 5]
     assert_consistent(tmp_path / "lib")
+
+
+@pytest.mark.parametrize("where", ["scheduler", "local"])
+def test_a_dask_cluster_runs_the_batch_and_a_killed_worker_loses_nothing(tmp_path, where):
+    """The real Dask scheduler and two worker processes on 127.0.0.1: either one started here
+    and given by address (as a team's cluster is), or the one --cluster local starts. A worker
+    killed mid-clip: the clip is retried once (and then recorded), the rest goes on."""
+    import dask
+    from distributed import LocalCluster
+
+    clips = tmp_path / "clips"
+    clips.mkdir()
+    names = ["a1", "once", "a2", "crash", "a3"]
+    for n in names:
+        write_clip(clips / f"{n}.mp4", crash=n == "crash", crash_once=n == "once", sleep_s=0.3)
+    write_csv(
+        clips / "manifest.csv", ["clip", "athlete"], [[f"{n}.mp4", "Cy Young"] for n in names]
+    )
+    jobs, _ = plan_jobs(clips)
+    events = []
+    with contextlib.ExitStack() as stack:
+        address = "local"
+        if where == "scheduler":
+            with dask.config.set({"distributed.scheduler.allowed-failures": 0}):
+                cluster = stack.enter_context(
+                    LocalCluster(
+                        n_workers=2, threads_per_worker=1, host="127.0.0.1", dashboard_address=None
+                    )
+                )
+            address = cluster.scheduler_address
+            assert address.startswith("tcp://127.0.0.1:")
+        with Library.open(tmp_path / "lib") as lib:
+            report = run_batch(
+                lib,
+                jobs,
+                SessionInfo("Cluster day", "2026-04-02"),
+                options=BatchOptions(workers=2 if where == "local" else None, cluster=address),
+                analyze=FAKE,
+                progress=events.append,
+            )
+    status = {o.clip.stem: o.status for o in report.outcomes}
+    assert status == {"a1": "ok", "once": "ok", "a2": "ok", "crash": "failed", "a3": "ok"}
+    assert model_runs(clips / "once.mp4") == 2  # killed once, retried once
+    assert model_runs(clips / "crash.mp4") == 2  # killed twice: recorded, not retried again
+    crash = next(o for o in report.outcomes if o.clip.stem == "crash")
+    assert "stopped without an error" in crash.message
+    # The batch process wrote the library; the workers wrote only their rep folders.
+    reps = assert_consistent(tmp_path / "lib")
+    assert sorted(reps["status"]) == ["failed", "ok", "ok", "ok", "ok"]
+    assert [e.done for e in events if e.phase == "analysing"][-1] == 5
+    with sqlite3.connect(tmp_path / "lib" / "library.sqlite") as conn:
+        row = conn.execute("SELECT settings_json FROM batch_runs").fetchone()
+    run_settings = json.loads(row[0])
+    assert run_settings["cluster"] == address
+
+
+def test_a_cluster_that_does_not_answer_is_one_clear_error(tmp_path):
+    from sprintlab.cluster import ClusterError
+
+    clips = tmp_path / "clips"
+    clips.mkdir()
+    write_clip(clips / "a1.mp4")
+    write_csv(clips / "manifest.csv", ["clip", "athlete"], [["a1.mp4", "Cy Young"]])
+    jobs, _ = plan_jobs(clips)
+    with (
+        Library.open(tmp_path / "lib") as lib,
+        pytest.raises(ClusterError, match="does not answer"),
+    ):
+        run_batch(
+            lib,
+            jobs,
+            SessionInfo("Nobody there", "2026-04-03"),
+            options=BatchOptions(cluster="tcp://127.0.0.1:9"),
+            analyze=FAKE,
+        )
 
 
 def test_reader_sees_whole_reps_while_a_batch_writes(tmp_path):
@@ -736,6 +812,22 @@ def test_sigkill_halfway_loses_nothing_and_rerun_finishes_the_rest(tmp_path):
         runs = lib.runs_frame()
     assert list(runs["status"]) == ["finished", "interrupted"]
     assert (runs.iloc[0]["n_ok"], runs.iloc[0]["n_skipped"]) == (n - k, k)
+
+
+def test_cli_batch_with_a_cluster_that_does_not_answer_is_one_sentence(tmp_path):
+    clips = tmp_path / "clips"
+    clips.mkdir()
+    write_clip(clips / "Ada_Lee_1.mp4")
+    args = [
+        "batch", str(clips), "--pattern", "{athlete}_{rep}", "--session", "Remote",
+        "--date", "2026-05-07", "--library", str(tmp_path / "lib"),
+        "--cluster", "tcp://127.0.0.1:9", "--analyzer", FAKE,
+    ]  # fmt: skip
+    proc = cli(*args)
+    assert proc.returncode != 0
+    assert "error:" in proc.stderr and "does not answer" in proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert model_runs(clips / "Ada_Lee_1.mp4") == 0
 
 
 def test_cli_batch_failures_queries_and_export(tmp_path, messy_day):
