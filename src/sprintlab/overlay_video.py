@@ -71,10 +71,9 @@ def overlay_arrays(result: Any, calib: Any, to_ref: np.ndarray | None = None) ->
 
 def _number(value: Any) -> float:
     try:
-        out = float(value)
-    except (TypeError, ValueError):
+        return float(value)
+    except (TypeError, ValueError):  # null in rep.json: not measured
         return math.nan
-    return out
 
 
 def step_marks(steps: Sequence[dict[str, Any]]) -> list[Any]:

@@ -682,8 +682,9 @@ def analyze_clip(
 
     Steps: probe the video, load the calibration input, run the pose model and follow the athlete
     (with ``tracking``, default :class:`~sprintlab.tracking.TrackingSettings`), analyse the track
-    (with ``settings``), write ``out_dir/<rep_id>/`` (with overlay.mp4 and the ``provenance``
-    record) atomically.
+    (with ``settings``), write ``out_dir/<rep_id>/`` (with the ``provenance`` record and what
+    the overlay draws) atomically; with ``options.overlay``, then draw overlay.mp4
+    (:func:`~sprintlab.overlay_video.draw_rep_overlay`).
 
     Returns
     -------
@@ -1129,10 +1130,11 @@ def reanalyze_rep(
 ) -> tuple[RepResult, Path]:
     """Re-run everything after the pose model from a rep folder's ``keypoints.npz``.
 
-    The overlay is redrawn when the original clip is still at its recorded path; otherwise the
-    old overlay is kept. The ``provenance`` record keeps the original pose part (weights, engine,
-    tracking settings) and gets this sprintlab's analysis part; a rep written before provenance
-    was recorded gets a pose part that says it is unknown.
+    The numbers are written first; with ``overlay`` the overlay is then redrawn when the original
+    clip is still at its recorded path, otherwise an old overlay is kept (rep.json's
+    ``overlay_steps`` says which steps it marks). The ``provenance`` record keeps the original
+    pose part (weights, engine, tracking settings) and gets this sprintlab's analysis part; a rep
+    written before provenance was recorded gets a pose part that says it is unknown.
 
     Parameters
     ----------
