@@ -1094,12 +1094,33 @@ def _search_pass(
     settings: TrackingSettings,
     progress: ProgressCallback | None,
 ) -> list[SearchFrame]:
+    # Search frames do not depend on each other, so an engine that takes batches
+    # (``predict_many``) gets them a few at a time: same detections, fewer calls.
+    many = getattr(estimator, "predict_many", None)
+    size = max(1, int(getattr(estimator, "search_batch", 1))) if many is not None else 1
     out: list[SearchFrame] = []
-    for index, t_s, image in frames:
-        dets = estimator.predict(image, imgsz=settings.search_imgsz, conf=settings.search_conf)
-        out.append(SearchFrame.from_detections(index, t_s, dets))
+    chunk: list[tuple[int, float, np.ndarray]] = []
+
+    def flush() -> None:
+        images = [image for _, _, image in chunk]
+        if size == 1:
+            found = [
+                estimator.predict(images[0], imgsz=settings.search_imgsz, conf=settings.search_conf)
+            ]
+        else:
+            found = many(images, imgsz=settings.search_imgsz, conf=settings.search_conf)
+        for (index, t_s, _), dets in zip(chunk, found, strict=True):
+            out.append(SearchFrame.from_detections(index, t_s, dets))
+        chunk.clear()
         if progress is not None:
             progress("search", min(1.0, len(out) / max(n_expected, 1)))
+
+    for item in frames:
+        chunk.append(item)
+        if len(chunk) >= size:
+            flush()
+    if chunk:
+        flush()
     return out
 
 

@@ -154,3 +154,37 @@ def test_track_athlete_chooses_the_runner_not_the_walker(estimator):
     last = np.flatnonzero(found)[-1]
     assert cx[last] > 1300
     assert np.nanmin(cx) > 700
+
+
+@pytest.mark.model
+def test_a_batch_gives_the_detections_of_one_image_at_a_time(estimator):
+    images = [frame(i) for i in (0, 45, 59)]  # one person, then two
+    one_by_one = [estimator.predict(im, imgsz=640, conf=0.25) for im in images]
+    batched = estimator.predict_many(images, imgsz=640, conf=0.25)
+    assert [d.n for d in batched] == [d.n for d in one_by_one] == [1, 2, 2]
+    for a, b in zip(batched, one_by_one, strict=True):
+        np.testing.assert_allclose(a.boxes_xyxy_px, b.boxes_xyxy_px, atol=0.05)
+        np.testing.assert_allclose(a.keypoints_px, b.keypoints_px, atol=0.05)
+        np.testing.assert_allclose(a.keypoint_conf, b.keypoint_conf, atol=1e-3)
+    assert estimator.predict_many([], imgsz=640, conf=0.25) == []
+
+
+@pytest.mark.model
+def test_the_search_pass_in_batches_follows_the_same_athlete(estimator, monkeypatch):
+    start, stop = 170, 230
+    settings = TrackingSettings(search_imgsz=640)
+
+    def run(batch: int):
+        monkeypatch.setattr(estimator, "search_batch", batch, raising=False)
+        return track_athlete(
+            lambda step: read_frames(start, stop, step),
+            stop - start,
+            FPS,
+            estimator,
+            settings=settings,
+        )
+
+    single, batched = run(1), run(4)
+    np.testing.assert_allclose(batched.boxes_xyxy_px, single.boxes_xyxy_px, atol=0.05)
+    np.testing.assert_allclose(batched.track.xy, single.track.xy, atol=0.05)
+    assert batched.direction == single.direction == 1

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
+import numpy as np
 import pytest
 
 from sprintlab.errors import ModelNotFoundError
@@ -102,3 +104,24 @@ def test_a_gpu_runs_the_pytorch_model_on_it(tmp_path, monkeypatch):
     monkeypatch.setattr(backends, "_cuda_device", lambda: "cuda:0")
     choice = choose_backend(weights)
     assert (choice.backend, choice.device, choice.note) == ("pytorch", "cuda:0", None)
+
+
+def test_half_precision_on_a_gpu_only(monkeypatch):
+    # No GPU here: the call into ultralytics is what can be checked (the device and the
+    # precision it is asked for); the model itself is not run.
+    from sprintlab.pose.yolo import YoloPoseEstimator
+
+    weights = Path(__file__).resolve().parents[2] / "models" / "yolo11n-pose.pt"
+    asked = []
+
+    def fake_predict(images, **kwargs):
+        fp16 = kwargs.get("quantize") == 16 or kwargs.get("half") is True
+        asked.append((len(images), kwargs["device"], fp16))
+        return []
+
+    for device in ("cuda:0", "cpu"):
+        est = YoloPoseEstimator(weights, device=device)
+        monkeypatch.setattr(est._model, "predict", fake_predict)
+        est.predict_many([np.zeros((8, 8, 3), np.uint8)] * 2, imgsz=64, conf=0.5)
+    assert asked == [(2, "cuda:0", True), (2, "cpu", False)]
+    assert YoloPoseEstimator(weights, device="cuda:0").search_batch > 1

@@ -19,6 +19,20 @@ import numpy as np
 from ..errors import ModelNotFoundError
 from .base import PoseDetections, predict_crop
 
+#: Full frames per model call in the search pass on a GPU (a batch keeps it busy).
+SEARCH_BATCH_GPU = 16
+#: The same on a CPU: OpenVINO on 2 cores took 24.5 ms a 1080p frame at 960 px in fours against
+#: 27.8 ms one at a time (medians of 3), with the same keypoints (0.0 px apart).
+SEARCH_BATCH_CPU = 4
+
+
+def _half_precision() -> dict[str, object]:
+    """ultralytics' argument for FP16 inference: ``quantize=16`` since 8.4 (``half=True``, which
+    it still accepts with a warning, before)."""
+    from ultralytics.cfg import DEFAULT_CFG_DICT
+
+    return {"quantize": 16} if "quantize" in DEFAULT_CFG_DICT else {"half": True}
+
 
 def import_ultralytics_offline() -> type:
     """ultralytics' ``YOLO`` class, imported with every online feature switched off."""
@@ -47,6 +61,9 @@ class YoloPoseEstimator:
         Torch device, e.g. ``"cpu"`` or ``"cuda:0"``.
     keypoint_conf_threshold : float
         Keypoints with confidence below this get NaN coordinates.
+    half : bool, optional
+        Run in half precision (FP16). Default: on a CUDA device, where it is about twice as
+        fast at no loss that matters for keypoints; never on a CPU, where FP16 is slower.
 
     Raises
     ------
@@ -60,6 +77,7 @@ class YoloPoseEstimator:
         *,
         device: str = "cpu",
         keypoint_conf_threshold: float = 0.3,
+        half: bool | None = None,
     ) -> None:
         path = Path(model_path).expanduser()
         if not path.exists():
@@ -76,6 +94,9 @@ class YoloPoseEstimator:
         self._model = yolo_cls(str(path), task="pose")
         self.model_path = path
         self.device = device
+        self.half = str(device).startswith("cuda") if half is None else bool(half)
+        # Search-pass frames per call (see :meth:`predict_many`): a GPU wants batches.
+        self.search_batch = SEARCH_BATCH_GPU if str(device).startswith("cuda") else SEARCH_BATCH_CPU
         self.keypoint_conf_threshold = float(keypoint_conf_threshold)
         # Set by sprintlab.pose.backends.load_pose_estimator: the engine, and why it is not the
         # one asked for when it is not.
@@ -88,10 +109,29 @@ class YoloPoseEstimator:
 
     def predict(self, image_bgr: np.ndarray, *, imgsz: int, conf: float) -> PoseDetections:
         """Detect people in a BGR image; see :class:`~sprintlab.pose.base.PoseEstimator`."""
+        return self.predict_many([image_bgr], imgsz=imgsz, conf=conf)[0]
+
+    def predict_many(
+        self, images_bgr: list[np.ndarray], *, imgsz: int, conf: float
+    ) -> list[PoseDetections]:
+        """:meth:`predict` on several images in one call of the model (a batch).
+
+        Images of the same size are letterboxed alike and give the detections they would give
+        one at a time; a batch keeps a GPU busy, where single small images leave it waiting.
+        """
+        if not images_bgr:
+            return []
         results = self._model.predict(
-            image_bgr, imgsz=int(imgsz), conf=float(conf), device=self.device, verbose=False
+            list(images_bgr),
+            imgsz=int(imgsz),
+            conf=float(conf),
+            device=self.device,
+            verbose=False,
+            **(_half_precision() if self.half else {}),
         )
-        result = results[0]
+        return [self._detections(r) for r in results]
+
+    def _detections(self, result) -> PoseDetections:
         if result.boxes is None or len(result.boxes) == 0 or result.keypoints is None:
             return PoseDetections.empty()
         # keypoints.data is the raw (x, y, conf); we apply our own threshold instead of the
