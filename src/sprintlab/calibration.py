@@ -16,6 +16,9 @@ get one:
   recovered (principal point at the image centre, square pixels, no distortion, unknown focal
   length), and the homography of the vertical athlete plane is built from it. Handles panned and
   tilted cameras.
+- ``"field_lines"``: the field's painted yard lines, found in the clip when no markers are given
+  (:mod:`sprintlab.fieldlines`): a pinhole camera from their vanishing points and spacing, the
+  start line at the athlete's hands in the set position or where the user names it.
 - ``"athlete_height"``: scale from the athlete's standing height in pixels. Approximate (±5 %).
 
 Sidecar files (``clip.mp4`` -> ``clip.toml``) hold the markers; see :func:`load_sidecar`.
@@ -43,7 +46,7 @@ __all__ = [
 ]
 
 RUN_DIRECTIONS = ("auto", "left_to_right", "right_to_left")
-METHODS = ("line", "plane", "athlete_height")
+METHODS = ("line", "plane", "field_lines", "athlete_height")
 CONFIDENCES = ("high", "low")
 
 # Markers disagreeing by more than this (RMS, metres) or by more than this fraction of the marker

@@ -80,6 +80,14 @@ def print_step_table(doc: dict) -> None:
         f"splits from first movement: {splits}   "
         f"calibration: {cal['method']} (rms {_fmt(cal.get('rms_residual_m'), 3)} m{seen_from})"
     )
+    lines = doc.get("field_lines")
+    if lines and lines.get("found"):
+        out_console.print(
+            f"field lines: {lines['grid']}, {lines['lines']} lines; start line: "
+            f"{lines['start_line']}"
+        )
+    elif lines:
+        out_console.print(f"field lines: not used ({lines.get('reason')})")
     print_profile(doc.get("profile"))
     for w in doc.get("warnings", []):
         out_console.print(f"[yellow]warning:[/yellow] {w}")
@@ -198,6 +206,14 @@ def analyze(
             "the one nearest it is measured.",
         ),
     ] = None,
+    start_line: Annotated[
+        float | None,
+        typer.Option(
+            "--start-line",
+            help="X: a picture column (px) where the start line meets the lane, when the "
+            "field's yard lines give the scale (default: the line at the athlete's hands).",
+        ),
+    ] = None,
 ) -> None:
     """Analyse one clip: writes OUT/<rep_id>/ (rep.json, steps.csv, series.csv, keypoints.npz)
     and prints the step table; with --overlay, then draws overlay.mp4."""
@@ -219,6 +235,7 @@ def analyze(
         overlay=False,  # drawn below, after the step table is printed
         backend=backend,
         athlete_px=point,
+        start_line_px=start_line,
     )
     try:
         from .pose.backends import requested_backend

@@ -27,6 +27,7 @@ from .events import (
 )
 from .events.edits import EditOutcome, EventEdit, apply_edits, edit_notes, edits_from_dicts
 from .events.sole import blend_sole_place
+from .fieldlines.fit import AthleteGround, FieldLines
 from .filtering import (
     FilterSettings,
     mask_low_confidence,
@@ -57,7 +58,7 @@ from .plausibility import flag_implausible
 from .profile import ProfileError, fit_velocity_curve, force_velocity_profile, split_times
 from .provenance import AnalysisPart, PosePart, Provenance, file_sha256, provenance_of
 from .results import RepResult, write_rep_folder
-from .skeleton import ANKLE, HIP, KNEE, KP, SIDES
+from .skeleton import ANKLE, HIP, KNEE, KP, SIDES, WRIST
 from .start import body_seen, check_start, withheld_start_warning
 from .steps import build_steps
 from .touchdown_landmarks import (
@@ -194,14 +195,15 @@ def marker_calibration(
     image_size_px: tuple[int, int],
     athlete_height_m: float | None,
 ) -> Calibration | None:
-    """Calibration from ground markers, or None when the athlete's height will give the scale.
+    """Calibration from ground markers, or None when the field's lines or the athlete's height
+    will give the scale.
 
     Runs before the pose model so that a bad calibration file fails in a second, not after minutes.
 
     Raises
     ------
     CalibrationError
-        When the markers contradict each other, or there is neither markers nor a height.
+        When the markers contradict each other.
     """
     if calib_input is not None and calib_input.markers:
         return Calibration.from_markers(
@@ -209,13 +211,16 @@ def marker_calibration(
             image_size_px=image_size_px,
             run_direction=calib_input.run_direction,
         )
-    height = athlete_height_m or (calib_input.athlete_height_m if calib_input else None)
-    if height is None:
-        raise CalibrationError(
-            "No calibration for this clip: put ground markers in a sidecar file next to the clip "
-            "(clip.toml), pass --calib FILE, or give --athlete-height-m for an approximate scale."
-        )
     return None
+
+
+#: What a clip with neither markers, nor lines found, nor a height is told.
+NO_CALIBRATION = (
+    "No calibration for this clip: no ground markers were given, {why}, and no athlete height "
+    "is known. Put ground markers in a sidecar file next to the clip (clip.toml), pass "
+    "--calib FILE, film the field's yard lines, or give --athlete-height-m for an approximate "
+    "scale."
+)
 
 
 def resolve_calibration(
@@ -223,13 +228,96 @@ def resolve_calibration(
     track_px: KeypointTrack,
     image_size_px: tuple[int, int],
     athlete_height_m: float | None,
+    field: FieldLines | None = None,
 ) -> Calibration:
-    """Calibration from markers when there are any, else from the athlete's height."""
+    """Calibration in order of trust: markers when there are any, else the field's lines when
+    they were found (``field``), else the athlete's height.
+
+    Raises
+    ------
+    CalibrationError
+        With none of the three.
+    """
     calib = marker_calibration(calib_input, image_size_px, athlete_height_m)
     if calib is not None:
         return calib
+    if field is not None and field.calibration is not None:
+        return field.calibration
     height = athlete_height_m or (calib_input.athlete_height_m if calib_input else None)
-    return height_calibration(track_px, float(height))  # type: ignore[arg-type]
+    if height is None:
+        why = (
+            f"the field's lines could not be used ({field.reason})"
+            if field is not None
+            else "the field's lines were not looked for"
+        )
+        raise CalibrationError(NO_CALIBRATION.format(why=why))
+    return height_calibration(track_px, float(height))
+
+
+def athlete_ground(
+    track_px: KeypointTrack, boxes_xyxy_px: np.ndarray | None = None
+) -> AthleteGround:
+    """Where the athlete runs in the picture: the ground line (as :func:`height_calibration`
+    places it), their standing height, the run direction, and their hands and feet in the first
+    0.2 s (the set position)."""
+    leg = leg_length_px(track_px)
+    height_px = leg / LEG_TO_STATURE if np.isfinite(leg) and leg > 0 else math.nan
+    if boxes_xyxy_px is not None:
+        heights = boxes_xyxy_px[:, 3] - boxes_xyxy_px[:, 1]
+        heights = heights[np.isfinite(heights)]
+        if heights.size >= 5:
+            # The box of the upright frames (not the crouch) is the standing height.
+            height_px = float(np.percentile(heights, 75))
+    hip = hip_mid(track_px)
+    ok = np.flatnonzero(np.all(np.isfinite(hip), axis=1))
+    direction = 1 if ok.size < 2 or hip[ok[-1], 0] >= hip[ok[0], 0] else -1
+    all_ankles = np.concatenate([track_px.point(ANKLE[s]) for s in SIDES])
+    all_ankles = all_ankles[np.all(np.isfinite(all_ankles), axis=1)]
+    if all_ankles.size == 0 or not np.isfinite(height_px):
+        return AthleteGround(0.0, math.nan, math.nan, direction)
+    line = lowest_ankle_line(all_ankles, height_px)
+    slope = 0.0 if line is None else line[0]
+    level = float(np.percentile(all_ankles[:, 1] - slope * all_ankles[:, 0], 98))
+    level += ANKLE_HEIGHT_TO_STATURE * height_px
+    n0 = max(3, round(0.2 * track_px.fps))
+
+    def first(points: list[np.ndarray]) -> np.ndarray:
+        pts = np.concatenate([p[:n0] for p in points])
+        return pts[np.all(np.isfinite(pts), axis=1)]
+
+    hands = first([track_px.point(WRIST[s]) for s in SIDES])
+    feet = first([track_px.point(ANKLE[s]) for s in SIDES])
+    return AthleteGround(
+        slope,
+        level,
+        float(height_px),
+        direction,
+        hands,
+        feet,
+        all_ankles,
+        ANKLE_HEIGHT_TO_STATURE * height_px,
+    )
+
+
+def field_lines_for(
+    background: np.ndarray | None,
+    track_px: KeypointTrack,
+    boxes_xyxy_px: np.ndarray | None,
+    start_line_px: float | None = None,
+    foot_image: FootImageResult | None = None,
+) -> FieldLines:
+    """The field's lines as a calibration (:func:`sprintlab.fieldlines.fit.field_line_calibration`)
+    from the clip's still background, or why not. The soles the image stage saw on the ground
+    (``foot_image``) place the athlete's ground line."""
+    from .fieldlines.fit import field_line_calibration, no_field_lines
+
+    if background is None:
+        return no_field_lines("no still picture of the field was kept")
+    ground = athlete_ground(track_px, boxes_xyxy_px)
+    if foot_image is not None and foot_image.used and foot_image.contacts:
+        soles = np.array([[c.x_mid_px, c.ground_y_px] for c in foot_image.contacts])
+        ground = replace(ground, soles_px=soles)
+    return field_line_calibration(background, ground, start_line_px=start_line_px)
 
 
 def to_world(track_px: KeypointTrack, calib: Calibration) -> KeypointTrack:
@@ -654,6 +742,9 @@ class ClipOptions:
     position: str | None = None
     backend: str | None = None
     athlete_px: tuple[float, float] | None = None
+    #: A picture column on the start line where it meets the lane, when the field's lines give
+    #: the scale (the yard line nearest it is the start).
+    start_line_px: float | None = None
 
 
 def _video_block(meta: Any) -> dict[str, Any]:
@@ -711,11 +802,22 @@ def analyze_clip(
     footage = FootageAccumulator(meta.capture_fps)
     athlete_px = opts.athlete_px or (calib_input.athlete_px if calib_input else None)
 
+    # Without markers the field's lines may give the scale: a few search-pass frames are kept
+    # to see the field without the athlete.
+    sampler = None
+    if calib is None:
+        from .fieldlines.background import BackgroundSampler
+
+        search_step = (tracking or TrackingSettings()).search_step_frame(meta.capture_fps)
+        sampler = BackgroundSampler((meta.n_frames + search_step - 1) // search_step)
+
     def frames(step: int):
         # Decoding runs a few frames ahead in its own thread while the model works; the footage
         # statistics are gathered there too, on the every-frame pass.
         source = iter_frames(meta, step=step)
         for f in prefetch(footage.tap(source) if step == 1 else source):
+            if step > 1 and sampler is not None:
+                sampler.offer(f.index, f.image)
             yield f.index, f.t_s, f.image
 
     track_settings = tracking or TrackingSettings()
@@ -742,19 +844,29 @@ def analyze_clip(
         old = report.camera.sentence
         report = replace(report, camera_followed=motion.to_dict())
         input_warnings = [report.camera_sentence if w == old else w for w in input_warnings]
-    if calib is None:
-        calib = resolve_calibration(
-            calib_input,
-            raw if to_ref is None else in_reference_frame(raw, to_ref),
-            size,
-            opts.athlete_height_m,
-        )
-    height = opts.athlete_height_m or (calib_input.athlete_height_m if calib_input else None)
     if progress:
         progress("feet", 0.0)
+    # Before the calibration: without markers, the soles it sees on the ground place the
+    # athlete's ground line for the field's lines.
     foot_image = image_stage(
         meta, athlete, raw, report, track_settings.foot_image, motion, camera_problem
     )
+    field_lines = None
+    if calib is not None and opts.start_line_px is not None:
+        input_warnings.append(
+            "The start line given was not used: the ground markers place the start line."
+        )
+    if calib is None:
+        px_ref = raw if to_ref is None else in_reference_frame(raw, to_ref)
+        field_lines = field_lines_for(
+            _still_background(sampler, athlete, to_ref),
+            px_ref,
+            athlete.boxes_xyxy_px if to_ref is None else None,
+            start_line_px=opts.start_line_px,
+            foot_image=foot_image,
+        )
+        calib = resolve_calibration(calib_input, px_ref, size, opts.athlete_height_m, field_lines)
+    height = opts.athlete_height_m or (calib_input.athlete_height_m if calib_input else None)
     if progress:
         progress("steps", 0.0)
     rep_id = opts.rep_id or rep_id_for(clip, file_sha256(clip))
@@ -787,6 +899,8 @@ def analyze_clip(
     result = apply_footage_report(result, report)
     result.extra["foot_image"] = foot_image.to_dict()
     result.extra["calibration_input"] = _calibration_input_dict(calib_input, opts.athlete_height_m)
+    if field_lines is not None:
+        result.extra["field_lines"] = {**field_lines.record, "grid_px": list(field_lines.grid_px)}
     result.extra["input_warnings"] = input_warnings
     result.extra["tracking"] = {
         "detected_fraction": athlete.detected_fraction,
@@ -827,6 +941,24 @@ def analyze_clip(
             progress("overlay", 0.0)
         draw_rep_overlay(rep_dir, progress=(lambda f: progress("overlay", f)) if progress else None)
     return result, rep_dir
+
+
+def _still_background(sampler: Any, athlete: AthleteTrack, to_ref: np.ndarray | None):
+    """The field without the athlete from the kept search-pass frames (None when there are
+    none, or the camera moves: its frames do not line up)."""
+    from .fieldlines.background import still_background
+
+    if sampler is None or not sampler.frames or to_ref is not None:
+        return None
+    rows = {int(fi): r for r, fi in enumerate(athlete.track.frame_index)}
+    people = {
+        index: athlete.boxes_xyxy_px[rows[index]][None, :]
+        for index, _ in sampler.frames
+        if index in rows
+    }
+    background, _ = still_background(sampler.frames, people)
+    sampler.frames.clear()
+    return background
 
 
 def follow_camera(
@@ -1120,6 +1252,18 @@ def _calibration_input_dict(
     return {"markers": markers, "athlete_height_m": height}
 
 
+def _field_lines_from_record(record: dict[str, Any] | None) -> FieldLines | None:
+    """The field-line calibration kept in rep.json (None when the rep had markers)."""
+    from .fieldlines.fit import no_field_lines
+
+    if not record:
+        return None
+    if record.get("found") and record.get("calibration"):
+        grid = tuple((float(x), tuple(a), tuple(b)) for x, a, b in record.get("grid_px", []))
+        return FieldLines(Calibration.from_dict(record["calibration"]), "", record, grid)
+    return no_field_lines(str(record.get("reason", "the field's lines were not found")))
+
+
 def reanalyze_rep(
     rep_dir: Path,
     *,
@@ -1168,7 +1312,11 @@ def reanalyze_rep(
     # A followed camera's motion (kept with the keypoints): measured in the same picture again.
     to_ref = arrays.get("to_ref")
     px = raw if to_ref is None else in_reference_frame(raw, to_ref)
-    calib = resolve_calibration(calib_input, px, (video["width_px"], video["height_px"]), height)
+    # The field's lines found by the analysis are kept with the rep: they calibrate again.
+    field = _field_lines_from_record(doc.get("field_lines"))
+    calib = resolve_calibration(
+        calib_input, px, (video["width_px"], video["height_px"]), height, field
+    )
     input_warnings = list(doc.get("input_warnings", []))
     # The image stage read the clip's frames; its contacts are kept in rep.json and used again.
     foot_image = FootImageResult.from_dict(doc["foot_image"]) if doc.get("foot_image") else None
@@ -1231,6 +1379,8 @@ def reanalyze_rep(
         )
         result.extra["footage"] = footage
     result.extra["calibration_input"] = ci
+    if doc.get("field_lines") is not None:
+        result.extra["field_lines"] = doc["field_lines"]
     result.extra["input_warnings"] = input_warnings
     # What the pose passes found is not re-run here: keep their records.
     for key in ("pose_engine", "tracking"):

@@ -57,6 +57,7 @@ SIDES: tuple[str, str] = ("left", "right")
 ANKLE: dict[str, int] = {"left": KP.LEFT_ANKLE, "right": KP.RIGHT_ANKLE}
 KNEE: dict[str, int] = {"left": KP.LEFT_KNEE, "right": KP.RIGHT_KNEE}
 HIP: dict[str, int] = {"left": KP.LEFT_HIP, "right": KP.RIGHT_HIP}
+WRIST: dict[str, int] = {"left": KP.LEFT_WRIST, "right": KP.RIGHT_WRIST}
 SHOULDER: dict[str, int] = {"left": KP.LEFT_SHOULDER, "right": KP.RIGHT_SHOULDER}
 
 SEGMENTS: tuple[tuple[int, int], ...] = (

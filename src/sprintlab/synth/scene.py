@@ -114,6 +114,7 @@ def ground_texture(
     turf_texture: float = 0.0,
     lines_x_m: tuple[float, ...] = (),
     line_width_m: float = LINE_WIDTH_M,
+    field_paint: bool = True,
 ) -> np.ndarray:
     """BGR uint8 texture of the field: rows are z (from GROUND_Z_M[0]), columns x.
 
@@ -129,6 +130,8 @@ def ground_texture(
         World x (m) of extra white lines painted across the lane (lateral −1 to 1 m).
     line_width_m : float
         Width of those extra lines, metres.
+    field_paint : bool
+        False: plain grass, without the yard and lane lines.
 
     With the defaults the texture is the one every earlier clip was rendered with.
     """
@@ -164,13 +167,13 @@ def ground_texture(
     tex[..., 2] = grass[2] * (light + 1.5 * hue)
     # Paint: yard lines across the field, two lane lines along the lane (slightly worn).
     paint = np.zeros((nz, nx), np.float32)
-    for yd in YARD_LINES_YD:
+    for yd in YARD_LINES_YD if field_paint else ():
         half = LINE_WIDTH_M / 2
         cov = _coverage(x, yd * YARD_M - half, yd * YARD_M + half, GROUND_RES_M)
         cols = np.flatnonzero(cov)
         paint[:, cols] = np.maximum(paint[:, cols], cov[cols][None, :].astype(np.float32))
     in_lane = _coverage(x, *LANE_X_M, GROUND_RES_M)
-    for zc in (-LANE_HALF_WIDTH_M, LANE_HALF_WIDTH_M):
+    for zc in (-LANE_HALF_WIDTH_M, LANE_HALF_WIDTH_M) if field_paint else ():
         cov = _coverage(z, zc - LINE_WIDTH_M / 2, zc + LINE_WIDTH_M / 2, GROUND_RES_M)
         rows = np.flatnonzero(cov)
         lane = (cov[rows][:, None] * in_lane[None, :]).astype(np.float32)
@@ -300,6 +303,7 @@ def render_background(
     turf_texture: float = 0.0,
     lines_x_m: tuple[float, ...] = (),
     line_width_m: float = LINE_WIDTH_M,
+    field_paint: bool = True,
 ) -> np.ndarray:
     """The empty scene (sky, stands, field) as BGR uint8, rendered at ``ss``× and area-averaged
     (anti-aliased). Cones are not included: see :func:`cone_sprites`. The result is cached and
@@ -332,7 +336,7 @@ def render_background(
 
     # Ground: below the horizon, in front of the stands (the wall hides what is beyond). Texture
     # rows run away from the camera side, so a camera at -z sees the same field mirrored.
-    if turf == "grass" and turf_texture == 0 and not lines_x_m:
+    if turf == "grass" and turf_texture == 0 and not lines_x_m and field_paint:
         tex = ground_texture(seed)
     else:
         tex = ground_texture(
@@ -341,6 +345,7 @@ def render_background(
             turf_texture=turf_texture,
             lines_x_m=tuple(lines_x_m),
             line_width_m=line_width_m,
+            field_paint=field_paint,
         )
     ground = (
         np.array([GROUND_X_M[0], 0.0, side * GROUND_Z_M[0]]),

@@ -1,0 +1,1 @@
+"""Calibration from the field itself: painted yard lines and lane lines as the ruler."""

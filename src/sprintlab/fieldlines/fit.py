@@ -1,0 +1,342 @@
+"""Calibration from the field's painted lines: find them, fit the camera, anchor the start line.
+
+This is the middle of the three ways a clip gets its scale (cones when given, lines when found,
+the athlete's height as the last resort). On a football field the yard lines cross the lane every
+5 yards (4.572 m): they are the ruler (:mod:`sprintlab.fieldlines.ruler`), and with the lines
+along the lane they place the camera (:mod:`sprintlab.fieldlines.camera`). Periodic lines leave
+the origin open; the start line is the line at the athlete's hands in the set position (or the
+hands themselves when no line is near them), or the line the user names.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import numpy as np
+
+from ..calibration import Calibration
+from ..units import YARD_M
+from .camera import (
+    ASSUMED_FOCAL_OF_WIDTH,
+    FieldCamera,
+    along_vanishing_point,
+    horizon,
+    solve_camera,
+    square_vanishing_point,
+)
+from .lines import find_lines, vanishing_point
+from .paint import paint_mask
+from .ruler import CrossRuler, fit_ruler
+
+#: The football field's yard lines, every 5 yards.
+YARD_LINE_SPACING_M = 5 * YARD_M
+GRID_NAME = "football field: yard lines every 5 yards"
+#: A start line is a line within this distance of the athlete's hands in the set position.
+START_LINE_SNAP_M = 0.6
+#: Lines along the lane differ in direction from the athlete's ground line by at most this.
+ALONG_ANGLE_DEG = 12.0
+#: Soles seen on the ground needed to level the athlete's ground line on them.
+MIN_SOLES = 3
+#: Ruler scatter above which the fit is flagged (metres along the lane).
+LOW_CONFIDENCE_RMS_M = 0.05
+
+
+@dataclass(frozen=True)
+class AthleteGround:
+    """What the track says about where the athlete runs (image pixels).
+
+    Attributes
+    ----------
+    slope, level_px : float
+        The athlete's ground line ``y = level_px + slope * x``.
+    height_px : float
+        The athlete's standing height in the picture.
+    direction : int
+        +1 when they run towards larger picture x.
+    hands_px : ndarray (N, 2)
+        Their hands (wrists) in the set position (may be empty).
+    feet_px : ndarray (N, 2)
+        Their feet (ankles) in the set position.
+    ankles_px : ndarray (N, 2)
+        Every ankle seen (for levelling the ground line again).
+    ankle_height_px : float
+        The ankle's height above the sole.
+    soles_px : ndarray (N, 2)
+        Where the image stage saw a still sole on the ground (its middle, the sole's bottom).
+    """
+
+    slope: float
+    level_px: float
+    height_px: float
+    direction: int
+    hands_px: np.ndarray = field(default_factory=lambda: np.zeros((0, 2)))
+    feet_px: np.ndarray = field(default_factory=lambda: np.zeros((0, 2)))
+    ankles_px: np.ndarray = field(default_factory=lambda: np.zeros((0, 2)))
+    ankle_height_px: float = 0.0
+    soles_px: np.ndarray = field(default_factory=lambda: np.zeros((0, 2)))
+
+    def with_slope(self, slope: float) -> AthleteGround:
+        """The ground line at another slope, levelled again: through the soles the image
+        stage saw on the ground (their median), or else on the ankles as before (the lowest
+        along it, 98th percentile, less the ankle's height above the sole).
+
+        The level is the athlete's distance from the camera, and the scale hangs on it: from a
+        camera 1.2 m high and 11 m away, a pixel is about 1% of every distance."""
+        soles = np.asarray(self.soles_px, float).reshape(-1, 2)
+        if len(soles) >= MIN_SOLES:
+            level = float(np.median(soles[:, 1] - slope * soles[:, 0]))
+            return replace(self, slope=float(slope), level_px=level)
+        if len(self.ankles_px) == 0:
+            return self
+        a = np.asarray(self.ankles_px, float)
+        level = float(np.percentile(a[:, 1] - slope * a[:, 0], 98)) + self.ankle_height_px
+        return replace(self, slope=float(slope), level_px=level)
+
+    def line(self) -> np.ndarray:
+        """Homogeneous line a x + b y + c = 0 of the ground."""
+        return np.array([self.slope, -1.0, self.level_px])
+
+    def on_ground(self, x_px: np.ndarray) -> np.ndarray:
+        """Points of the ground line below picture columns ``x_px``."""
+        x = np.asarray(x_px, float)
+        return np.column_stack([x, self.level_px + self.slope * x])
+
+
+@dataclass(frozen=True)
+class FieldLines:
+    """The outcome of looking for the field's lines: a calibration, or why there is none.
+
+    ``record`` goes to rep.json (what grid, how many lines, how well they agree, where the start
+    line was taken); ``grid_px`` are the yard lines to draw over a frame, each as its two ends
+    on the ground (image pixels) with its distance from the start line (metres).
+    """
+
+    calibration: Calibration | None
+    reason: str
+    record: dict[str, Any]
+    grid_px: tuple[tuple[float, tuple[float, float], tuple[float, float]], ...] = ()
+
+
+def no_field_lines(reason: str) -> FieldLines:
+    """No calibration from the lines, and why (one sentence fragment, kept in rep.json)."""
+    return FieldLines(None, reason, {"found": False, "reason": reason})
+
+
+def field_line_calibration(
+    background_bgr: np.ndarray,
+    athlete: AthleteGround,
+    *,
+    start_line_px: float | None = None,
+) -> FieldLines:
+    """Calibrate from the yard lines of ``background_bgr`` (the field without the athlete).
+
+    Parameters
+    ----------
+    background_bgr : ndarray (H, W, 3)
+    athlete : AthleteGround
+    start_line_px : float, optional
+        A picture column on the start line where it meets the lane (the user's click): the
+        yard line nearest it there is the start.
+    """
+    h, w = background_bgr.shape[:2]
+    hp = float(athlete.height_px)
+    if not (math.isfinite(hp) and hp > 0):
+        return no_field_lines(
+            "the athlete was not seen standing, so the ground around the lane is unknown"
+        )
+    mid_x = w / 2.0
+    ref_row = float(athlete.level_px + athlete.slope * mid_x)
+    top = int(max(0, ref_row - 0.8 * hp))
+    mask, response = paint_mask(background_bgr, rows_px=(top, h))
+    lines = find_lines(mask, response, min_length_px=max(40.0, 0.25 * hp))
+    if len(lines) < 3:
+        return no_field_lines(f"{len(lines)} painted line(s) found on the ground; 3 are needed")
+    g_dir = np.array([1.0, athlete.slope]) / math.hypot(1.0, athlete.slope)
+    cos_tol = math.cos(math.radians(ALONG_ANGLE_DEG))
+    # Lines across the lane run away from the camera: together they reach far down the
+    # picture, which lines along the lane do not.
+    vp, members = vanishing_point(lines, score="drop")
+    if len(members) < 3 or not np.all(np.isfinite(vp)):
+        return no_field_lines("no set of lines across the lane meets at one point")
+    if abs(vp[2]) > 1e-12 and vp[1] / vp[2] > ref_row:
+        return no_field_lines("the lines found do not run across the lane away from the camera")
+    ruler = fit_ruler([lines[k] for k in members], vp, YARD_LINE_SPACING_M, ref_row)
+    if ruler is None:
+        return no_field_lines("the lines across the lane are not evenly spaced like yard lines")
+    hz = horizon(ruler)
+    g = athlete.line()
+    along = [
+        lines[k].homogeneous()
+        for k in range(len(lines))
+        if k not in members and abs(lines[k].direction @ g_dir) >= cos_tol
+    ]
+    if along:
+        along_source = "the lines along the lane"
+        vx = along_vanishing_point(hz, along)
+    else:
+        along_source = "square to the yard lines at a phone's focal length"
+        vx = square_vanishing_point(hz, ruler.vanishing_px, (w, h), ASSUMED_FOCAL_OF_WIDTH * w)
+    # The athlete runs along the lane: their ground line points at the lane's vanishing point.
+    # (The ankles alone tilt it: flat feet in the set position, heels up at speed; and its
+    # height in the picture is the athlete's distance, so the scale hangs on it.)
+    athlete = athlete.with_slope(_slope_towards(vx, athlete, mid_x))
+    ground_from = (
+        "the soles seen on the ground" if len(athlete.soles_px) >= MIN_SOLES else ("the ankles")
+    )
+    lane = _lane_centre_row(along, hz, athlete, mid_x)
+    if lane is not None:
+        # Between two lines along the lane (a track's lane, painted lane lines): its centre.
+        at_lane = replace(athlete, level_px=lane - athlete.slope * mid_x)
+        slope = _slope_towards(vx, at_lane, mid_x)
+        athlete = replace(athlete, slope=slope, level_px=lane - slope * mid_x)
+        ground_from = "the middle of the lane between its lines"
+    g = athlete.line()
+    cam = solve_camera(ruler, vx, g, (w, h), athlete.direction)
+    if cam is None:
+        return no_field_lines("the camera could not be placed from the lines")
+    start_x, anchor = _start_line(ruler, athlete, start_line_px)
+    calib = _calibration(cam, start_x, ruler, along_source)
+    grid = _grid(ruler, athlete, start_x)
+    record = {
+        "found": True,
+        "grid": GRID_NAME,
+        "lines": len(ruler.lines),
+        "spacing_m": ruler.spacing_m,
+        "rms_m": ruler.rms_m,
+        "focal_px": cam.focal_px,
+        "focal_measured": cam.focal_measured,
+        "lane_direction_from": along_source,
+        "athlete_line_from": ground_from,
+        "start_line": anchor,
+        "calibration": calib.to_dict(),
+    }
+    return FieldLines(calib, "", record, grid)
+
+
+def _lane_centre_row(
+    along: list[np.ndarray], horizon_line: np.ndarray, athlete: AthleteGround, x_px: float
+) -> float | None:
+    """The row (at column ``x_px``) of the middle of the lane the athlete runs in, when a line
+    along the lane lies on each side of their ground line within a third of their height;
+    None otherwise. The middle is in depth, not in pixels: distances on the ground go as
+    1 / (row - horizon row), so it is the harmonic mean of the two lines' heights below the
+    horizon."""
+    y_g = athlete.level_px + athlete.slope * x_px
+    a, b, c = horizon_line
+    if abs(b) < 1e-12:
+        return None
+    y_h = -(a * x_px + c) / b
+    reach = athlete.height_px / 3.0
+    rows = []
+    for line in along:
+        la, lb, lc = line
+        if abs(lb) < 1e-12:
+            continue
+        rows.append(-(la * x_px + lc) / lb)
+    rows = np.array(rows)
+    above = rows[(rows < y_g) & (rows > y_g - reach) & (rows > y_h)]
+    below = rows[(rows > y_g) & (rows < y_g + reach)]
+    if above.size == 0 or below.size == 0:
+        return None
+    far, near = float(above.max()) - y_h, float(below.min()) - y_h
+    return y_h + 2.0 / (1.0 / far + 1.0 / near)
+
+
+def _slope_towards(vx: np.ndarray, athlete: AthleteGround, x_px: float) -> float:
+    """Slope of the line from the athlete's ground at column ``x_px`` to the point ``vx``
+    (homogeneous; a point at infinity is a direction)."""
+    if abs(vx[2]) < 1e-9 * np.linalg.norm(vx[:2]):
+        return float(vx[1] / vx[0]) if abs(vx[0]) > 1e-12 else athlete.slope
+    p = vx[:2] / vx[2]
+    y = athlete.level_px + athlete.slope * x_px
+    if abs(p[0] - x_px) < 1.0:
+        return athlete.slope
+    return float((p[1] - y) / (p[0] - x_px))
+
+
+def _track_x(ruler: CrossRuler, athlete: AthleteGround, pts_px: np.ndarray) -> np.ndarray:
+    """Distance along the lane in the running direction (from the ruler's first line)."""
+    return athlete.direction * ruler.x_m(pts_px)
+
+
+def _start_line(
+    ruler: CrossRuler, athlete: AthleteGround, start_line_px: float | None
+) -> tuple[float, str]:
+    """The start line's distance from the ruler's first line (running direction), and how it
+    was chosen."""
+    lines_x = athlete.direction * ruler.index * ruler.spacing_m
+    if start_line_px is not None:
+        x = float(_track_x(ruler, athlete, athlete.on_ground([start_line_px]))[0])
+        k = int(np.argmin(np.abs(lines_x - x)))
+        return float(lines_x[k]), "the line named by the user"
+    pts = athlete.hands_px if len(athlete.hands_px) else athlete.feet_px
+    what = "hands" if len(athlete.hands_px) else "front foot"
+    if len(pts) == 0:
+        k = int(np.argmin(ruler.index))
+        return float(lines_x[k]), "the first line in view (the set position was not seen)"
+    # The hands' place on the ground: straight below them in the picture, on the ground line.
+    x_pts = _track_x(ruler, athlete, athlete.on_ground(np.asarray(pts)[:, 0]))
+    front = float(np.nanmax(x_pts))
+    k = int(np.argmin(np.abs(lines_x - front)))
+    if abs(lines_x[k] - front) <= START_LINE_SNAP_M:
+        return float(lines_x[k]), f"the line at the athlete's {what} in the set position"
+    return front, (
+        f"the athlete's {what} in the set position (no line within {START_LINE_SNAP_M:g} m of "
+        "them): name the start line if it is elsewhere"
+    )
+
+
+def _calibration(
+    cam: FieldCamera, start_x: float, ruler: CrossRuler, along_source: str
+) -> Calibration:
+    shift = np.array([[1.0, 0.0, -start_x], [0.0, 1.0, 0.0], [0.0, 0.0, 1.0]])
+    image_to_world = shift @ np.linalg.inv(cam.plane_to_image())
+    image_to_world /= np.max(np.abs(image_to_world))
+    warnings = []
+    low = ruler.rms_m > LOW_CONFIDENCE_RMS_M
+    if low:
+        warnings.append(
+            f"the yard lines disagree by {ruler.rms_m:.2f} m with even spacing: check that the "
+            "grid drawn over the frame sits on the field's lines"
+        )
+    if not cam.focal_measured:
+        warnings.append(
+            "the camera is square-on to the lane, so its focal length was assumed; distances "
+            "along the lane do not depend on it"
+        )
+    c = cam.centre_m()
+    return Calibration(
+        image_to_world=image_to_world,
+        method="field_lines",
+        rms_residual_m=ruler.rms_m,
+        confidence="low" if low else "high",
+        warnings=tuple(warnings),
+        n_markers=len(ruler.lines),
+        # With an assumed focal length the distance is scaled with it; the legs' planes beside
+        # the athlete's still come out close (their offset over the distance is small).
+        camera_m=(float(c[0] - start_x), float(c[1]), float(abs(c[2]))),
+    )
+
+
+def _grid(
+    ruler: CrossRuler, athlete: AthleteGround, start_x: float
+) -> tuple[tuple[float, tuple[float, float], tuple[float, float]], ...]:
+    """Each yard line in view as (metres from the start, end near the camera, end far away):
+    drawn from the vanishing point's side down through the athlete's ground line."""
+    vp = ruler.vanishing_px[:2] / ruler.vanishing_px[2]
+    out = []
+    for line, index in zip(ruler.lines, ruler.index, strict=True):
+        x_m = athlete.direction * index * ruler.spacing_m - start_x
+        mid = line.ends_px.mean(axis=0)
+        through = np.cross([*vp, 1.0], [*mid, 1.0])
+        g = np.cross(through, athlete.line())
+        if abs(g[2]) < 1e-12:
+            continue
+        foot = g[:2] / g[2]
+        d = foot - vp
+        near = foot + 0.35 * d  # towards the camera, past the athlete's line
+        far = foot - 0.35 * d
+        out.append((float(x_m), (float(near[0]), float(near[1])), (float(far[0]), float(far[1]))))
+    return tuple(out)

@@ -1,0 +1,149 @@
+"""Calibration from the field's painted lines, on rendered pictures of the field whose camera is
+known exactly (:mod:`sprintlab.synth.scene`: yard lines every 5 yards, two lane lines)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from sprintlab.fieldlines.camera import horizon, solve_camera, square_vanishing_point
+from sprintlab.fieldlines.fit import AthleteGround, field_line_calibration
+from sprintlab.fieldlines.lines import find_lines, vanishing_point
+from sprintlab.fieldlines.paint import paint_mask
+from sprintlab.fieldlines.ruler import fit_ruler
+from sprintlab.synth.camera import PinholeCamera
+from sprintlab.synth.scene import render_background
+from sprintlab.units import YARD_M
+
+SPACING_M = 5 * YARD_M
+# Distance from the lane, pan: the range a coach films from (square-on and turned up to 15°).
+CAMERAS = [(10.0, 0.0), (13.0, 8.0), (16.0, 15.0)]
+STATURE_M = 1.8
+
+
+def _camera(distance_m: float, pan_deg: float) -> PinholeCamera:
+    return PinholeCamera.side_view(distance_m=distance_m, pan_deg=pan_deg)
+
+
+def _athlete(cam: PinholeCamera, hands_x_m: float = -0.1) -> AthleteGround:
+    """What the track would say: the ground line at the lane's centre, the athlete's height in
+    the picture, hands on the ground just behind the start line (x = 0)."""
+    a, b = cam.project(np.array([[0.0, 0.0, 0.0], [20.0, 0.0, 0.0]]))
+    slope = (b[1] - a[1]) / (b[0] - a[0])
+    level = a[1] - slope * a[0]
+    foot, head = cam.project(np.array([[8.0, 0.0, 0.0], [8.0, STATURE_M, 0.0]]))
+    hands = cam.project(np.array([[hands_x_m, 0.05, 0.0]]))
+    return AthleteGround(slope, level, float(foot[1] - head[1]), 1, hands_px=hands)
+
+
+def _ground_rows(cam: PinholeCamera, athlete: AthleteGround) -> tuple[int, int]:
+    ref = athlete.level_px + athlete.slope * cam.width_px / 2
+    return int(ref - 0.8 * athlete.height_px), cam.height_px
+
+
+@pytest.mark.parametrize(("distance_m", "pan_deg"), CAMERAS)
+def test_the_yard_lines_are_a_ruler_along_the_lane(distance_m, pan_deg):
+    cam = _camera(distance_m, pan_deg)
+    image = render_background(cam, 0)
+    athlete = _athlete(cam)
+    mask, response = paint_mask(image, rows_px=_ground_rows(cam, athlete))
+    lines = find_lines(mask, response)
+    vp, members = vanishing_point(lines, score="drop")
+    true_vp = cam.project(np.array([[8.0, 0.0, -1e7]]))[0]
+    assert np.hypot(*(vp[:2] / vp[2] - true_vp)) < 2.0
+    ref_row = athlete.level_px + athlete.slope * cam.width_px / 2
+    ruler = fit_ruler([lines[k] for k in members], vp, SPACING_M, ref_row)
+    assert ruler is not None
+    # Every yard line that crosses the athlete's line in the picture is on the ruler, in order.
+    in_view = [
+        yd
+        for yd in range(-10, 65, 5)
+        if 0 <= cam.project(np.array([[yd * YARD_M, 0.0, 0.0]]))[0, 0] <= cam.width_px
+    ]
+    assert len(ruler.lines) >= len(in_view)
+    assert list(np.diff(ruler.index)) == [1] * (len(ruler.index) - 1)
+    # Ground points on the athlete's line and half a metre beside it: their distance along the
+    # lane, up to the ruler's origin (some yard line), within 4 cm over the first 20 m.
+    xs = np.linspace(0.0, 20.0, 41)
+    for z in (0.0, 0.5):
+        pts = cam.project(np.column_stack([xs, np.zeros_like(xs), np.full_like(xs, z)]))
+        seen = (pts[:, 0] >= 0) & (pts[:, 0] <= cam.width_px)
+        x = ruler.x_m(pts[seen])
+        offset = np.round(np.median(xs[seen] - x) / SPACING_M) * SPACING_M
+        assert np.max(np.abs(x + offset - xs[seen])) < 0.04
+
+
+@pytest.mark.parametrize(("distance_m", "pan_deg"), CAMERAS)
+def test_the_field_lines_calibrate_like_the_camera_itself(distance_m, pan_deg):
+    cam = _camera(distance_m, pan_deg)
+    found = field_line_calibration(render_background(cam, 0), _athlete(cam))
+    assert found.calibration is not None, found.reason
+    calib = found.calibration
+    assert calib.method == "field_lines"
+    assert found.record["grid"].startswith("football field")
+    # The hands were 10 cm behind the 0-yard line: it is the start line.
+    assert found.record["start_line"] == "the line at the athlete's hands in the set position"
+    # Points of the athlete's plane (along the lane, up to 1.5 m high) come back where they are.
+    xs, ys = np.meshgrid(np.linspace(0.0, 15.0, 16), np.linspace(0.0, 1.5, 4))
+    world = np.column_stack([xs.ravel(), ys.ravel()])
+    pixels = cam.project(np.column_stack([world, np.zeros(len(world))]))
+    seen = (pixels[:, 0] >= 0) & (pixels[:, 0] <= cam.width_px)
+    back = calib.to_world(pixels[seen])
+    err = back - world[seen]
+    assert np.max(np.abs(err[:, 0])) < 0.07
+    assert np.max(np.abs(err[:, 1])) < 0.02
+    # A step of about 2 m: its length within 1%.
+    step = calib.to_world(cam.project(np.array([[6.0, 0.0, 0.0], [8.0, 0.0, 0.0]])))
+    assert abs(np.diff(step[:, 0])[0] - 2.0) < 0.02
+    if pan_deg >= 5:
+        assert found.record["focal_measured"]
+        assert found.record["focal_px"] == pytest.approx(cam.focal_px, rel=0.03)
+        assert calib.camera_m[2] == pytest.approx(distance_m, rel=0.05)
+    else:
+        # Square-on, the focal length cannot be seen; the user is told it was assumed.
+        assert not found.record["focal_measured"]
+        assert any("focal length was assumed" in w for w in calib.warnings)
+    assert calib.camera_m[1] == pytest.approx(cam.position_m[1], abs=0.05)
+    assert found.grid_px and any(abs(x) < 1e-6 for x, _, _ in found.grid_px)
+
+
+def test_a_named_start_line_wins_over_the_hands():
+    cam = _camera(13.0, 8.0)
+    athlete = _athlete(cam)
+    column = float(cam.project(np.array([[5 * YARD_M, 0.0, 0.0]]))[0, 0])
+    found = field_line_calibration(render_background(cam, 0), athlete, start_line_px=column + 3)
+    assert found.record["start_line"] == "the line named by the user"
+    x = found.calibration.to_world(cam.project(np.array([[5 * YARD_M, 0.0, 0.0]])))
+    assert abs(x[0, 0]) < 0.05
+
+
+def test_hands_far_from_any_line_are_the_start_and_say_so():
+    cam = _camera(13.0, 8.0)
+    found = field_line_calibration(render_background(cam, 0), _athlete(cam, hands_x_m=2.3))
+    assert "no line within" in found.record["start_line"]
+    x = found.calibration.to_world(cam.project(np.array([[2.3, 0.0, 0.0]])))
+    assert abs(x[0, 0]) < 0.06
+
+
+def test_plain_grass_has_no_lines_and_says_why():
+    cam = _camera(11.0, 0.0)
+    found = field_line_calibration(render_background(cam, 0, field_paint=False), _athlete(cam))
+    assert found.calibration is None
+    assert "painted line" in found.reason
+    assert found.record == {"found": False, "reason": found.reason}
+
+
+def test_square_on_the_lane_points_along_the_horizon():
+    cam = _camera(11.0, 0.0)
+    athlete = _athlete(cam)
+    image = render_background(cam, 0)
+    mask, response = paint_mask(image, rows_px=_ground_rows(cam, athlete))
+    lines = find_lines(mask, response)
+    vp, members = vanishing_point(lines, score="drop")
+    ref_row = athlete.level_px + athlete.slope * cam.width_px / 2
+    ruler = fit_ruler([lines[k] for k in members], vp, SPACING_M, ref_row)
+    hz = horizon(ruler)
+    vx = square_vanishing_point(hz, vp, (cam.width_px, cam.height_px), 1000.0)
+    # The yard lines meet straight ahead of the camera, so the lane runs along the horizon.
+    assert abs(vx[2]) < 1e-6 or abs(vx[0] / vx[2]) > 1e5
+    assert solve_camera(ruler, vx, athlete.line(), (cam.width_px, cam.height_px), 1) is not None
