@@ -81,7 +81,11 @@ def print_step_table(doc: dict) -> None:
         f"calibration: {cal['method']} (rms {_fmt(cal.get('rms_residual_m'), 3)} m{seen_from})"
     )
     lines = doc.get("field_lines")
-    if lines and lines.get("found"):
+    if lines and lines.get("rejected"):
+        out_console.print(
+            "field lines: rejected ('sprintlab reanalyze REP --field-lines' takes them back)"
+        )
+    elif lines and lines.get("found"):
         out_console.print(
             f"field lines: {lines['grid']}, {lines['lines']} lines; start line: "
             f"{lines['start_line']}"
@@ -294,6 +298,14 @@ def reanalyze(
             "the [tracking.foot_image] settings of --config) instead of reusing the rep's.",
         ),
     ] = False,
+    field_lines: Annotated[
+        bool | None,
+        typer.Option(
+            "--field-lines/--no-field-lines",
+            help="Reject the field's lines the analysis calibrated with (--no-field-lines: the "
+            "markers or the athlete's height calibrate instead), or take them back.",
+        ),
+    ] = None,
     config: ConfigOption = None,
 ) -> None:
     """Re-run everything after the pose model from REP_DIR/keypoints.npz (no model needed).
@@ -323,6 +335,7 @@ def reanalyze(
             settings=cfg.analysis,
             overlay=False,
             feet=cfg.tracking.foot_image if feet else None,
+            field_lines=field_lines,
         )
     except SprintlabError as err:
         _fail(err)

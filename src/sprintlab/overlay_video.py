@@ -101,6 +101,7 @@ def draw_overlay_video(
     header: str,
     path: Path,
     progress: Callable[[float], None] | None = None,
+    grid: Sequence[Any] = (),
 ) -> None:
     """Draw the overlay of a clip into ``path`` (H.264, browser-playable).
 
@@ -116,11 +117,15 @@ def draw_overlay_video(
         Text at the top left (the rep's id), followed by each frame's capture time.
     progress : callable, optional
         Called with the fraction of frames drawn.
+    grid : sequence
+        The field's lines that calibrated the rep (``field_lines.grid_px`` in rep.json), drawn
+        under the skeleton; empty for none.
     """
     import cv2
 
     from .prefetch import prefetch
     from .video import iter_frames
+    from .viz.fieldgrid import draw_field_grid
     from .viz.overlay import draw_frame
     from .viz.video_writer import H264Writer
 
@@ -138,12 +143,23 @@ def draw_overlay_video(
             img = frame.image
             if img.shape[1] != w or img.shape[0] != h:
                 img = cv2.resize(img, (w, h), interpolation=cv2.INTER_AREA)
+            if grid:
+                img = draw_field_grid(img, grid, scale=scale)
             i = int(np.searchsorted(frame_index, frame.index))
             if i < len(frame_index) and frame_index[i] == frame.index:
                 img = draw_frame(img, px[i] * scale, frame.t_s, marks, header=header)
             writer.write(img)
             if progress is not None and k % 50 == 0:
                 progress(min(1.0, k / n))
+
+
+def field_grid(doc: dict[str, Any]) -> list[Any]:
+    """The grid of field lines a rep was calibrated with (empty when it was not)."""
+    lines = doc.get("field_lines") or {}
+    method = (doc.get("calibration") or {}).get("method")
+    if method != "field_lines" or not lines.get("found"):
+        return []
+    return list(lines.get("grid_px") or [])
 
 
 def _write_json_atomically(path: Path, doc: dict[str, Any]) -> None:
@@ -208,7 +224,9 @@ def draw_rep_overlay(rep_dir: Path, progress: Callable[[float], None] | None = N
     steps = doc.get("steps") or []
     tmp = rep_dir / ".overlay.partial.mp4"
     try:
-        draw_overlay_video(meta, frames, px, step_marks(steps), doc["rep_id"], tmp, progress)
+        draw_overlay_video(
+            meta, frames, px, step_marks(steps), doc["rep_id"], tmp, progress, grid=field_grid(doc)
+        )
         os.replace(tmp, rep_dir / "overlay.mp4")
     finally:
         tmp.unlink(missing_ok=True)

@@ -6,6 +6,7 @@ This is the only module that strings the stages together; each stage is a pure f
 from __future__ import annotations
 
 import math
+import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -851,15 +852,16 @@ def analyze_clip(
     foot_image = image_stage(
         meta, athlete, raw, report, track_settings.foot_image, motion, camera_problem
     )
-    field_lines = None
+    field_lines, background = None, None
     if calib is not None and opts.start_line_px is not None:
         input_warnings.append(
             "The start line given was not used: the ground markers place the start line."
         )
     if calib is None:
         px_ref = raw if to_ref is None else in_reference_frame(raw, to_ref)
+        background = _still_background(sampler, athlete, to_ref)
         field_lines = field_lines_for(
-            _still_background(sampler, athlete, to_ref),
+            background,
             px_ref,
             athlete.boxes_xyxy_px if to_ref is None else None,
             start_line_px=opts.start_line_px,
@@ -935,12 +937,35 @@ def analyze_clip(
             **overlay_arrays(result, calib, to_ref),
         },
     )
+    if field_lines is not None and field_lines.calibration is not None and background is not None:
+        write_field_grid(rep_dir, background, field_lines.grid_px)
     if opts.overlay:
         # The numbers are in: the picture comes after them.
         if progress:
             progress("overlay", 0.0)
         draw_rep_overlay(rep_dir, progress=(lambda f: progress("overlay", f)) if progress else None)
     return result, rep_dir
+
+
+#: The still field with the grid of lines that calibrated the rep, in its rep folder.
+FIELD_GRID_FILE = "field_grid.jpg"
+
+
+def write_field_grid(rep_dir: Path, background: np.ndarray, grid: Sequence[Any]) -> Path:
+    """``rep_dir/field_grid.jpg``: the field without the athlete and the lines that calibrated
+    the rep (:func:`sprintlab.viz.fieldgrid.draw_field_grid`), written in one step."""
+    import cv2
+
+    from .viz.fieldgrid import draw_field_grid
+
+    image = draw_field_grid(background, grid)
+    ok, data = cv2.imencode(".jpg", image, [cv2.IMWRITE_JPEG_QUALITY, 88])
+    path = Path(rep_dir) / FIELD_GRID_FILE
+    if ok:
+        tmp = path.with_name(f".{path.name}.tmp")
+        tmp.write_bytes(data.tobytes())
+        os.replace(tmp, path)
+    return path
 
 
 def _still_background(sampler: Any, athlete: AthleteTrack, to_ref: np.ndarray | None):
@@ -1258,6 +1283,8 @@ def _field_lines_from_record(record: dict[str, Any] | None) -> FieldLines | None
 
     if not record:
         return None
+    if record.get("rejected"):
+        return no_field_lines("the field's lines were rejected: the grid was not on the field")
     if record.get("found") and record.get("calibration"):
         grid = tuple((float(x), tuple(a), tuple(b)) for x, a, b in record.get("grid_px", []))
         return FieldLines(Calibration.from_dict(record["calibration"]), "", record, grid)
@@ -1271,6 +1298,7 @@ def reanalyze_rep(
     overlay: bool = False,
     feet: FootImageSettings | None = None,
     edits: Sequence[EventEdit] | None = None,
+    field_lines: bool | None = None,
 ) -> tuple[RepResult, Path]:
     """Re-run everything after the pose model from a rep folder's ``keypoints.npz``.
 
@@ -1288,6 +1316,10 @@ def reanalyze_rep(
     edits : sequence of EventEdit, optional
         A person's corrections of the contacts (:mod:`sprintlab.events.edits`); they replace
         the rep's. None keeps the edits rep.json lists: a re-analysis never drops them.
+    field_lines : bool, optional
+        False rejects the field's lines the analysis found (the person saw the grid off the
+        painted lines): markers or the athlete's height calibrate instead, and the lines are
+        kept, marked rejected, for True to take back. None keeps them as they are.
     """
     from .calibration import Marker
     from .results import load_rep_json, load_track_npz
@@ -1312,8 +1344,12 @@ def reanalyze_rep(
     # A followed camera's motion (kept with the keypoints): measured in the same picture again.
     to_ref = arrays.get("to_ref")
     px = raw if to_ref is None else in_reference_frame(raw, to_ref)
-    # The field's lines found by the analysis are kept with the rep: they calibrate again.
-    field = _field_lines_from_record(doc.get("field_lines"))
+    # The field's lines found by the analysis are kept with the rep: they calibrate again,
+    # unless the person rejected them.
+    lines_record = doc.get("field_lines")
+    if lines_record is not None and field_lines is not None:
+        lines_record = {**lines_record, "rejected": not field_lines}
+    field = _field_lines_from_record(lines_record)
     calib = resolve_calibration(
         calib_input, px, (video["width_px"], video["height_px"]), height, field
     )
@@ -1379,8 +1415,8 @@ def reanalyze_rep(
         )
         result.extra["footage"] = footage
     result.extra["calibration_input"] = ci
-    if doc.get("field_lines") is not None:
-        result.extra["field_lines"] = doc["field_lines"]
+    if lines_record is not None:
+        result.extra["field_lines"] = lines_record
     result.extra["input_warnings"] = input_warnings
     # What the pose passes found is not re-run here: keep their records.
     for key in ("pose_engine", "tracking"):

@@ -149,7 +149,7 @@ def write_rep_folder(
     keep_files_from : Path, optional
         An older rep folder whose overlay video is carried over (with the steps it marks): a
         re-analysis writes its numbers first and redraws the overlay after, if at all
-        (:mod:`sprintlab.overlay_video`).
+        (:mod:`sprintlab.overlay_video`); and its picture of the field's lines.
     """
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -163,6 +163,15 @@ def write_rep_folder(
             shutil.copy2(keep_files_from / "overlay.mp4", tmp / "overlay.mp4")
             with contextlib.suppress(OSError, ValueError, AttributeError):
                 drawn = load_rep_json(keep_files_from).get("overlay_steps")
+        # The picture of the field's lines found in the clip (the same lines while the rep
+        # keeps them, rejected or not: the picture shows what was judged).
+        grid = "field_grid.jpg"
+        if (
+            keep_files_from is not None
+            and (keep_files_from / grid).exists()
+            and (doc.get("field_lines") or {}).get("found")
+        ):
+            shutil.copy2(keep_files_from / grid, tmp / grid)
         doc["warnings"] = warnings
         if (tmp / "overlay.mp4").exists():
             # Which steps the overlay shows: a later re-analysis that keeps the old video (a

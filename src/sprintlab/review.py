@@ -31,15 +31,19 @@ def rep_folder(lib: Library, rep_pk: int) -> Path:
     return folder
 
 
-def reanalyze_in_library(lib: Library, rep_pk: int, *, overlay: bool = False) -> dict[str, Any]:
+def reanalyze_in_library(
+    lib: Library, rep_pk: int, *, overlay: bool = False, field_lines: bool | None = None
+) -> dict[str, Any]:
     """Analyse a library rep again from its keypoints with every correction the library keeps
-    for it, and update its row and steps; returns the new rep.json."""
+    for it, and update its row and steps; returns the new rep.json. ``field_lines`` False
+    rejects the field's lines that calibrated it, True takes them back (see
+    :func:`sprintlab.pipeline.reanalyze_rep`)."""
     from .pipeline import reanalyze_rep
     from .results import load_rep_json
 
     folder = rep_folder(lib, rep_pk)
     edits = [e for _, e in lib.edits_for(rep_pk)]
-    _, out = reanalyze_rep(folder, overlay=overlay, edits=edits)
+    _, out = reanalyze_rep(folder, overlay=overlay, edits=edits, field_lines=field_lines)
     doc = load_rep_json(out)
     lib.update_analysis(rep_pk, doc)
     return doc

@@ -396,3 +396,61 @@ def test_review_page_deletes_a_phantom_and_adds_it_back_as_a_missed_contact(libr
     assert len(rep) == len(steps)
     assert [e.action for _, e in edits] == ["delete", "set"]
     assert {e.author for _, e in edits} == {"Ann's coach"}
+
+
+def test_rep_page_shows_the_field_lines_and_rejects_them_in_one_click(library):
+    import cv2
+    import numpy as np
+
+    from sprintlab.calibration import Calibration, Marker
+    from sprintlab.pipeline import FIELD_GRID_FILE
+
+    # Rep 2 as if its clip had no cones: calibrated by the field's yard lines (the same
+    # mapping its markers gave), its height known from the roster.
+    with Library.open(library) as lib:
+        rep = data.load_rep(lib, 2)
+        doc = json.loads((rep.rep_dir / "rep.json").read_text())
+        markers = doc["calibration_input"]["markers"]
+
+        fitted = Calibration.from_markers(
+            [Marker(tuple(m["image_px"]), m["track_m"], m["lateral_m"]) for m in markers],
+            (doc["video"]["width_px"], doc["video"]["height_px"]),
+        )
+        as_lines = Calibration(
+            fitted.image_to_world, "field_lines", 0.004, camera_m=fitted.camera_m
+        ).to_dict()
+        doc["calibration_input"]["markers"] = []
+        doc["calibration"]["method"] = "field_lines"
+        doc["field_lines"] = {
+            "found": True,
+            "grid": "football field: yard lines every 5 yards",
+            "lines": 5,
+            "rms_m": 0.004,
+            "focal_measured": True,
+            "start_line": "the line at the athlete's hands in the set position",
+            "calibration": as_lines,
+            "grid_px": [[0.0, [100.0, 300.0], [160.0, 150.0]]],
+        }
+        (rep.rep_dir / "rep.json").write_text(json.dumps(doc))
+        cv2.imwrite(str(rep.rep_dir / FIELD_GRID_FILE), np.full((90, 160, 3), 90, np.uint8))
+        lib.update_analysis(2, doc)
+
+    at = page_app("page_rep", rep="2")
+    no_errors(at)
+    assert [e for e in at.expander if e.label == "Calibration from the field's lines"]
+    assert any("5 lines" in c.value and "start line" in c.value for c in at.caption)
+    assert len(at.get("image")) >= 1
+    (reject,) = [b for b in at.button if b.label == "Reject these lines"]
+    reject.click().run()
+    no_errors(at)
+    rejected = json.loads((rep.rep_dir / "rep.json").read_text())
+    assert rejected["field_lines"]["rejected"] is True
+    assert rejected["calibration"]["method"] == "athlete_height"
+    with Library.open(library) as lib:
+        assert data.load_rep(lib, 2).doc["calibration"]["method"] == "athlete_height"
+    (again,) = [b for b in at.button if b.label == "Use these lines again"]
+    again.click().run()
+    no_errors(at)
+    back = json.loads((rep.rep_dir / "rep.json").read_text())
+    assert back["calibration"]["method"] == "field_lines"
+    assert not back["field_lines"]["rejected"]

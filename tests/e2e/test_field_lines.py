@@ -91,12 +91,52 @@ def test_the_lines_give_the_markers_steps_and_splits(reps):
     assert np.max(np.abs(rel)) <= 0.05
 
 
+def copy_rep(rep_dir: Path, folder: Path) -> Path:
+    """A copy of a rep folder under its own name (reanalyze writes FOLDER/<rep_id>)."""
+    out = folder / rep_dir.name
+    shutil.copytree(rep_dir, out)
+    return out
+
+
 def test_reanalyze_keeps_the_field_line_calibration(reps, tmp_path):
-    rep_dir = tmp_path / "rep"
-    shutil.copytree(reps["lines"][0], rep_dir)
+    rep_dir = copy_rep(reps["lines"][0], tmp_path)
+    (rep_dir / "rep.json").write_text(
+        json.dumps({**doc(rep_dir), "splits": {}})  # what reanalyze must write again
+    )
     proc = run("reanalyze", str(rep_dir))
     assert proc.returncode == 0, proc.stderr
     before, after = doc(reps["lines"][0]), doc(rep_dir)
     assert after["calibration"]["method"] == "field_lines"
     assert after["field_lines"] == before["field_lines"]
     assert after["splits"] == before["splits"]
+
+
+def test_rejected_lines_fall_back_to_the_height_and_come_back(reps, tmp_path):
+    rep_dir = copy_rep(reps["lines"][0], tmp_path)
+    assert (rep_dir / "field_grid.jpg").exists()
+    proc = run("reanalyze", str(rep_dir), "--no-field-lines")
+    assert proc.returncode == 0, proc.stderr
+    rejected = doc(rep_dir)
+    assert rejected["calibration"]["method"] == "athlete_height"
+    assert rejected["field_lines"]["rejected"] is True
+    assert "field lines: rejected" in proc.stdout
+    assert (rep_dir / "field_grid.jpg").exists()  # what was rejected can still be seen
+    proc = run("reanalyze", str(rep_dir), "--field-lines")
+    assert proc.returncode == 0, proc.stderr
+    back = doc(rep_dir)
+    assert back["calibration"]["method"] == "field_lines"
+    assert back["splits"] == doc(reps["lines"][0])["splits"]
+
+
+def test_the_grid_picture_shows_the_lines(reps):
+    import cv2
+
+    rep_dir, _ = reps["lines"]
+    image = cv2.imread(str(rep_dir / "field_grid.jpg"))
+    assert image is not None and image.shape[:2] == (1080, 1920)
+    # The start line is drawn green where the analysis says it lies.
+    rep = doc(rep_dir)
+    (start,) = [(near, far) for x, near, far in rep["field_lines"]["grid_px"] if abs(x) < 1e-6]
+    mid = (np.asarray(start[0]) + np.asarray(start[1])) / 2
+    b, g, r = image[int(mid[1]), int(mid[0])].astype(int)
+    assert g > 150 and g > r + 40 and g > b + 40

@@ -82,6 +82,7 @@ def show_rep(rep: data.RepView) -> None:
     )
     m[4].metric("Steps found", str(len(rep.steps)), help="Touchdowns after first movement (≤ 10).")
     _marks(rep)
+    _field_lines(rep)
     warnings = doc.get("warnings") or []
     if warnings:
         with st.expander(f"{len(warnings)} warning(s) from the analysis"):
@@ -285,6 +286,44 @@ def _stale_overlay(rep: data.RepView) -> None:
         "analysis's, not the corrected ones."
     )
     _redraw_button(rep, "Redraw the overlay with the corrections")
+
+
+def _field_lines(rep: data.RepView) -> None:
+    """The field's lines that calibrated the rep, drawn over the field: a glance tells whether
+    the start, 5 and 10 yards sit on the paint; one click rejects them (or takes them back)."""
+    from ..library import Library
+    from ..pipeline import FIELD_GRID_FILE
+    from ..review import reanalyze_in_library
+
+    lines = rep.doc.get("field_lines") or {}
+    if not lines.get("found"):
+        return
+    rejected = bool(lines.get("rejected"))
+    title = "Calibration from the field's lines" + (" (rejected)" if rejected else "")
+    with st.expander(title, expanded=not rejected):
+        picture = rep.rep_dir / FIELD_GRID_FILE
+        if picture.is_file():
+            st.image(str(picture), width="stretch")
+        focal = (
+            "focal length measured"
+            if lines.get("focal_measured")
+            else "focal length assumed (camera square-on)"
+        )
+        st.caption(
+            f"{lines.get('grid')}: {lines.get('lines')} lines, {_fmt(lines.get('rms_m'), 'm', 3)} "
+            f"from even spacing; {focal}; start line: {lines.get('start_line')}. Check that the "
+            "drawn lines sit on the painted ones, the green one on the start line."
+        )
+        label = "Use these lines again" if rejected else "Reject these lines"
+        if st.button(label, key=f"field_lines_{rep.rep_pk}"):
+            db_path, _ = common.library_location()
+            try:
+                with st.spinner("Analysing the rep again…"), Library.open(db_path) as lib:
+                    reanalyze_in_library(lib, rep.rep_pk, field_lines=rejected)
+            except SprintlabError as err:
+                st.error(f"The rep could not be analysed again: {err}")
+                return
+            st.rerun()
 
 
 def _redraw_button(rep: data.RepView, label: str) -> None:
