@@ -43,9 +43,11 @@ def draw_field_grid(
         cv2.line(layer, a, b, color, thick + (1 if color == START_COLOR else 0), cv2.LINE_AA)
     # Lines half see-through, so the paint under them stays visible.
     out = cv2.addWeighted(layer, 0.6, out, 0.4, 0.0)
-    for x_m, near, _ in grid:
-        x, y = float(near[0]) * scale, float(near[1]) * scale
-        if 0 <= x < out.shape[1] and 0 <= y < out.shape[0] + 40 * size:
-            org = (int(x) + 4, int(min(y, out.shape[0] - 8 * size)))
+    for x_m, near, far in grid:
+        # Labelled where the line crosses the athlete's ground line (the middle of its ends).
+        x = 0.5 * (float(near[0]) + float(far[0])) * scale
+        y = 0.5 * (float(near[1]) + float(far[1])) * scale
+        if 0 <= x < out.shape[1] - 30 * size and 0 <= y < out.shape[0]:
+            org = (int(x) + int(6 * size), int(min(y + 28 * size, out.shape[0] - 8 * size)))
             draw_text(out, _label(x_m), org, scale=size)
     return out
