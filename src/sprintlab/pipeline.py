@@ -306,6 +306,7 @@ def field_lines_for(
     boxes_xyxy_px: np.ndarray | None,
     start_line_px: float | None = None,
     foot_image: FootImageResult | None = None,
+    no_background: str = "no still picture of the field was kept",
 ) -> FieldLines:
     """The field's lines as a calibration (:func:`sprintlab.fieldlines.fit.field_line_calibration`)
     from the clip's still background, or why not. The soles the image stage saw on the ground
@@ -313,7 +314,7 @@ def field_lines_for(
     from .fieldlines.fit import field_line_calibration, no_field_lines
 
     if background is None:
-        return no_field_lines("no still picture of the field was kept")
+        return no_field_lines(no_background)
     ground = athlete_ground(track_px, boxes_xyxy_px)
     if foot_image is not None and foot_image.used and foot_image.contacts:
         soles = np.array([[c.x_mid_px, c.ground_y_px] for c in foot_image.contacts])
@@ -812,12 +813,16 @@ def analyze_clip(
         search_step = (tracking or TrackingSettings()).search_step_frame(meta.capture_fps)
         sampler = BackgroundSampler((meta.n_frames + search_step - 1) // search_step)
 
+    passes: list[int] = []
+
     def frames(step: int):
         # Decoding runs a few frames ahead in its own thread while the model works; the footage
         # statistics are gathered there too, on the every-frame pass.
+        passes.append(step)
+        first = len(passes) == 1  # the search pass (every frame of a clip at 25 fps or less)
         source = iter_frames(meta, step=step)
         for f in prefetch(footage.tap(source) if step == 1 else source):
-            if step > 1 and sampler is not None:
+            if first and sampler is not None:
                 sampler.offer(f.index, f.image)
             yield f.index, f.t_s, f.image
 
@@ -859,11 +864,12 @@ def analyze_clip(
         )
     if calib is None:
         px_ref = raw if to_ref is None else in_reference_frame(raw, to_ref)
-        background = _still_background(sampler, athlete, to_ref)
+        background, no_background = _still_background(sampler, athlete, to_ref)
         field_lines = field_lines_for(
             background,
             px_ref,
             athlete.boxes_xyxy_px if to_ref is None else None,
+            no_background=no_background,
             start_line_px=opts.start_line_px,
             foot_image=foot_image,
         )
@@ -968,22 +974,41 @@ def write_field_grid(rep_dir: Path, background: np.ndarray, grid: Sequence[Any])
     return path
 
 
-def _still_background(sampler: Any, athlete: AthleteTrack, to_ref: np.ndarray | None):
-    """The field without the athlete from the kept search-pass frames (None when there are
-    none, or the camera moves: its frames do not line up)."""
-    from .fieldlines.background import still_background
+def _still_background(
+    sampler: Any, athlete: AthleteTrack, to_ref: np.ndarray | None
+) -> tuple[np.ndarray | None, str]:
+    """The field without the athlete from the kept search-pass frames, and why not when there
+    is none. A followed camera's frames are first moved into its reference frame's picture
+    (``to_ref``), where the analysis measures."""
+    import cv2
 
-    if sampler is None or not sampler.frames or to_ref is not None:
-        return None
+    from .fieldlines.background import still_background
+    from .footimage.scan import boxes_to_reference
+
+    if sampler is None or not sampler.frames:
+        return None, "no frames of the field were kept"
     rows = {int(fi): r for r, fi in enumerate(athlete.track.frame_index)}
-    people = {
-        index: athlete.boxes_xyxy_px[rows[index]][None, :]
-        for index, _ in sampler.frames
-        if index in rows
-    }
-    background, _ = still_background(sampler.frames, people)
+    kept = [(index, image) for index, image in sampler.frames if index in rows]
     sampler.frames.clear()
-    return background
+    if not kept:
+        return None, "the frames kept of the field are not among the tracked frames"
+    boxes = athlete.boxes_xyxy_px
+    seen = None
+    if to_ref is not None:
+        if len(to_ref) != len(boxes):
+            return None, "the camera moves and its frames could not be lined up"
+        boxes = boxes_to_reference(boxes, np.asarray(to_ref, float))
+        h, w = kept[0][1].shape[:2]
+        moved, seen = [], {}
+        for index, image in kept:
+            m = np.asarray(to_ref[rows[index]], np.float64)
+            moved.append((index, cv2.warpAffine(image, m, (w, h), flags=cv2.INTER_LINEAR)))
+            inside = cv2.warpAffine(np.full((h, w), 255, np.uint8), m, (w, h)) == 255
+            seen[index] = inside
+        kept = moved
+    people = {index: boxes[rows[index]][None, :] for index, _ in kept}
+    background, _ = still_background(kept, people, seen=seen)
+    return background, ""
 
 
 def follow_camera(

@@ -147,3 +147,35 @@ def test_square_on_the_lane_points_along_the_horizon():
     # The yard lines meet straight ahead of the camera, so the lane runs along the horizon.
     assert abs(vx[2]) < 1e-6 or abs(vx[0] / vx[2]) > 1e5
     assert solve_camera(ruler, vx, athlete.line(), (cam.width_px, cam.height_px), 1) is not None
+
+
+def test_lines_that_make_the_athlete_a_giant_are_not_yard_lines():
+    # Lines in step at some other spacing would scale the athlete wrongly: an athlete twice as
+    # tall in the picture as the yard lines allow is the sign.
+    from dataclasses import replace
+
+    cam = _camera(13.0, 8.0)
+    athlete = _athlete(cam)
+    found = field_line_calibration(
+        render_background(cam, 0), replace(athlete, height_px=2.2 * athlete.height_px)
+    )
+    assert found.calibration is None
+    assert "they are not yard lines" in found.reason
+
+
+def test_three_lines_are_not_enough_to_check_a_ruler():
+    # A 1-D projective map goes through any three lines exactly (no scatter left to judge it):
+    # the calibration asks for a fourth.
+    from sprintlab.fieldlines.fit import MIN_LINES
+
+    cam = _camera(13.0, 8.0)
+    athlete = _athlete(cam)
+    mask, response = paint_mask(render_background(cam, 0), rows_px=_ground_rows(cam, athlete))
+    lines = find_lines(mask, response)
+    vp, members = vanishing_point(lines, score="drop")
+    ref_row = athlete.level_px + athlete.slope * cam.width_px / 2
+    three = [lines[k] for k in members[:3]]
+    exact = fit_ruler(three, vp, SPACING_M, ref_row, min_lines=3)
+    assert exact is not None and exact.rms_m < 1e-9
+    assert MIN_LINES == 4
+    assert fit_ruler(three, vp, SPACING_M, ref_row, min_lines=MIN_LINES) is None

@@ -40,6 +40,7 @@ def still_background(
     *,
     widen: float = 0.25,
     chunk_rows: int = 64,
+    seen: dict[int, np.ndarray] | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Median of ``frames`` leaving out the people in them.
 
@@ -50,6 +51,9 @@ def still_background(
     people_xyxy_px : dict
         Frame index -> (N, 4) boxes of the people in it (NaN rows ignored), each widened by
         ``widen`` of its height on every side before it is left out.
+    seen : dict, optional
+        Frame index -> bool (H, W): where that frame shows the scene (a frame moved into a
+        reference frame's picture leaves its edges empty); elsewhere it is left out too.
 
     Returns
     -------
@@ -64,6 +68,8 @@ def still_background(
     h, w = frames[0][1].shape[:2]
     free = np.ones((len(frames), h, w), bool)
     for i, (index, _) in enumerate(frames):
+        if seen is not None and index in seen:
+            free[i] &= seen[index]
         for box in np.asarray(people_xyxy_px.get(index, np.zeros((0, 4))), float).reshape(-1, 4):
             if not np.all(np.isfinite(box)):
                 continue

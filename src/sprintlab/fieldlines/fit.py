@@ -37,6 +37,11 @@ GRID_NAME = "football field: yard lines every 5 yards"
 START_LINE_SNAP_M = 0.6
 #: Lines along the lane differ in direction from the athlete's ground line by at most this.
 ALONG_ANGLE_DEG = 12.0
+#: Lines across the lane needed: three always fit a ruler exactly, a fourth checks it.
+MIN_LINES = 4
+#: Standing heights (box heights, m) the lines' scale may give the athlete before the lines
+#: are taken for something other than yard lines.
+STATURE_RANGE_M = (1.3, 2.4)
 #: Soles seen on the ground needed to level the athlete's ground line on them.
 MIN_SOLES = 3
 #: Ruler scatter above which the fit is flagged (metres along the lane).
@@ -151,18 +156,22 @@ def field_line_calibration(
     top = int(max(0, ref_row - 0.8 * hp))
     mask, response = paint_mask(background_bgr, rows_px=(top, h))
     lines = find_lines(mask, response, min_length_px=max(40.0, 0.25 * hp))
-    if len(lines) < 3:
-        return no_field_lines(f"{len(lines)} painted line(s) found on the ground; 3 are needed")
+    if len(lines) < MIN_LINES:
+        return no_field_lines(
+            f"{len(lines)} painted line(s) found on the ground; {MIN_LINES} are needed"
+        )
     g_dir = np.array([1.0, athlete.slope]) / math.hypot(1.0, athlete.slope)
     cos_tol = math.cos(math.radians(ALONG_ANGLE_DEG))
     # Lines across the lane run away from the camera: together they reach far down the
     # picture, which lines along the lane do not.
     vp, members = vanishing_point(lines, score="drop")
-    if len(members) < 3 or not np.all(np.isfinite(vp)):
+    if len(members) < MIN_LINES or not np.all(np.isfinite(vp)):
         return no_field_lines("no set of lines across the lane meets at one point")
     if abs(vp[2]) > 1e-12 and vp[1] / vp[2] > ref_row:
         return no_field_lines("the lines found do not run across the lane away from the camera")
-    ruler = fit_ruler([lines[k] for k in members], vp, YARD_LINE_SPACING_M, ref_row)
+    ruler = fit_ruler(
+        [lines[k] for k in members], vp, YARD_LINE_SPACING_M, ref_row, min_lines=MIN_LINES
+    )
     if ruler is None:
         return no_field_lines("the lines across the lane are not evenly spaced like yard lines")
     hz = horizon(ruler)
@@ -198,6 +207,15 @@ def field_line_calibration(
         return no_field_lines("the camera could not be placed from the lines")
     start_x, anchor = _start_line(ruler, athlete, start_line_px)
     calib = _calibration(cam, start_x, ruler, along_source)
+    # Lines that are not yard lines can still fall into step by chance (a track's marks, a
+    # fence): at yard-line spacing the athlete must come out a person's height.
+    foot = athlete.on_ground([mid_x])
+    stature_m = athlete.height_px / float(calib.px_per_m_at(foot)[0])
+    if not STATURE_RANGE_M[0] <= stature_m <= STATURE_RANGE_M[1]:
+        return no_field_lines(
+            f"{len(ruler.lines)} lines across the lane were found, but at yard-line spacing "
+            f"they make the athlete {stature_m:.2f} m tall: they are not yard lines"
+        )
     grid = _grid(ruler, athlete, start_x)
     record = {
         "found": True,
