@@ -87,8 +87,9 @@ def print_step_table(doc: dict) -> None:
         )
     elif lines and lines.get("found"):
         out_console.print(
-            f"field lines: {lines['grid']}, {lines['lines']} lines; start line: "
-            f"{lines['start_line']}"
+            f"field lines: {lines['grid']}, {lines['lines']} lines (distances "
+            f"±{_fmt(100 * float(lines.get('distance_uncertainty_m') or 0.0), 0)} cm); "
+            f"start line: {lines['start_line']}"
         )
     elif lines:
         out_console.print(f"field lines: not used ({lines.get('reason')})")

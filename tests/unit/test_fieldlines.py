@@ -179,3 +179,40 @@ def test_three_lines_are_not_enough_to_check_a_ruler():
     assert exact is not None and exact.rms_m < 1e-9
     assert MIN_LINES == 4
     assert fit_ruler(three, vp, SPACING_M, ref_row, min_lines=MIN_LINES) is None
+
+
+def _shadows_and_wear(image: np.ndarray, seed: int = 0) -> np.ndarray:
+    """Long shadows in bands across the field and worn paint (grass-coloured blotches)."""
+    import cv2
+
+    rng = np.random.default_rng(seed)
+    h, w = image.shape[:2]
+    yy, xx = np.mgrid[0:h, 0:w]
+    out = image.copy()
+    shadow = ((xx + 0.8 * yy) // 140) % 3 == 0
+    out[shadow] = (out[shadow] * 0.45).astype(np.uint8)
+    for _ in range(400):
+        x, y, r = int(rng.integers(0, w)), int(rng.integers(h // 2, h)), int(rng.integers(5, 25))
+        colour = tuple(int(c) for c in out[min(h - 1, y + 30), x])
+        cv2.circle(out, (x, y), r, colour, -1)
+    return out
+
+
+def test_shadows_and_worn_paint_widen_the_uncertainty_and_say_so():
+    cam = _camera(16.0, 15.0)
+    athlete = _athlete(cam)
+    clean = field_line_calibration(render_background(cam, 0), athlete)
+    rough = field_line_calibration(_shadows_and_wear(render_background(cam, 0)), athlete)
+    assert rough.calibration is not None, rough.reason
+    assert rough.record["lines"] < clean.record["lines"]
+    assert rough.record["distance_uncertainty_m"] > clean.record["distance_uncertainty_m"]
+    assert any("check the grid" in w for w in rough.calibration.warnings)
+    assert not any("check the grid" in w for w in clean.calibration.warnings)
+    # The distances it gives stay within the uncertainty it states.
+    xs = np.linspace(0.0, 15.0, 16)
+    pixels = cam.project(np.column_stack([xs, np.zeros_like(xs), np.zeros_like(xs)]))
+    seen = (pixels[:, 0] >= 0) & (pixels[:, 0] <= cam.width_px)
+    x = rough.calibration.to_world(pixels[seen])[:, 0]
+    steps = np.diff(x) - np.diff(xs[seen])
+    assert np.max(np.abs(steps)) <= rough.record["distance_uncertainty_m"]
+    assert np.max(np.abs(x - xs[seen])) <= rough.record["distance_uncertainty_m"]

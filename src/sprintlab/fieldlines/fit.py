@@ -44,6 +44,8 @@ MIN_LINES = 4
 STATURE_RANGE_M = (1.3, 2.4)
 #: Soles seen on the ground needed to level the athlete's ground line on them.
 MIN_SOLES = 3
+#: Distance uncertainty (95%, m) above which the user is warned to check the grid.
+WARN_UNCERTAINTY_M = 0.05
 #: Ruler scatter above which the fit is flagged (metres along the lane).
 LOW_CONFIDENCE_RMS_M = 0.05
 
@@ -223,6 +225,7 @@ def field_line_calibration(
         "lines": len(ruler.lines),
         "spacing_m": ruler.spacing_m,
         "rms_m": ruler.rms_m,
+        "distance_uncertainty_m": distance_uncertainty_m(ruler),
         "focal_px": cam.focal_px,
         "focal_measured": cam.focal_measured,
         "lane_direction_from": along_source,
@@ -306,6 +309,15 @@ def _start_line(
     )
 
 
+def distance_uncertainty_m(ruler: CrossRuler) -> float:
+    """95% limit of a distance along the lane read from the ruler, metres: two places, each as
+    far off as the lines scatter about even spacing, and at least the scatter of four lines
+    (with fewer lines left over the scatter itself is poorly known)."""
+    n = len(ruler.lines)
+    scatter = ruler.rms_m * math.sqrt(max(1.0, (MIN_LINES + 2) / max(n - 3, 1)))
+    return float(1.96 * math.sqrt(2.0) * max(scatter, 0.005))
+
+
 def _calibration(
     cam: FieldCamera, start_x: float, ruler: CrossRuler, along_source: str
 ) -> Calibration:
@@ -318,6 +330,17 @@ def _calibration(
         warnings.append(
             f"the yard lines disagree by {ruler.rms_m:.2f} m with even spacing: check that the "
             "grid drawn over the frame sits on the field's lines"
+        )
+    unc = distance_uncertainty_m(ruler)
+    if len(ruler.lines) <= MIN_LINES or unc > WARN_UNCERTAINTY_M:
+        what = (
+            f"only {len(ruler.lines)} yard lines were found"
+            if len(ruler.lines) <= MIN_LINES
+            else "the yard lines are hard to place"
+        )
+        warnings.append(
+            f"{what} (worn paint, shadows or a narrow view): distances are within "
+            f"±{unc * 100:.0f} cm; check the grid drawn over the frame"
         )
     if not cam.focal_measured:
         warnings.append(
