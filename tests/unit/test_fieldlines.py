@@ -127,7 +127,7 @@ def test_hands_far_from_any_line_are_the_start_and_say_so():
 
 def test_plain_grass_has_no_lines_and_says_why():
     cam = _camera(11.0, 0.0)
-    found = field_line_calibration(render_background(cam, 0, field_paint=False), _athlete(cam))
+    found = field_line_calibration(render_background(cam, 0, field_paint="none"), _athlete(cam))
     assert found.calibration is None
     assert "painted line" in found.reason
     assert found.record == {"found": False, "reason": found.reason}
@@ -216,3 +216,22 @@ def test_shadows_and_worn_paint_widen_the_uncertainty_and_say_so():
     steps = np.diff(x) - np.diff(xs[seen])
     assert np.max(np.abs(steps)) <= rough.record["distance_uncertainty_m"]
     assert np.max(np.abs(x - xs[seen])) <= rough.record["distance_uncertainty_m"]
+
+
+@pytest.mark.parametrize(("distance_m", "pan_deg"), [(11.0, 0.0), (13.0, 8.0), (16.0, 15.0)])
+def test_a_football_field_without_lane_lines_uses_its_hash_marks(distance_m, pan_deg):
+    # Yard lines and two rows of hash marks (one every yard), no lane lines: the hash rows give
+    # the lane's direction (and, turned, the focal length).
+    cam = _camera(distance_m, pan_deg)
+    found = field_line_calibration(render_background(cam, 0, field_paint="football"), _athlete(cam))
+    assert found.calibration is not None, found.reason
+    assert found.record["lane_direction_from"] == "the lines along the lane"
+    if pan_deg >= 5:
+        assert found.record["focal_px"] == pytest.approx(cam.focal_px, rel=0.05)
+    xs = np.linspace(0.0, 15.0, 16)
+    pixels = cam.project(np.column_stack([xs, np.zeros_like(xs), np.zeros_like(xs)]))
+    seen = (pixels[:, 0] >= 0) & (pixels[:, 0] <= cam.width_px)
+    x = found.calibration.to_world(pixels[seen])[:, 0]
+    assert np.max(np.abs(x - xs[seen])) < 0.06
+    step = found.calibration.to_world(cam.project(np.array([[6.0, 0, 0], [8.0, 0, 0]])))[:, 0]
+    assert abs(step[1] - step[0] - 2.0) < 0.02

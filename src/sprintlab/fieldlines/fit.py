@@ -26,7 +26,7 @@ from .camera import (
     solve_camera,
     square_vanishing_point,
 )
-from .lines import find_lines, vanishing_point
+from .lines import dash_rows, find_lines, vanishing_point
 from .paint import paint_mask
 from .ruler import CrossRuler, fit_ruler
 
@@ -37,6 +37,8 @@ GRID_NAME = "football field: yard lines every 5 yards"
 START_LINE_SNAP_M = 0.6
 #: Lines along the lane differ in direction from the athlete's ground line by at most this.
 ALONG_ANGLE_DEG = 12.0
+#: How near a whole yard (of the ruler) a hash mark's middle must be.
+HASH_TOLERANCE_YD = 0.15
 #: Lines across the lane needed: three always fit a ruler exactly, a fourth checks it.
 MIN_LINES = 4
 #: Standing heights (box heights, m) the lines' scale may give the athlete before the lines
@@ -183,6 +185,20 @@ def field_line_calibration(
         for k in range(len(lines))
         if k not in members and abs(lines[k].direction @ g_dir) >= cos_tol
     ]
+    lane_lines = list(along)
+    # A football field's hash marks: rows of short marks along the lane, one at every yard
+    # between the yard lines (what the ruler says is a whole yard and not a yard line).
+
+    def on_a_yard(pts: np.ndarray) -> np.ndarray:
+        yards = athlete.direction * ruler.x_m(pts) / YARD_M
+        near = np.abs(yards - np.round(yards)) <= HASH_TOLERANCE_YD
+        return near & (np.round(yards) % 5 != 0)
+
+    along += [
+        row.homogeneous()
+        for row in dash_rows(mask, keep=on_a_yard)
+        if abs(row.direction @ g_dir) >= cos_tol
+    ]
     if along:
         along_source = "the lines along the lane"
         vx = along_vanishing_point(hz, along)
@@ -196,7 +212,7 @@ def field_line_calibration(
     ground_from = (
         "the soles seen on the ground" if len(athlete.soles_px) >= MIN_SOLES else ("the ankles")
     )
-    lane = _lane_centre_row(along, hz, athlete, mid_x)
+    lane = _lane_centre_row(lane_lines, hz, athlete, mid_x)
     if lane is not None:
         # Between two lines along the lane (a track's lane, painted lane lines): its centre.
         at_lane = replace(athlete, level_px=lane - athlete.slope * mid_x)

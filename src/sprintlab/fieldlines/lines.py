@@ -9,6 +9,7 @@ so in the picture they meet at one vanishing point; the lines through it are tha
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import cv2
@@ -226,3 +227,57 @@ def _through(line: ImageLine, v: np.ndarray, tol_deg: float) -> bool:
         return True
     cos = abs(to @ line.direction) / norm
     return cos >= np.cos(np.radians(tol_deg))
+
+
+def dash_rows(
+    mask: np.ndarray,
+    *,
+    min_dashes: int = 5,
+    max_area_px: float = 2500.0,
+    tol_px: float = 2.5,
+    max_slope: float = 0.6,
+    keep: Callable[[np.ndarray], np.ndarray] | None = None,
+) -> list[ImageLine]:
+    """Rows of short painted marks along the lane (a football field's hash marks, one every
+    yard): lines through the middles of at least ``min_dashes`` small paint blobs.
+
+    Each blob of paint smaller than ``max_area_px`` (whose middle ``keep`` accepts, when given:
+    e.g. a whole number of yards along the lane) is a candidate mark; a row is the line
+    through two of them that passes within ``tol_px`` of the most others (at most
+    ``max_slope`` steep: rows run along the lane, across the picture), refitted through its
+    marks; its marks are then taken out and the next row looked for.
+    """
+    _, _, stats, centroids = cv2.connectedComponentsWithStats(mask.astype(np.uint8), 8)
+    area = stats[1:, cv2.CC_STAT_AREA]
+    small = (area >= 6) & (area <= max_area_px)
+    pts = centroids[1:][small]
+    if keep is not None and len(pts):
+        pts = pts[np.asarray(keep(pts), bool)]
+    rows: list[ImageLine] = []
+    while len(pts) >= min_dashes:
+        best, best_in = None, None
+        order = np.argsort(pts[:, 0])
+        p = pts[order]
+        for i in range(len(p)):
+            for j in range(i + 1, min(len(p), i + 12)):
+                d = p[j] - p[i]
+                if abs(d[0]) < 1e-6 or abs(d[1] / d[0]) > max_slope:
+                    continue
+                nrm = np.array([-d[1], d[0]]) / np.hypot(*d)
+                inl = np.abs((p - p[i]) @ nrm) <= tol_px
+                if best_in is None or inl.sum() > best_in.sum():
+                    best, best_in = (i, j), inl
+        if best is None or best_in.sum() < min_dashes:
+            break
+        q = p[best_in]
+        centre = q.mean(axis=0)
+        _, _, vt = np.linalg.svd(q - centre)
+        nrm, off = _normalised(vt[-1], 0.0)
+        off = float(nrm @ centre)
+        along = (q - centre) @ np.array([-nrm[1], nrm[0]])
+        t = np.array([-nrm[1], nrm[0]])
+        ends = np.array([centre + along.min() * t, centre + along.max() * t])
+        rms = float(np.sqrt(np.mean(((q @ nrm) - off) ** 2)))
+        rows.append(ImageLine(nrm, off, float(np.ptp(along)), ends, rms))
+        pts = p[~best_in]
+    return rows

@@ -37,6 +37,11 @@ LANE_HALF_WIDTH_M = 1.0
 LANE_X_M = (-3.0, 45.0 * YARD_M)  # extent of the painted lane lines
 CONE_YARDS = (0, 5, 10, 20, 40)
 LINE_WIDTH_M = 0.10  # 4-inch field paint
+FIELD_PAINTS = ("lanes", "football", "none")
+# Hash marks (field_paint="football"): two rows 18 ft 6 in apart (NFL), the athlete's lane
+# between them, nearer the far row; each mark 24 in long across the field.
+HASH_ROWS_Z_M = (-2.0, -2.0 + 5.64)
+HASH_LENGTH_M = 0.61
 CONE_HEIGHT_M, CONE_BASE_R_M, CONE_TOP_R_M = 0.23, 0.10, 0.02
 
 # Ground texture: x from GROUND_X_M[0], z from GROUND_Z_M[0], GROUND_RES_M per texel; beyond it the
@@ -114,7 +119,7 @@ def ground_texture(
     turf_texture: float = 0.0,
     lines_x_m: tuple[float, ...] = (),
     line_width_m: float = LINE_WIDTH_M,
-    field_paint: bool = True,
+    field_paint: str = "lanes",
 ) -> np.ndarray:
     """BGR uint8 texture of the field: rows are z (from GROUND_Z_M[0]), columns x.
 
@@ -130,8 +135,10 @@ def ground_texture(
         World x (m) of extra white lines painted across the lane (lateral −1 to 1 m).
     line_width_m : float
         Width of those extra lines, metres.
-    field_paint : bool
-        False: plain grass, without the yard and lane lines.
+    field_paint : {"lanes", "football", "none"}
+        The markings: yard lines every 5 yards and two lane lines beside the athlete
+        ("lanes", every earlier clip); yard lines and two rows of hash marks at every yard
+        (``HASH_ROWS_Z_M``, a football field as it is, no lane lines); or plain grass.
 
     With the defaults the texture is the one every earlier clip was rendered with.
     """
@@ -167,13 +174,26 @@ def ground_texture(
     tex[..., 2] = grass[2] * (light + 1.5 * hue)
     # Paint: yard lines across the field, two lane lines along the lane (slightly worn).
     paint = np.zeros((nz, nx), np.float32)
-    for yd in YARD_LINES_YD if field_paint else ():
+    if field_paint not in FIELD_PAINTS:
+        raise ValueError(f"field_paint must be one of {FIELD_PAINTS}, got {field_paint!r}")
+    for yd in YARD_LINES_YD if field_paint != "none" else ():
         half = LINE_WIDTH_M / 2
         cov = _coverage(x, yd * YARD_M - half, yd * YARD_M + half, GROUND_RES_M)
         cols = np.flatnonzero(cov)
         paint[:, cols] = np.maximum(paint[:, cols], cov[cols][None, :].astype(np.float32))
     in_lane = _coverage(x, *LANE_X_M, GROUND_RES_M)
-    for zc in (-LANE_HALF_WIDTH_M, LANE_HALF_WIDTH_M) if field_paint else ():
+    for z0 in HASH_ROWS_Z_M if field_paint == "football" else ():
+        # A hash mark at every yard between the yard lines: 24 inches across, 4 inches wide.
+        rows = np.flatnonzero(_coverage(z, z0, z0 + HASH_LENGTH_M, GROUND_RES_M))
+        for yd in range(YARD_LINES_YD[0], YARD_LINES_YD[-1]):
+            if yd % YARD_LINE_SPACING_YD == 0:
+                continue
+            half = LINE_WIDTH_M / 2
+            cov = _coverage(x, yd * YARD_M - half, yd * YARD_M + half, GROUND_RES_M)
+            cols = np.flatnonzero(cov)
+            block = np.broadcast_to(cov[cols][None, :], (rows.size, cols.size))
+            paint[np.ix_(rows, cols)] = np.maximum(paint[np.ix_(rows, cols)], block)
+    for zc in (-LANE_HALF_WIDTH_M, LANE_HALF_WIDTH_M) if field_paint == "lanes" else ():
         cov = _coverage(z, zc - LINE_WIDTH_M / 2, zc + LINE_WIDTH_M / 2, GROUND_RES_M)
         rows = np.flatnonzero(cov)
         lane = (cov[rows][:, None] * in_lane[None, :]).astype(np.float32)
@@ -303,7 +323,7 @@ def render_background(
     turf_texture: float = 0.0,
     lines_x_m: tuple[float, ...] = (),
     line_width_m: float = LINE_WIDTH_M,
-    field_paint: bool = True,
+    field_paint: str = "lanes",
 ) -> np.ndarray:
     """The empty scene (sky, stands, field) as BGR uint8, rendered at ``ss``× and area-averaged
     (anti-aliased). Cones are not included: see :func:`cone_sprites`. The result is cached and
@@ -336,7 +356,7 @@ def render_background(
 
     # Ground: below the horizon, in front of the stands (the wall hides what is beyond). Texture
     # rows run away from the camera side, so a camera at -z sees the same field mirrored.
-    if turf == "grass" and turf_texture == 0 and not lines_x_m and field_paint:
+    if turf == "grass" and turf_texture == 0 and not lines_x_m and field_paint == "lanes":
         tex = ground_texture(seed)
     else:
         tex = ground_texture(
