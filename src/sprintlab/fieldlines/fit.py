@@ -37,6 +37,10 @@ GRID_NAME = "football field: yard lines every 5 yards"
 START_LINE_SNAP_M = 0.6
 #: Lines along the lane differ in direction from the athlete's ground line by at most this.
 ALONG_ANGLE_DEG = 12.0
+#: A line along the lane is painted over at least this share of its length, and at least
+#: this share of the picture's width long.
+ALONG_COVERED = 0.5
+ALONG_MIN_OF_WIDTH = 0.15
 #: How near a whole yard (of the ruler) a hash mark's middle must be.
 HASH_TOLERANCE_YD = 0.15
 #: Lines across the lane needed: three always fit a ruler exactly, a fourth checks it.
@@ -180,10 +184,13 @@ def field_line_calibration(
         return no_field_lines("the lines across the lane are not evenly spaced like yard lines")
     hz = horizon(ruler)
     g = athlete.line()
+    # Lines along the lane: painted all along (marks that happen to line up leave gaps).
     along = [
         lines[k].homogeneous()
         for k in range(len(lines))
-        if k not in members and abs(lines[k].direction @ g_dir) >= cos_tol
+        if k not in members
+        and abs(lines[k].direction @ g_dir) >= cos_tol
+        and lines[k].length_px >= max(ALONG_COVERED * lines[k].span_px, ALONG_MIN_OF_WIDTH * w)
     ]
     lane_lines = list(along)
     # A football field's hash marks: rows of short marks along the lane, one at every yard

@@ -40,6 +40,11 @@ class ImageLine:
     rms_px: float
 
     @property
+    def span_px(self) -> float:
+        """Distance between its ends (its paint covers ``length_px`` of it)."""
+        return float(np.linalg.norm(self.ends_px[1] - self.ends_px[0]))
+
+    @property
     def direction(self) -> np.ndarray:
         return np.array([-self.normal[1], self.normal[0]])
 

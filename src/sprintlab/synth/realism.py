@@ -96,6 +96,9 @@ class Realism:
         frame; at 30 or 60 fps it is sampled at the same phase every frame (a constant gain).
     flicker_hz : float
         Flicker frequency: twice the mains frequency (100 or 120 Hz).
+    field_paint : {"lanes", "football", "none"}
+        The field's markings (:func:`sprintlab.synth.scene.ground_texture`): yard lines with two
+        lane lines (the default), yard lines with hash marks, or none.
     """
 
     sun_elevation_deg: float | None = None
@@ -108,6 +111,7 @@ class Realism:
     paint_lines_x_m: tuple[float, ...] = ()
     paint_lines_at_steps: tuple[int, ...] = ()
     paint_line_width_m: float = 0.10
+    field_paint: str = "lanes"
     banner: bool = False
     shake_px: float = 0.0
     shake_hz: float = 12.0
@@ -125,6 +129,10 @@ class Realism:
             raise ValueError(f"penumbra_m must be 0–0.5 m, got {self.penumbra_m}")
         if self.turf not in TURFS:
             raise ValueError(f"turf must be one of {TURFS}, got {self.turf!r}")
+        if self.field_paint not in ("lanes", "football", "none"):
+            raise ValueError(
+                f"field_paint must be 'lanes', 'football' or 'none', got {self.field_paint!r}"
+            )
         if not 0.0 <= self.turf_texture <= 2.0:
             raise ValueError(f"turf_texture must be 0–2, got {self.turf_texture}")
         object.__setattr__(self, "paint_lines_x_m", tuple(float(x) for x in self.paint_lines_x_m))
@@ -152,7 +160,12 @@ class Realism:
     @property
     def custom_ground(self) -> bool:
         """True when the ground texture differs from the default one."""
-        return self.turf != "grass" or self.turf_texture > 0 or bool(self.paint_lines_x_m)
+        return (
+            self.turf != "grass"
+            or self.turf_texture > 0
+            or bool(self.paint_lines_x_m)
+            or self.field_paint != "lanes"
+        )
 
 
 def sun_direction(realism: Realism) -> np.ndarray:

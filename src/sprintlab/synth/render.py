@@ -952,6 +952,7 @@ class ClipRenderer:
                 turf_texture=rl.turf_texture,
                 lines_x_m=self.paint_lines_x_m,
                 line_width_m=rl.paint_line_width_m,
+                field_paint=rl.field_paint,
             )
         else:
             clean = render_background(camera, self.seed, ss=ss)
