@@ -1095,8 +1095,12 @@ def _search_pass(
     progress: ProgressCallback | None,
 ) -> list[SearchFrame]:
     # Search frames do not depend on each other, so an engine that takes batches
-    # (``predict_many``) gets them a few at a time: same detections, fewer calls.
+    # (``predict_many``) gets them a few at a time: same detections, fewer calls. Only when its
+    # own class says so: a wrapper that changes ``predict`` and forwards everything else would
+    # otherwise be passed by.
     many = getattr(estimator, "predict_many", None)
+    if getattr(type(estimator), "predict_many", None) is None:
+        many = None
     size = max(1, int(getattr(estimator, "search_batch", 1))) if many is not None else 1
     out: list[SearchFrame] = []
     chunk: list[tuple[int, float, np.ndarray]] = []

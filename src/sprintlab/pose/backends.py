@@ -310,6 +310,13 @@ class SharedEstimator:
         """See :class:`~sprintlab.pose.base.PoseEstimator`."""
         return self.get().predict(image_bgr, imgsz=imgsz, conf=conf)
 
+    def predict_many(self, images_bgr: list[Any], *, imgsz: int, conf: float) -> list[Any]:
+        """See :meth:`sprintlab.pose.yolo.YoloPoseEstimator.predict_many`."""
+        est = self.get()
+        if not hasattr(est, "predict_many"):
+            return [est.predict(im, imgsz=imgsz, conf=conf) for im in images_bgr]
+        return est.predict_many(images_bgr, imgsz=imgsz, conf=conf)
+
     def __getattr__(self, name: str) -> Any:
         if name.startswith("_") or name in ("model_path", "requested"):
             raise AttributeError(name)  # not loaded yet (e.g. while unpickling): no recursion
