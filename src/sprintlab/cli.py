@@ -88,7 +88,8 @@ def print_step_table(doc: dict) -> None:
     elif lines and lines.get("found"):
         out_console.print(
             f"field lines: {lines['grid']}, {lines['lines']} lines (distances "
-            f"±{_fmt(100 * float(lines.get('distance_uncertainty_m') or 0.0), 0)} cm); "
+            f"±{_fmt(100 * float(lines.get('distance_uncertainty_m') or 0.0), 0)} cm and "
+            f"±{_fmt(lines.get('scale_uncertainty_pct'), 1)}%); "
             f"start line: {lines['start_line']}"
         )
     elif lines:

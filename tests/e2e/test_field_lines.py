@@ -66,6 +66,9 @@ def test_without_markers_the_yard_lines_calibrate_and_say_so(reps):
     assert lines["lines"] >= 5
     assert lines["start_line"] == "the line at the athlete's hands in the set position"
     assert lines["rms_m"] < 0.02
+    # Between the lane's two lines the athlete's line is placed to a fraction of a pixel.
+    assert lines["athlete_line_from"] == "the middle of the lane between its lines"
+    assert lines["scale_uncertainty_pct"] < 0.5
     # The grid to draw: the start line and the lines every 5 yards from it.
     marks = sorted(round(x, 3) for x, _, _ in lines["grid_px"])
     assert 0.0 in marks and 4.572 in marks and 9.144 in marks
@@ -191,6 +194,12 @@ def test_a_turned_camera_on_a_football_field_needs_no_cones(football):
     # pixel nearer than the lane's centre), 5 yd +5 ms, 10 yd +12 ms. At 120 fps the first
     # two steps' feet were placed apart by the two analyses (-9%, +5%), the others within 2%.
     assert abs(rel.mean()) <= 0.02
+    # No lane lines: the soles place the athlete's line, and the stated uncertainty covers the
+    # scale error that leaves, with a warning.
+    lines = with_lines["field_lines"]
+    assert lines["athlete_line_from"] == "the soles seen on the ground"
+    assert lines["scale_uncertainty_pct"] >= 100 * abs(np.median(rel))
+    assert any("every distance may be off" in w for w in with_lines["warnings"])
     assert np.mean(np.abs(rel) <= 0.02) >= 0.7
     assert np.max(np.abs(rel)) <= 0.12
     for key in ("5yd_s", "10yd_s"):

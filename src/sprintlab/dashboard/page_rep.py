@@ -311,8 +311,10 @@ def _field_lines(rep: data.RepView) -> None:
         )
         st.caption(
             f"{lines.get('grid')}: {lines.get('lines')} lines, {_fmt(lines.get('rms_m'), 'm', 3)} "
-            f"from even spacing (distances ±{_fmt(lines.get('distance_uncertainty_m'), 'm')}, "
-            f"95%); {focal}; start line: {lines.get('start_line')}. Check that the "
+            f"from even spacing (distances ±{_fmt(lines.get('distance_uncertainty_m'), 'm')} "
+            f"and ±{_fmt(lines.get('scale_uncertainty_pct'), '%', 1)}, 95%: the athlete's line "
+            f"from {lines.get('athlete_line_from')}); {focal}; start line: "
+            f"{lines.get('start_line')}. Check that the "
             "drawn lines sit on the painted ones, the green one on the start line."
         )
         label = "Use these lines again" if rejected else "Reject these lines"

@@ -64,11 +64,6 @@ class FieldCamera:
         r = self.rotation
         return self.k @ np.column_stack([r[:, 0], r[:, 1], self.t])
 
-    def ground_to_image(self) -> np.ndarray:
-        """Homography from the ground (x along, z across towards the camera) to the picture."""
-        r = self.rotation
-        return self.k @ np.column_stack([r[:, 0], r[:, 2], self.t])
-
     def centre_m(self) -> np.ndarray:
         """The camera's centre in world metres (x along, y up, z across towards the camera)."""
         return -self.rotation.T @ self.t

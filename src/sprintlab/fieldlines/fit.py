@@ -50,6 +50,16 @@ MIN_LINES = 4
 STATURE_RANGE_M = (1.3, 2.4)
 #: Soles seen on the ground needed to level the athlete's ground line on them.
 MIN_SOLES = 3
+#: Where the athlete's line came from: its words, and how far off it may be in the picture
+#: (px, 95%): the lane's middle between two long lines; the soles' bottom row (their shadow and
+#: blur put it about a pixel low on rendered reps); the ankles less the ankle's height.
+ATHLETE_LINE_SOURCES = {
+    "lane": ("the middle of the lane between its lines", 0.3),
+    "soles": ("the soles seen on the ground", 1.5),
+    "ankles": ("the ankles", 3.0),
+}
+#: Scale uncertainty (95%, %) above which the user is warned.
+WARN_SCALE_PCT = 1.0
 #: Distance uncertainty (95%, m) above which the user is warned to check the grid.
 WARN_UNCERTAINTY_M = 0.05
 #: Ruler scatter above which the fit is flagged (metres along the lane).
@@ -216,22 +226,21 @@ def field_line_calibration(
     # (The ankles alone tilt it: flat feet in the set position, heels up at speed; and its
     # height in the picture is the athlete's distance, so the scale hangs on it.)
     athlete = athlete.with_slope(_slope_towards(vx, athlete, mid_x))
-    ground_from = (
-        "the soles seen on the ground" if len(athlete.soles_px) >= MIN_SOLES else ("the ankles")
-    )
+    ground_from = "soles" if len(athlete.soles_px) >= MIN_SOLES else "ankles"
     lane = _lane_centre_row(lane_lines, hz, athlete, mid_x)
     if lane is not None:
         # Between two lines along the lane (a track's lane, painted lane lines): its centre.
         at_lane = replace(athlete, level_px=lane - athlete.slope * mid_x)
         slope = _slope_towards(vx, at_lane, mid_x)
         athlete = replace(athlete, slope=slope, level_px=lane - slope * mid_x)
-        ground_from = "the middle of the lane between its lines"
+        ground_from = "lane"
     g = athlete.line()
     cam = solve_camera(ruler, vx, g, (w, h), athlete.direction)
     if cam is None:
         return no_field_lines("the camera could not be placed from the lines")
     start_x, anchor = _start_line(ruler, athlete, start_line_px)
-    calib = _calibration(cam, start_x, ruler, along_source)
+    scale_pct = scale_uncertainty_pct(hz, athlete, mid_x, ground_from)
+    calib = _calibration(cam, start_x, ruler, along_source, scale_pct, ground_from)
     # Lines that are not yard lines can still fall into step by chance (a track's marks, a
     # fence): at yard-line spacing the athlete must come out a person's height.
     foot = athlete.on_ground([mid_x])
@@ -252,7 +261,8 @@ def field_line_calibration(
         "focal_px": cam.focal_px,
         "focal_measured": cam.focal_measured,
         "lane_direction_from": along_source,
-        "athlete_line_from": ground_from,
+        "athlete_line_from": ATHLETE_LINE_SOURCES[ground_from][0],
+        "scale_uncertainty_pct": scale_pct,
         "start_line": anchor,
         "calibration": calib.to_dict(),
     }
@@ -332,6 +342,24 @@ def _start_line(
     )
 
 
+def scale_uncertainty_pct(
+    horizon_line: np.ndarray, athlete: AthleteGround, x_px: float, source: str
+) -> float:
+    """How uncertain every distance is (95%, per cent) from where the athlete's line lies.
+
+    The athlete's distance from the camera, and so the scale of everything measured on their
+    plane, goes as 1 / (row of their ground line - row of the horizon): a line ``e`` px off
+    scales every distance by about ``e / (y_g - y_h)``."""
+    a, b, c = horizon_line
+    if abs(b) < 1e-12:
+        return math.nan
+    y_h = -(a * x_px + c) / b
+    y_g = athlete.level_px + athlete.slope * x_px
+    if y_g <= y_h:
+        return math.nan
+    return float(100.0 * ATHLETE_LINE_SOURCES[source][1] / (y_g - y_h))
+
+
 def distance_uncertainty_m(ruler: CrossRuler) -> float:
     """95% limit of a distance along the lane read from the ruler, metres: two places, each as
     far off as the lines scatter about even spacing, and at least the scatter of four lines
@@ -342,7 +370,12 @@ def distance_uncertainty_m(ruler: CrossRuler) -> float:
 
 
 def _calibration(
-    cam: FieldCamera, start_x: float, ruler: CrossRuler, along_source: str
+    cam: FieldCamera,
+    start_x: float,
+    ruler: CrossRuler,
+    along_source: str,
+    scale_pct: float = math.nan,
+    ground_from: str = "lane",
 ) -> Calibration:
     shift = np.array([[1.0, 0.0, -start_x], [0.0, 1.0, 0.0], [0.0, 0.0, 1.0]])
     image_to_world = shift @ np.linalg.inv(cam.plane_to_image())
@@ -364,6 +397,13 @@ def _calibration(
         warnings.append(
             f"{what} (worn paint, shadows or a narrow view): distances are within "
             f"±{unc * 100:.0f} cm; check the grid drawn over the frame"
+        )
+    if math.isfinite(scale_pct) and scale_pct > WARN_SCALE_PCT:
+        source = ATHLETE_LINE_SOURCES[ground_from][0]
+        warnings.append(
+            f"the athlete's distance from the camera comes from {source}"
+            f" (no lane lines beside them): every distance may be off by up to ±{scale_pct:.1f}%; "
+            "cones, or a higher camera, pin it down"
         )
     if not cam.focal_measured:
         warnings.append(

@@ -52,13 +52,6 @@ class ImageLine:
         """(a, b, c) with a x + b y + c = 0."""
         return np.array([self.normal[0], self.normal[1], -self.offset_px])
 
-    def x_at_row(self, y_px: float) -> float:
-        """Image column where the line crosses row ``y_px`` (NaN for a horizontal line)."""
-        a, b = self.normal
-        if abs(a) < 1e-9:
-            return float("nan")
-        return float((self.offset_px - b * y_px) / a)
-
 
 def _normalised(normal: np.ndarray, offset: float) -> tuple[np.ndarray, float]:
     n = np.asarray(normal, float) / np.linalg.norm(normal)

@@ -78,11 +78,6 @@ class CrossRuler:
         u = (np.asarray(u_px, float) - self.u0_px) / self.scale_px
         return _invert(self.coeffs, u) * self.spacing_m
 
-    def line_column(self, x_m: float) -> float:
-        """The reference-row column of the line ``x_m`` along the lane (inverse of the ruler)."""
-        u = _predict(self.coeffs, np.array(float(x_m) / self.spacing_m))
-        return float(u * self.scale_px + self.u0_px)
-
 
 def _fit(x: np.ndarray, u: np.ndarray, w: np.ndarray | None = None) -> np.ndarray:
     """Least-squares (a, b, c) of u = (a x + b) / (c x + 1) (linearised: a x + b - c x u = u),
