@@ -220,6 +220,16 @@ def analyze(
             "field's yard lines give the scale (default: the line at the athlete's hands).",
         ),
     ] = None,
+    camera_height_m: Annotated[
+        float | None,
+        typer.Option(
+            "--camera-height-m",
+            min=0.2,
+            max=30.0,
+            help="Height of the camera's lens above the ground, m (a tape, within 1 cm): a "
+            "running track's lane lines filmed square-on need it for the scale along the lane.",
+        ),
+    ] = None,
 ) -> None:
     """Analyse one clip: writes OUT/<rep_id>/ (rep.json, steps.csv, series.csv, keypoints.npz)
     and prints the step table; with --overlay, then draws overlay.mp4."""
@@ -242,6 +252,7 @@ def analyze(
         backend=backend,
         athlete_px=point,
         start_line_px=start_line,
+        camera_height_m=camera_height_m,
     )
     try:
         from .pose.backends import requested_backend

@@ -307,6 +307,7 @@ def field_lines_for(
     start_line_px: float | None = None,
     foot_image: FootImageResult | None = None,
     no_background: str = "no still picture of the field was kept",
+    camera_height_m: float | None = None,
 ) -> FieldLines:
     """The field's lines as a calibration (:func:`sprintlab.fieldlines.fit.field_line_calibration`)
     from the clip's still background, or why not. The soles the image stage saw on the ground
@@ -319,7 +320,9 @@ def field_lines_for(
     if foot_image is not None and foot_image.used and foot_image.contacts:
         soles = np.array([[c.x_mid_px, c.ground_y_px] for c in foot_image.contacts])
         ground = replace(ground, soles_px=soles)
-    return field_line_calibration(background, ground, start_line_px=start_line_px)
+    return field_line_calibration(
+        background, ground, start_line_px=start_line_px, camera_height_m=camera_height_m
+    )
 
 
 def to_world(track_px: KeypointTrack, calib: Calibration) -> KeypointTrack:
@@ -747,6 +750,9 @@ class ClipOptions:
     #: A picture column on the start line where it meets the lane, when the field's lines give
     #: the scale (the yard line nearest it is the start).
     start_line_px: float | None = None
+    #: The lens's height above the ground (m): a running track's lane lines seen square-on
+    #: need it for the scale along the lane.
+    camera_height_m: float | None = None
 
 
 def _video_block(meta: Any) -> dict[str, Any]:
@@ -862,6 +868,10 @@ def analyze_clip(
         input_warnings.append(
             "The start line given was not used: the ground markers place the start line."
         )
+    if calib is not None and opts.camera_height_m is not None:
+        input_warnings.append(
+            "The camera height given was not used: the ground markers give the scale."
+        )
     if calib is None:
         px_ref = raw if to_ref is None else in_reference_frame(raw, to_ref)
         background, no_background = _still_background(sampler, athlete, to_ref)
@@ -872,8 +882,18 @@ def analyze_clip(
             no_background=no_background,
             start_line_px=opts.start_line_px,
             foot_image=foot_image,
+            camera_height_m=opts.camera_height_m,
         )
         calib = resolve_calibration(calib_input, px_ref, size, opts.athlete_height_m, field_lines)
+        bend = field_lines.record.get("lens_bend") or {}
+        if bend.get("significant") and field_lines.calibration is None:
+            # The lines' own calibration carries it; without it, the rep still should.
+            from .fieldlines.lens import LensBend
+
+            said = LensBend(
+                bend["k1"], bend["k1_sd"], bend["lines"], bend["max_bow_px"], bend["edge_pct"]
+            ).sentence()
+            input_warnings.append(said[0].upper() + said[1:] + ".")
     height = opts.athlete_height_m or (calib_input.athlete_height_m if calib_input else None)
     if progress:
         progress("steps", 0.0)

@@ -163,6 +163,25 @@ def test_hand_held_real_clips_move(name):
     assert not report.repeats.fired and not report.flicker.fired
 
 
+@pytest.mark.skipif(not REAL_STARTS.is_dir(), reason=f"{REAL_STARTS} is not on this machine")
+@pytest.mark.parametrize("name", ["a1.mp4", "a3.mp4", "a11.mp4"])
+def test_a_real_phone_lens_bends_the_lane_lines_and_is_flagged(name):
+    # The phone's lane lines bow 2-3.4 px over the picture's width (k1 0.03-0.05 on all the
+    # real starts); a pinhole's bow less than a pixel (tests/unit/test_fieldlines.py).
+    from sprintlab.fieldlines.lens import lens_bend
+    from sprintlab.fieldlines.lines import find_lines
+    from sprintlab.fieldlines.paint import paint_mask
+
+    image = next(iter_frames(probe(REAL_STARTS / name), stop_frame=1)).image
+    h, w = image.shape[:2]
+    mask, response = paint_mask(image, rows_px=(h // 2, h), far_margin_px=6)
+    bend = lens_bend(find_lines(mask, response, min_length_px=0.3 * w), response, (w, h))
+    assert bend is not None and bend.lines >= 2
+    assert bend.significant
+    assert 0.02 <= bend.k1 <= 0.06
+    assert "long" in bend.sentence()
+
+
 # ---- the whole analysis (pose model) -----------------------------------------------------------
 
 

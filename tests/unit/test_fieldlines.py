@@ -235,3 +235,138 @@ def test_a_football_field_without_lane_lines_uses_its_hash_marks(distance_m, pan
     assert np.max(np.abs(x - xs[seen])) < 0.06
     step = found.calibration.to_world(cam.project(np.array([[6.0, 0, 0], [8.0, 0, 0]])))[:, 0]
     assert abs(step[1] - step[0] - 2.0) < 0.02
+
+
+# A running track: lane lines 1.22 m apart, the start line and other events' marks, no yard
+# lines (``field_paint="track"``).
+CAMERA_HEIGHT_M = 1.2
+
+
+def _track_calibration(distance_m, pan_deg, camera_height_m):
+    cam = _camera(distance_m, pan_deg)
+    assert abs(cam.position_m[1] - CAMERA_HEIGHT_M) < 1e-9
+    image = render_background(cam, 0, field_paint="track")
+    found = field_line_calibration(image, _athlete(cam), camera_height_m=camera_height_m)
+    return cam, found
+
+
+def _along_errors_m(cam, calib):
+    xs = np.linspace(0.0, 15.0, 31)
+    pts = cam.project(np.column_stack([xs, np.zeros_like(xs), np.zeros_like(xs)]))
+    seen = (pts[:, 0] >= 0) & (pts[:, 0] <= cam.width_px)
+    return calib.to_world(pts[seen])[:, 0] - xs[seen]
+
+
+@pytest.mark.parametrize(("distance_m", "pan_deg"), [(10.0, 0.0), (11.0, 0.0), (13.0, 8.0)])
+def test_lane_lines_and_the_camera_height_calibrate_a_track(distance_m, pan_deg):
+    cam, found = _track_calibration(distance_m, pan_deg, CAMERA_HEIGHT_M)
+    assert found.calibration is not None, found.reason
+    rec = found.record
+    assert rec["grid"].startswith("running track")
+    assert rec["athlete_line_from"] == "the middle of the lane between its lines"
+    assert "camera's height" in rec["focal_from"]
+    # The start line painted at x = 0 is the one at the hands, and distances from it hold to
+    # a few centimetres over 15 m (within what the record states).
+    assert rec["start_line"].startswith("the line at the athlete's hands")
+    err = _along_errors_m(cam, found.calibration)
+    assert np.max(np.abs(err)) <= max(0.08, rec["scale_uncertainty_pct"] / 100 * 15)
+    step = found.calibration.to_world(cam.project(np.array([[6.0, 0, 0], [8.0, 0, 0]])))[:, 0]
+    assert abs(np.diff(step)[0] - 2.0) <= 0.02
+
+
+@pytest.mark.parametrize(("distance_m", "pan_deg"), [(13.0, 8.0), (10.0, 15.0)])
+def test_a_turned_camera_reads_its_focal_length_from_the_track(distance_m, pan_deg):
+    cam, found = _track_calibration(distance_m, pan_deg, None)
+    assert found.calibration is not None, found.reason
+    assert found.record["focal_measured"]
+    assert abs(found.record["focal_px"] / cam.focal_px - 1.0) <= 0.02
+    step = found.calibration.to_world(cam.project(np.array([[6.0, 0, 0], [8.0, 0, 0]])))[:, 0]
+    assert abs(np.diff(step)[0] - 2.0) <= 0.02
+    err = _along_errors_m(cam, found.calibration)
+    assert np.max(np.abs(err)) <= max(0.15, found.record["scale_uncertainty_pct"] / 100 * 15)
+
+
+def test_lane_lines_seen_square_on_ask_for_the_camera_height():
+    _, found = _track_calibration(11.0, 0.0, None)
+    assert found.calibration is None
+    assert "square-on" in found.reason and "--camera-height-m" in found.reason
+
+
+def test_far_lane_lines_a_few_pixels_apart_stay_apart():
+    cam = _camera(11.0, 0.0)
+    athlete = _athlete(cam)
+    image = render_background(cam, 0, field_paint="track")
+    mask, response = paint_mask(image, rows_px=_ground_rows(cam, athlete))
+    lines = find_lines(mask, response, min_length_px=45)
+    rows = sorted(ln.ends_px[:, 1].mean() for ln in lines if abs(ln.normal[1]) > 0.999)
+    # The two lane lines beside the athlete (0.61 m either side) are 13 px apart at 11 m.
+    for z in (0.61, -0.61, -1.83):
+        true = cam.project(np.array([[8.0, 0.0, z]]))[0, 1]
+        assert np.min(np.abs(np.array(rows) - true)) < 1.0
+
+
+@pytest.mark.parametrize("row", [100.1, 100.3, 100.45])
+def test_a_thin_flat_line_is_placed_to_a_tenth_of_a_pixel(row):
+    from sprintlab.fieldlines.lines import refine_subpixel
+
+    h, w = 200, 400
+    ys = np.arange(h)[:, None]  # pixel centres: pixel i covers rows i - 0.5 to i + 0.5
+    # A 1.5 px wide line, area-sampled (the fraction of each pixel it covers).
+    cover = np.clip(np.minimum(ys + 0.5, row + 0.75) - np.maximum(ys - 0.5, row - 0.75), 0, 1)
+    image = np.full((h, w, 3), 60.0)
+    image += cover[..., None] * np.array([170.0, 170.0, 170.0])
+    image = np.broadcast_to(image, (h, w, 3)).astype(np.uint8)
+    mask, response = paint_mask(image, rows_px=(0, h))
+    (line,) = find_lines(mask, response, min_length_px=100)
+    fine = refine_subpixel(line, response)
+    assert abs(fine.offset_px - row) <= 0.1
+
+
+def _bent_lines(k1: float, size_px=(1280, 720), rows_from_centre_px=(120, 200, 300, -150)):
+    """A red track with long white lines bent by a lens of distortion ``k1`` (picture widths,
+    ``r_d = r (1 + k1 r²)``), drawn 4× larger and area-averaged."""
+    import cv2
+
+    w, h = size_px
+    ss = 4
+    big = np.zeros((h * ss, w * ss), np.uint8)
+    x = (np.linspace(0, w, 4000) - w / 2) / w
+    for d_px in rows_from_centre_px:
+        d = d_px / w
+        r2 = x**2 + d**2
+        xd, yd = x * (1 + k1 * r2), d * (1 + k1 * r2)
+        pts = np.column_stack([(xd * w + w / 2) * ss, (yd * w + h / 2) * ss]).astype(np.int32)
+        cv2.polylines(big, [pts], False, 255, thickness=6)
+    cover = cv2.resize(big, (w, h), interpolation=cv2.INTER_AREA).astype(float)[..., None] / 255
+    image = np.full((h, w, 3), (60.0, 70.0, 160.0)) * (1 - cover) + 235.0 * cover
+    return image.astype(np.uint8)
+
+
+@pytest.mark.parametrize("k1", [-0.04, 0.03, 0.0])
+def test_the_lens_bend_is_read_from_the_lines_bow(k1):
+    from sprintlab.fieldlines.lens import lens_bend
+
+    image = _bent_lines(k1)
+    h, w = image.shape[:2]
+    mask, response = paint_mask(image, rows_px=(0, h))
+    bend = lens_bend(
+        find_lines(mask, response, min_length_px=0.3 * w, max_rms_px=3.0), response, (w, h)
+    )
+    assert bend is not None and bend.lines == 4
+    assert abs(bend.k1 - k1) <= 0.005
+    # A phone's few per cent of bend is worth a warning; a pinhole's none is not.
+    assert bend.significant == (k1 != 0.0)
+    if k1:
+        assert ("short" if k1 < 0 else "long") in bend.sentence()
+
+
+@pytest.mark.parametrize(("distance_m", "pan_deg"), [(11.0, 0.0), (13.0, 8.0)])
+def test_a_pinhole_camera_s_lines_do_not_bend(distance_m, pan_deg):
+    cam = _camera(distance_m, pan_deg)
+    for paint in ("lanes", "track"):
+        found = field_line_calibration(
+            render_background(cam, 0, field_paint=paint), _athlete(cam), camera_height_m=1.2
+        )
+        bend = found.record["lens_bend"]
+        assert not bend["significant"]
+        assert bend["max_bow_px"] < 1.0  # real phone starts: 2.4-3.4 px

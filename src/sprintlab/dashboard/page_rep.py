@@ -305,7 +305,9 @@ def _field_lines(rep: data.RepView) -> None:
         if picture.is_file():
             st.image(str(picture), width="stretch")
         focal = (
-            "focal length measured"
+            f"focal length from {lines['focal_from']}"
+            if lines.get("focal_from")
+            else "focal length measured"
             if lines.get("focal_measured")
             else "focal length assumed (camera square-on)"
         )

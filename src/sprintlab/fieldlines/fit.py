@@ -11,8 +11,7 @@ hands themselves when no line is near them), or the line the user names.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field, replace
-from typing import Any
+from dataclasses import replace
 
 import numpy as np
 
@@ -26,15 +25,22 @@ from .camera import (
     solve_camera,
     square_vanishing_point,
 )
+from .ground import (
+    MIN_SOLES,
+    AthleteGround,
+    FieldLines,
+    no_field_lines,
+    start_at_set_position,
+)
+from .lens import LensBend, lens_bend
 from .lines import dash_rows, find_lines, vanishing_point
 from .paint import paint_mask
 from .ruler import CrossRuler, fit_ruler
+from .track import lane_line_calibration
 
 #: The football field's yard lines, every 5 yards.
 YARD_LINE_SPACING_M = 5 * YARD_M
 GRID_NAME = "football field: yard lines every 5 yards"
-#: A start line is a line within this distance of the athlete's hands in the set position.
-START_LINE_SNAP_M = 0.6
 #: Lines along the lane differ in direction from the athlete's ground line by at most this.
 ALONG_ANGLE_DEG = 12.0
 #: A line along the lane is painted over at least this share of its length, and at least
@@ -43,13 +49,14 @@ ALONG_COVERED = 0.5
 ALONG_MIN_OF_WIDTH = 0.15
 #: How near a whole yard (of the ruler) a hash mark's middle must be.
 HASH_TOLERANCE_YD = 0.15
+#: Lines meeting within this angle (seen from the athlete) of where the athlete runs are
+#: along the lane, not across it.
+ALONG_VP_ANGLE_DEG = 5.0
 #: Lines across the lane needed: three always fit a ruler exactly, a fourth checks it.
 MIN_LINES = 4
 #: Standing heights (box heights, m) the lines' scale may give the athlete before the lines
 #: are taken for something other than yard lines.
 STATURE_RANGE_M = (1.3, 2.4)
-#: Soles seen on the ground needed to level the athlete's ground line on them.
-MIN_SOLES = 3
 #: Where the athlete's line came from: its words, and how far off it may be in the picture
 #: (px, 95%): the lane's middle between two long lines; the soles' bottom row (their shadow and
 #: blur put it about a pixel low on rendered reps); the ankles less the ankle's height.
@@ -58,6 +65,8 @@ ATHLETE_LINE_SOURCES = {
     "soles": ("the soles seen on the ground", 1.5),
     "ankles": ("the ankles", 3.0),
 }
+#: Rows below the surface's far edge left out when looking for a track's lane lines.
+TRACK_FAR_MARGIN_PX = 6
 #: Scale uncertainty (95%, %) above which the user is warned.
 WARN_SCALE_PCT = 1.0
 #: Distance uncertainty (95%, m) above which the user is warned to check the grid.
@@ -66,94 +75,16 @@ WARN_UNCERTAINTY_M = 0.05
 LOW_CONFIDENCE_RMS_M = 0.05
 
 
-@dataclass(frozen=True)
-class AthleteGround:
-    """What the track says about where the athlete runs (image pixels).
-
-    Attributes
-    ----------
-    slope, level_px : float
-        The athlete's ground line ``y = level_px + slope * x``.
-    height_px : float
-        The athlete's standing height in the picture.
-    direction : int
-        +1 when they run towards larger picture x.
-    hands_px : ndarray (N, 2)
-        Their hands (wrists) in the set position (may be empty).
-    feet_px : ndarray (N, 2)
-        Their feet (ankles) in the set position.
-    ankles_px : ndarray (N, 2)
-        Every ankle seen (for levelling the ground line again).
-    ankle_height_px : float
-        The ankle's height above the sole.
-    soles_px : ndarray (N, 2)
-        Where the image stage saw a still sole on the ground (its middle, the sole's bottom).
-    """
-
-    slope: float
-    level_px: float
-    height_px: float
-    direction: int
-    hands_px: np.ndarray = field(default_factory=lambda: np.zeros((0, 2)))
-    feet_px: np.ndarray = field(default_factory=lambda: np.zeros((0, 2)))
-    ankles_px: np.ndarray = field(default_factory=lambda: np.zeros((0, 2)))
-    ankle_height_px: float = 0.0
-    soles_px: np.ndarray = field(default_factory=lambda: np.zeros((0, 2)))
-
-    def with_slope(self, slope: float) -> AthleteGround:
-        """The ground line at another slope, levelled again: through the soles the image
-        stage saw on the ground (their median), or else on the ankles as before (the lowest
-        along it, 98th percentile, less the ankle's height above the sole).
-
-        The level is the athlete's distance from the camera, and the scale hangs on it: from a
-        camera 1.2 m high and 11 m away, a pixel is about 1% of every distance."""
-        soles = np.asarray(self.soles_px, float).reshape(-1, 2)
-        if len(soles) >= MIN_SOLES:
-            level = float(np.median(soles[:, 1] - slope * soles[:, 0]))
-            return replace(self, slope=float(slope), level_px=level)
-        if len(self.ankles_px) == 0:
-            return self
-        a = np.asarray(self.ankles_px, float)
-        level = float(np.percentile(a[:, 1] - slope * a[:, 0], 98)) + self.ankle_height_px
-        return replace(self, slope=float(slope), level_px=level)
-
-    def line(self) -> np.ndarray:
-        """Homogeneous line a x + b y + c = 0 of the ground."""
-        return np.array([self.slope, -1.0, self.level_px])
-
-    def on_ground(self, x_px: np.ndarray) -> np.ndarray:
-        """Points of the ground line below picture columns ``x_px``."""
-        x = np.asarray(x_px, float)
-        return np.column_stack([x, self.level_px + self.slope * x])
-
-
-@dataclass(frozen=True)
-class FieldLines:
-    """The outcome of looking for the field's lines: a calibration, or why there is none.
-
-    ``record`` goes to rep.json (what grid, how many lines, how well they agree, where the start
-    line was taken); ``grid_px`` are the yard lines to draw over a frame, each as its two ends
-    on the ground (image pixels) with its distance from the start line (metres).
-    """
-
-    calibration: Calibration | None
-    reason: str
-    record: dict[str, Any]
-    grid_px: tuple[tuple[float, tuple[float, float], tuple[float, float]], ...] = ()
-
-
-def no_field_lines(reason: str) -> FieldLines:
-    """No calibration from the lines, and why (one sentence fragment, kept in rep.json)."""
-    return FieldLines(None, reason, {"found": False, "reason": reason})
-
-
 def field_line_calibration(
     background_bgr: np.ndarray,
     athlete: AthleteGround,
     *,
     start_line_px: float | None = None,
+    camera_height_m: float | None = None,
 ) -> FieldLines:
-    """Calibrate from the yard lines of ``background_bgr`` (the field without the athlete).
+    """Calibrate from the painted lines of ``background_bgr`` (the field without the athlete):
+    a football field's yard lines, else a running track's lane lines
+    (:mod:`sprintlab.fieldlines.track`).
 
     Parameters
     ----------
@@ -162,6 +93,8 @@ def field_line_calibration(
     start_line_px : float, optional
         A picture column on the start line where it meets the lane (the user's click): the
         yard line nearest it there is the start.
+    camera_height_m : float, optional
+        The lens's height above the ground (m): a track's lane lines seen square-on need it.
     """
     h, w = background_bgr.shape[:2]
     hp = float(athlete.height_px)
@@ -175,20 +108,85 @@ def field_line_calibration(
     mask, response = paint_mask(background_bgr, rows_px=(top, h))
     lines = find_lines(mask, response, min_length_px=max(40.0, 0.25 * hp))
     if len(lines) < MIN_LINES:
-        return no_field_lines(
+        yard = no_field_lines(
             f"{len(lines)} painted line(s) found on the ground; {MIN_LINES} are needed"
         )
+    else:
+        yard = _yard_line_calibration(lines, mask, athlete, (w, h), start_line_px)
+    # The far lanes of a track lie just below the surface's far edge: look there too (for
+    # the lane lines, and for how much the lens bends the long lines).
+    wide_mask, wide_response = paint_mask(
+        background_bgr, rows_px=(top, h), far_margin_px=TRACK_FAR_MARGIN_PX
+    )
+    wide_lines = find_lines(wide_mask, wide_response, min_length_px=max(40.0, 0.25 * hp))
+    bend = lens_bend(wide_lines, wide_response, (w, h))
+    if yard.calibration is None:
+        # No yard lines: a running track's lane lines, when there are enough of them.
+        track = lane_line_calibration(
+            wide_lines,
+            athlete,
+            (w, h),
+            start_line_px=start_line_px,
+            camera_height_m=camera_height_m,
+            response=wide_response,
+        )
+        # The track's sentence when its lane lines were evenly spaced (it got further).
+        found = track if track.calibration is not None or "lane_lines" in track.record else yard
+    else:
+        found = yard
+    return with_lens_bend(found, bend)
+
+
+def with_lens_bend(found: FieldLines, bend: LensBend | None) -> FieldLines:
+    """``found`` with how much the lens bends the lines in its record, and, when that is
+    significant and the lines calibrate, a warning on the calibration."""
+    if bend is None:
+        return found
+    record = {**found.record, "lens_bend": bend.to_dict()}
+    calib = found.calibration
+    if calib is not None:
+        if bend.significant:
+            calib = replace(calib, warnings=(*calib.warnings, bend.sentence()))
+        record["calibration"] = calib.to_dict()
+    return replace(found, calibration=calib, record=record)
+
+
+def _yard_line_calibration(
+    lines: list,
+    mask: np.ndarray,
+    athlete: AthleteGround,
+    size_px: tuple[int, int],
+    start_line_px: float | None,
+) -> FieldLines:
+    """Calibrate from the yard lines among ``lines`` (and the lines or hash marks along the
+    lane), or say why not."""
+    w, h = size_px
+    mid_x = w / 2.0
+    ref_row = float(athlete.level_px + athlete.slope * mid_x)
     g_dir = np.array([1.0, athlete.slope]) / math.hypot(1.0, athlete.slope)
     cos_tol = math.cos(math.radians(ALONG_ANGLE_DEG))
     # Lines across the lane run away from the camera: together they reach far down the
-    # picture, which lines along the lane do not.
-    vp, members = vanishing_point(lines, score="drop")
+    # picture, which lines along the lane do not (except a track's lane lines seen from a
+    # turned camera: those meet where the athlete's own ground line points, and are left out).
+    # Yard lines cross the whole field, so their paint lies on both sides of the athlete's line
+    # (a track's marks across single lanes do not, and four of them can fall near 5-yard
+    # spacing by chance).
+    across = [ln for ln in lines if _crosses(ln, athlete, w)]
+    vp, members = vanishing_point(across, score="drop")
+    if len(members) >= MIN_LINES and _towards_the_run(vp, athlete, mid_x, ref_row):
+        across = [ln for k, ln in enumerate(across) if k not in members]
+        vp, members = vanishing_point(across, score="drop")
+    on_ruler = [across[k] for k in members]
     if len(members) < MIN_LINES or not np.all(np.isfinite(vp)):
         return no_field_lines("no set of lines across the lane meets at one point")
     if abs(vp[2]) > 1e-12 and vp[1] / vp[2] > ref_row:
         return no_field_lines("the lines found do not run across the lane away from the camera")
     ruler = fit_ruler(
-        [lines[k] for k in members], vp, YARD_LINE_SPACING_M, ref_row, min_lines=MIN_LINES
+        on_ruler,
+        vp,
+        YARD_LINE_SPACING_M,
+        ref_row,
+        min_lines=MIN_LINES,
     )
     if ruler is None:
         return no_field_lines("the lines across the lane are not evenly spaced like yard lines")
@@ -198,7 +196,7 @@ def field_line_calibration(
     along = [
         lines[k].homogeneous()
         for k in range(len(lines))
-        if k not in members
+        if not any(lines[k] is m for m in on_ruler)
         and abs(lines[k].direction @ g_dir) >= cos_tol
         and lines[k].length_px >= max(ALONG_COVERED * lines[k].span_px, ALONG_MIN_OF_WIDTH * w)
     ]
@@ -269,6 +267,30 @@ def field_line_calibration(
     return FieldLines(calib, "", record, grid)
 
 
+def _crosses(line, athlete: AthleteGround, width_px: int) -> bool:
+    """Whether ``line``'s paint runs from beyond the athlete's ground line to before it, or
+    out of the picture's side on its way there."""
+    ends = line.ends_px
+    side = ends[:, 1] - (athlete.level_px + athlete.slope * ends[:, 0])
+    margin = 0.05 * athlete.height_px
+    at_border = bool(np.any((ends[:, 0] <= 2.0) | (ends[:, 0] >= width_px - 3.0)))
+    return bool(side.min() < -margin and (side.max() > margin or at_border))
+
+
+def _towards_the_run(vp: np.ndarray, athlete: AthleteGround, x_px: float, row_px: float) -> bool:
+    """Whether the point ``vp`` (homogeneous) lies where the athlete's ground line points, seen
+    from the athlete's line at column ``x_px`` (within ``ALONG_VP_ANGLE_DEG``)."""
+    g = np.array([1.0, athlete.slope]) / math.hypot(1.0, athlete.slope)
+    if not np.all(np.isfinite(vp)):
+        return False
+    if abs(vp[2]) < 1e-12 * np.linalg.norm(vp[:2]):
+        d = vp[:2]
+    else:
+        d = vp[:2] / vp[2] - np.array([x_px, row_px])
+    cos = abs(d @ g) / max(float(np.linalg.norm(d)), 1e-12)
+    return cos >= math.cos(math.radians(ALONG_VP_ANGLE_DEG))
+
+
 def _lane_centre_row(
     along: list[np.ndarray], horizon_line: np.ndarray, athlete: AthleteGround, x_px: float
 ) -> float | None:
@@ -332,14 +354,7 @@ def _start_line(
         return float(lines_x[k]), "the first line in view (the set position was not seen)"
     # The hands' place on the ground: straight below them in the picture, on the ground line.
     x_pts = _track_x(ruler, athlete, athlete.on_ground(np.asarray(pts)[:, 0]))
-    front = float(np.nanmax(x_pts))
-    k = int(np.argmin(np.abs(lines_x - front)))
-    if abs(lines_x[k] - front) <= START_LINE_SNAP_M:
-        return float(lines_x[k]), f"the line at the athlete's {what} in the set position"
-    return front, (
-        f"the athlete's {what} in the set position (no line within {START_LINE_SNAP_M:g} m of "
-        "them): name the start line if it is elsewhere"
-    )
+    return start_at_set_position(float(np.nanmax(x_pts)), lines_x, what)
 
 
 def scale_uncertainty_pct(

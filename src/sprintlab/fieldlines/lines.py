@@ -119,7 +119,7 @@ def find_lines(
         if line is not None and line.length_px >= min_length_px and line.rms_px <= max_rms_px:
             out.append(line)
     # A wide stripe near the camera can leave two ridges a few pixels apart: one line.
-    return _unique(out, join_angle_deg, 3 * join_distance_px)
+    return _unique(out, join_angle_deg, 3 * join_distance_px, mask)
 
 
 def centre_lines(mask: np.ndarray) -> np.ndarray:
@@ -162,19 +162,39 @@ def _refit(
     return ImageLine(n, off, float(covered), ends, rms)
 
 
-def _unique(lines: list[ImageLine], angle_deg: float, dist_px: float) -> list[ImageLine]:
-    """Drop lines that the refit made the same as a longer one."""
+def _unique(
+    lines: list[ImageLine], angle_deg: float, dist_px: float, mask: np.ndarray | None = None
+) -> list[ImageLine]:
+    """Drop lines that the refit made the same as a longer one: as near and as parallel, and
+    (with ``mask``) with paint between them (two ridges of one wide stripe; two thin lines a
+    few pixels apart, a track's far lane lines, have ground between them)."""
     keep: list[ImageLine] = []
     cos_tol = np.cos(np.radians(angle_deg))
     for line in sorted(lines, key=lambda ln: -ln.length_px):
         same = any(
             abs(line.normal @ k.normal) >= cos_tol
             and np.all(np.abs(line.ends_px @ k.normal - k.offset_px) <= dist_px)
+            and (
+                mask is None
+                or np.all(np.abs(line.ends_px @ k.normal - k.offset_px) <= 1.5)
+                or _painted_between(line, k, mask)
+            )
             for k in keep
         )
         if not same:
             keep.append(line)
     return keep
+
+
+def _painted_between(a: ImageLine, b: ImageLine, mask: np.ndarray) -> bool:
+    """Whether the paint is unbroken half-way between line ``a`` and line ``b`` (sampled along
+    ``a``'s paint)."""
+    t = np.linspace(0.1, 0.9, 9)[:, None]
+    pts = a.ends_px[0] + t * (a.ends_px[1] - a.ends_px[0])
+    mid = pts - 0.5 * ((pts @ b.normal) - b.offset_px)[:, None] * b.normal[None, :]
+    h, w = mask.shape
+    c = np.clip(np.round(mid).astype(int), 0, [w - 1, h - 1])
+    return bool(np.mean(mask[c[:, 1], c[:, 0]]) >= 0.5)
 
 
 def vanishing_point(
@@ -195,7 +215,7 @@ def vanishing_point(
             v = np.cross(homs[i], homs[j])
             if not np.all(np.isfinite(v)) or np.linalg.norm(v) == 0:
                 continue
-            members = [k for k, ln in enumerate(lines) if _through(ln, v, tol_deg)]
+            members = [k for k, ln in enumerate(lines) if passes_through(ln, v, tol_deg)]
             if score == "drop":
                 value = sum(float(np.ptp(lines[k].ends_px[:, 1])) for k in members)
             else:
@@ -212,7 +232,7 @@ def vanishing_point(
     return v / np.linalg.norm(v), best_members
 
 
-def _through(line: ImageLine, v: np.ndarray, tol_deg: float) -> bool:
+def passes_through(line: ImageLine, v: np.ndarray, tol_deg: float) -> bool:
     if abs(v[2]) < 1e-12 * np.linalg.norm(v):  # a point at infinity: a direction
         to = v[:2]
     else:
@@ -279,3 +299,59 @@ def dash_rows(
         rows.append(ImageLine(nrm, off, float(np.ptp(along)), ends, rms))
         pts = p[~best_in]
     return rows
+
+
+def paint_across(
+    line: ImageLine, response: np.ndarray, half_width_px: int, min_samples: int = 10
+) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+    """Where the paint lies across ``line``, pixel by pixel along it: (position along it from
+    its first end, the paint's centroid across it (px, + towards its normal), its mass), from
+    the paint response within ``half_width_px`` of it (interpolated; each sample's minimum
+    taken off). Samples with under a quarter of the typical mass (gaps in the paint) are left
+    out; None when fewer than ``min_samples`` are left."""
+    n, t = line.normal, line.direction
+    along = np.arange(0.0, line.span_px + 1.0, 1.0)
+    across = np.arange(-half_width_px, half_width_px + 1, dtype=float)
+    pts = line.ends_px[0][None, None, :] + along[:, None, None] * t + across[None, :, None] * n
+    vals = cv2.remap(
+        response.astype(np.float32),
+        pts[..., 0].astype(np.float32),
+        pts[..., 1].astype(np.float32),
+        cv2.INTER_LINEAR,
+        borderMode=cv2.BORDER_CONSTANT,
+        borderValue=0,
+    ).astype(float)
+    vals = np.clip(vals - vals.min(axis=1, keepdims=True), 0.0, None)
+    mass = vals.sum(axis=1)
+    if not np.any(mass > 0):
+        return None
+    ok = mass > 0.25 * np.median(mass[mass > 0])
+    if np.count_nonzero(ok) < min_samples:
+        return None
+    shift = (vals[ok] * across[None, :]).sum(axis=1) / mass[ok]
+    return along[ok], shift, mass[ok]
+
+
+def refine_subpixel(line: ImageLine, response: np.ndarray, *, half_width_px: int = 2) -> ImageLine:
+    """``line`` placed to a fraction of a pixel: across it, at every pixel of its paint, the
+    centroid of the paint response within ``half_width_px`` (interpolated), and a weighted
+    straight line through those centroids.
+
+    A thin line nearly parallel to the picture's rows leaves its centre-line pixels on one
+    whole row, so the plain fit is only good to half a pixel; far lane lines are a few pixels
+    apart and the horizon is read from their spacing."""
+    n, t = line.normal, line.direction
+    profile = paint_across(line, response, half_width_px)
+    if profile is None:
+        return line
+    along, shift, mass = profile
+    a = np.polyfit(along, shift, 1, w=np.sqrt(mass))
+    # The new line: through base + shift * n at each along position.
+    p0 = line.ends_px[0] + a[1] * n
+    p1 = line.ends_px[0] + line.span_px * t + (a[1] + a[0] * line.span_px) * n
+    d = p1 - p0
+    normal, off = _normalised(np.array([-d[1], d[0]]), 0.0)
+    off = float(normal @ p0)
+    resid = shift - np.polyval(a, along)
+    rms = float(np.sqrt(np.average(resid**2, weights=mass)))
+    return ImageLine(normal, off, line.length_px, np.array([p0, p1]), rms)

@@ -17,7 +17,9 @@ import cv2
 import numpy as np
 
 
-def surface_mask(image_bgr: np.ndarray, *, max_width_px: int = 31) -> np.ndarray:
+def surface_mask(
+    image_bgr: np.ndarray, *, max_width_px: int = 31, far_margin_px: int | None = None
+) -> np.ndarray:
     """Pixels of the running surface (bool, H × W): below the first break, going up each
     column from the bottom of the picture, in the bottom rows' colour.
 
@@ -46,9 +48,11 @@ def surface_mask(image_bgr: np.ndarray, *, max_width_px: int = 31) -> np.ndarray
     top = h - run.sum(axis=0)
     edge = _far_edge(top.astype(float), band_px=k)
     rows = np.arange(h)[:, None]
-    # The last stretch before the far edge is left out: there the field's lines crowd together
-    # a few pixels apart and the foot of whatever stands beyond it blends in.
-    return run.astype(bool) & (rows >= edge[None, :] + k)
+    # The last stretch before the far edge is left out: there a field's lines crowd together
+    # a few pixels apart and the foot of whatever stands beyond it blends in (a track's far
+    # lane lines lie just below it: ``far_margin_px`` keeps them).
+    margin = k if far_margin_px is None else int(far_margin_px)
+    return run.astype(bool) & (rows >= edge[None, :] + margin)
 
 
 def _far_edge(top_rows: np.ndarray, band_px: int) -> np.ndarray:
@@ -88,17 +92,19 @@ def paint_mask(
     rows_px: tuple[int, int] | None = None,
     max_width_px: int = 31,
     min_contrast: float = 20.0,
+    far_margin_px: int | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Paint on the running surface: (mask bool H × W, response float32 H × W).
 
     A pixel is paint when its top-hat response (:func:`paint_response`) is at least
     ``min_contrast`` grey levels and 2.5 times the surface's own texture (the 90th percentile
     of the surface's response), and it lies on the surface
-    (:func:`surface_mask`) within ``rows_px`` (first, one past the last; default all rows):
-    the stretch of ground around the lane, where the lines are measured.
+    (:func:`surface_mask`, ``far_margin_px`` rows below its far edge at least: default
+    ``max_width_px``) within ``rows_px`` (first, one past the last; default all rows): the
+    stretch of ground around the lane, where the lines are measured.
     """
     response = paint_response(image_bgr, max_width_px=max_width_px)
-    surface = surface_mask(image_bgr, max_width_px=max_width_px)
+    surface = surface_mask(image_bgr, max_width_px=max_width_px, far_margin_px=far_margin_px)
     if rows_px is not None:
         r0, r1 = (int(np.clip(r, 0, surface.shape[0])) for r in rows_px)
         surface[:r0] = False

@@ -79,7 +79,7 @@ class CrossRuler:
         return _invert(self.coeffs, u) * self.spacing_m
 
 
-def _fit(x: np.ndarray, u: np.ndarray, w: np.ndarray | None = None) -> np.ndarray:
+def fit_projective(x: np.ndarray, u: np.ndarray, w: np.ndarray | None = None) -> np.ndarray:
     """Least-squares (a, b, c) of u = (a x + b) / (c x + 1) (linearised: a x + b - c x u = u),
     each point weighted by ``w`` (default equal)."""
     a = np.column_stack([x, np.ones_like(x), -x * u])
@@ -152,6 +152,33 @@ def _on_ruler(k: np.ndarray, seed: int, max_gap: int = 2) -> np.ndarray | None:
     return keep
 
 
+def index_by_consensus(
+    u: np.ndarray, *, min_lines: int = 3
+) -> tuple[np.ndarray, np.ndarray] | None:
+    """Which of the sorted positions ``u`` (picture units, in order) are evenly spaced lines on
+    the ground, and their places (0, 1, 2, ...; a missing line leaves a gap): three lines taken
+    as neighbours (or with one line missing between them) fix a 1-D projective map, and the
+    map most lines fall on whole places of wins. None when fewer than ``min_lines`` agree."""
+    best: tuple[int, float, np.ndarray, np.ndarray] | None = None
+    for i in range(len(u) - 2):
+        for d1, d2 in product((1, 2), repeat=2):
+            k3 = np.array([0.0, d1, d1 + d2])
+            coeffs = fit_projective(k3, u[i : i + 3])
+            k = _invert(coeffs, u)
+            near = _on_ruler(k, i)
+            if near is None:
+                continue
+            whole = np.round(k[near])
+            resid = float(np.sqrt(np.mean((k[near] - whole) ** 2)))
+            n = int(np.count_nonzero(near))
+            if best is None or n > best[0] or (n == best[0] and resid < best[1]):
+                best = (n, resid, near, whole)
+    if best is None or best[0] < min_lines:
+        return None
+    _, _, near, whole = best
+    return near, (whole - whole.min()).astype(int)
+
+
 def fit_ruler(
     lines: list[ImageLine],
     vanishing_px: np.ndarray,
@@ -188,26 +215,12 @@ def fit_ruler(
     u0 = float(np.mean(cols))
     scale = float(max(np.ptp(cols), 1.0))
     u = (cols - u0) / scale
-    best: tuple[int, float, np.ndarray, np.ndarray] | None = None
-    for i in range(len(u) - 2):
-        for d1, d2 in product((1, 2), repeat=2):
-            k3 = np.array([0.0, d1, d1 + d2])
-            coeffs = _fit(k3, u[i : i + 3])
-            k = _invert(coeffs, u)
-            near = _on_ruler(k, i)
-            if near is None:
-                continue
-            whole = np.round(k[near])
-            resid = float(np.sqrt(np.mean((k[near] - whole) ** 2)))
-            n = int(np.count_nonzero(near))
-            if best is None or n > best[0] or (n == best[0] and resid < best[1]):
-                best = (n, resid, near, whole)
-    if best is None or best[0] < min_lines:
+    found = index_by_consensus(u, min_lines=min_lines)
+    if found is None:
         return None
-    _, _, near, whole = best
-    index = (whole - whole.min()).astype(int)
+    near, index = found
     w = 1.0 / sds[near] ** 2
-    coeffs = _fit(index.astype(float), u[near], w)
+    coeffs = fit_projective(index.astype(float), u[near], w)
     x_fit = _invert(coeffs, u[near]) * float(spacing_m)
     rms = float(np.sqrt(np.average((x_fit - index * float(spacing_m)) ** 2, weights=w)))
     kept = tuple(ln for ln, k in zip(lines, near, strict=True) if k)

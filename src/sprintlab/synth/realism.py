@@ -96,9 +96,10 @@ class Realism:
         frame; at 30 or 60 fps it is sampled at the same phase every frame (a constant gain).
     flicker_hz : float
         Flicker frequency: twice the mains frequency (100 or 120 Hz).
-    field_paint : {"lanes", "football", "none"}
+    field_paint : {"lanes", "football", "track", "none"}
         The field's markings (:func:`sprintlab.synth.scene.ground_texture`): yard lines with two
-        lane lines (the default), yard lines with hash marks, or none.
+        lane lines (the default), yard lines with hash marks, a running track (red, lane lines
+        1.22 m apart, a start line and other events' marks), or none.
     """
 
     sun_elevation_deg: float | None = None
@@ -129,9 +130,10 @@ class Realism:
             raise ValueError(f"penumbra_m must be 0–0.5 m, got {self.penumbra_m}")
         if self.turf not in TURFS:
             raise ValueError(f"turf must be one of {TURFS}, got {self.turf!r}")
-        if self.field_paint not in ("lanes", "football", "none"):
+        if self.field_paint not in ("lanes", "football", "track", "none"):
             raise ValueError(
-                f"field_paint must be 'lanes', 'football' or 'none', got {self.field_paint!r}"
+                "field_paint must be 'lanes', 'football', 'track' or 'none', "
+                f"got {self.field_paint!r}"
             )
         if not 0.0 <= self.turf_texture <= 2.0:
             raise ValueError(f"turf_texture must be 0–2, got {self.turf_texture}")

@@ -37,11 +37,32 @@ LANE_HALF_WIDTH_M = 1.0
 LANE_X_M = (-3.0, 45.0 * YARD_M)  # extent of the painted lane lines
 CONE_YARDS = (0, 5, 10, 20, 40)
 LINE_WIDTH_M = 0.10  # 4-inch field paint
-FIELD_PAINTS = ("lanes", "football", "none")
+FIELD_PAINTS = ("lanes", "football", "track", "none")
 # Hash marks (field_paint="football"): two rows 18 ft 6 in apart (NFL), the athlete's lane
 # between them, nearer the far row; each mark 24 in long across the field.
 HASH_ROWS_Z_M = (-2.0, -2.0 + 5.64)
 HASH_LENGTH_M = 0.61
+# A running track (field_paint="track"): lanes 1.22 m wide, the athlete in the middle of one;
+# 5 cm lines; across every lane the start line at x = 0 and the end of the last relay exchange
+# zone 10 m past it; the other events' marks across single lanes at places of their own
+# (staggered starts, hurdle marks).
+TRACK_FULL_LINES_X_M = (0.0, 10.0)
+TRACK_LANE_WIDTH_M = 1.22
+TRACK_LANE_LINES_Z_M = tuple(TRACK_LANE_WIDTH_M * (k + 0.5) for k in range(-8, 5))
+TRACK_LINE_WIDTH_M = 0.05
+TRACK_MARKS = (
+    (-2, -4.1),
+    (-3, 3.3),
+    (-4, 11.7),
+    (-5, -1.6),
+    (-6, 7.9),
+    (-1, 21.5),
+    (1, 15.2),
+    (2, 4.4),
+    (3, -2.2),
+    (1, 8.9),
+)
+TRACK_BGR = np.array([62.0, 78.0, 168.0])  # red polyurethane
 CONE_HEIGHT_M, CONE_BASE_R_M, CONE_TOP_R_M = 0.23, 0.10, 0.02
 
 # Ground texture: x from GROUND_X_M[0], z from GROUND_Z_M[0], GROUND_RES_M per texel; beyond it the
@@ -135,10 +156,12 @@ def ground_texture(
         World x (m) of extra white lines painted across the lane (lateral −1 to 1 m).
     line_width_m : float
         Width of those extra lines, metres.
-    field_paint : {"lanes", "football", "none"}
+    field_paint : {"lanes", "football", "track", "none"}
         The markings: yard lines every 5 yards and two lane lines beside the athlete
         ("lanes", every earlier clip); yard lines and two rows of hash marks at every yard
-        (``HASH_ROWS_Z_M``, a football field as it is, no lane lines); or plain grass.
+        (``HASH_ROWS_Z_M``, a football field as it is, no lane lines); a running track (red,
+        lane lines 1.22 m apart, the start line at x = 0 and single-lane marks of other
+        events, ``TRACK_MARKS``, no yard lines); or plain grass.
 
     With the defaults the texture is the one every earlier clip was rendered with.
     """
@@ -149,6 +172,8 @@ def ground_texture(
     z = GROUND_Z_M[0] + (np.arange(nz) + 0.5) * GROUND_RES_M
     # Brightness: mowing stripes every 5 yards, patches of a few metres, clumps of ~10 cm, blades.
     stripe = np.where(np.floor(x / (5 * YARD_M)) % 2 == 0, 0.055, -0.055).astype(np.float32)
+    if field_paint == "track":
+        stripe[:] = 0.0  # a track is not mown
     light = 1.0 + stripe[None, :] + 0.06 * _smooth_noise(rng, (nz, nx), 160)
     light += 0.05 * _smooth_noise(rng, (nz, nx), 4)
     light += 0.07 * rng.standard_normal((nz, nx), dtype=np.float32)
@@ -168,6 +193,8 @@ def ground_texture(
     if turf not in ("grass", "dark"):
         raise ValueError(f"turf must be 'grass' or 'dark', got {turf!r}")
     grass = (GRASS_BGR if turf == "grass" else DARK_TURF_BGR).astype(np.float32)
+    if field_paint == "track":
+        grass = TRACK_BGR.astype(np.float32)
     tex = np.empty((nz, nx, 3), np.float32)
     tex[..., 0] = grass[0] * (light - 1.5 * hue)
     tex[..., 1] = grass[1] * light
@@ -176,7 +203,7 @@ def ground_texture(
     paint = np.zeros((nz, nx), np.float32)
     if field_paint not in FIELD_PAINTS:
         raise ValueError(f"field_paint must be one of {FIELD_PAINTS}, got {field_paint!r}")
-    for yd in YARD_LINES_YD if field_paint != "none" else ():
+    for yd in YARD_LINES_YD if field_paint in ("lanes", "football") else ():
         half = LINE_WIDTH_M / 2
         cov = _coverage(x, yd * YARD_M - half, yd * YARD_M + half, GROUND_RES_M)
         cols = np.flatnonzero(cov)
@@ -198,6 +225,8 @@ def ground_texture(
         rows = np.flatnonzero(cov)
         lane = (cov[rows][:, None] * in_lane[None, :]).astype(np.float32)
         paint[rows, :] = np.maximum(paint[rows, :], lane)
+    if field_paint == "track":
+        _paint_track(paint, x, z)
     if lines_x_m:  # extra lines across the lane (where the feet land)
         across = _coverage(z, -LANE_HALF_WIDTH_M, LANE_HALF_WIDTH_M, GROUND_RES_M)
         rows = np.flatnonzero(across)
@@ -216,6 +245,27 @@ def ground_texture(
     out = np.clip(tex, 0, 255).astype(np.uint8)
     out.setflags(write=False)  # cached: shared by every caller
     return out
+
+
+def _paint_track(paint: np.ndarray, x: np.ndarray, z: np.ndarray) -> None:
+    """A running track's lines into ``paint`` (rows z, columns x): lane lines along it, the
+    start line across every lane, and single-lane marks across (``TRACK_MARKS``: lane, x)."""
+    half = TRACK_LINE_WIDTH_M / 2
+    for zc in TRACK_LANE_LINES_Z_M:
+        cov = _coverage(z, zc - half, zc + half, GROUND_RES_M)
+        rows = np.flatnonzero(cov)
+        paint[rows, :] = np.maximum(paint[rows, :], cov[rows][:, None].astype(np.float32))
+    lanes = TRACK_LANE_LINES_Z_M
+    marks = [(lanes[0], lanes[-1], x) for x in TRACK_FULL_LINES_X_M]
+    for lane, xc in TRACK_MARKS:
+        lo = TRACK_LANE_WIDTH_M * (lane - 0.5)
+        marks.append((lo, lo + TRACK_LANE_WIDTH_M, xc))
+    for z_lo, z_hi, xc in marks:
+        rows = np.flatnonzero(_coverage(z, z_lo, z_hi, GROUND_RES_M))
+        cov = _coverage(x, xc - half, xc + half, GROUND_RES_M)
+        cols = np.flatnonzero(cov)
+        block = np.broadcast_to(cov[cols][None, :].astype(np.float32), (rows.size, cols.size))
+        paint[np.ix_(rows, cols)] = np.maximum(paint[np.ix_(rows, cols)], block)
 
 
 @lru_cache(maxsize=4)
