@@ -1173,6 +1173,7 @@ def run_batch(
             def task(p: _Plan) -> _Task:
                 out_dir = library.athlete_reps_dir(p.slug)  # type: ignore[arg-type]
                 edits = library.edits_for_clip(session_id, str(p.job.clip))
+                rejected = library.field_lines_rejected_for_clip(session_id, str(p.job.clip))
                 return _Task(
                     clip=p.job.clip,
                     out_dir=out_dir,
@@ -1188,6 +1189,7 @@ def run_batch(
                         overlay=opts.overlay,
                         rep_id=p.rep_id,
                         position=p.position,
+                        field_lines_rejected=rejected,
                     ),
                     settings=settings,
                     analyzer=analyzer,

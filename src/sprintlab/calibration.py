@@ -66,8 +66,13 @@ COLLINEAR_IMAGE_RATIO = 0.005
 # Plausible focal length range as a multiple of the larger image side (fisheye to long zoom).
 FOCAL_RANGE_OF_IMAGE_SIDE = (0.2, 30.0)
 
+# Measured against the same rendered clips with their cones: the pose model's leg points are
+# short of the legs (thigh + shank = 0.491 × stature), so the height scale made every step
+# 10-29% long (sample clip, grass, 11 m: mean +18%; track, 11 m: mean +20%) and the 5/10-yard
+# splits 0.2 s early. The warning says so rather than a precision the scale does not have.
 ATHLETE_HEIGHT_WARNING = (
-    "scale from the athlete's height only: distances are approximate (±5%) and splits need markers"
+    "scale from the athlete's height only: distances are rough (on rendered reps they came out "
+    "10-30% long) and splits need markers or the field's lines"
 )
 
 
@@ -157,6 +162,12 @@ class CalibrationInput:
     athlete_px : tuple of float or None
         An image point (x, y in px) on the athlete at the start: when several people sprint,
         the one nearest it is measured.
+    start_line_px : float or None
+        Without markers: a picture column (px) where the start line meets the athlete's lane,
+        when the field's lines give the scale.
+    camera_height_m : float or None
+        Without markers: the lens's height above the ground (m); a running track's lane lines
+        seen square-on need it.
     """
 
     markers: tuple[Marker, ...] = ()
@@ -164,6 +175,8 @@ class CalibrationInput:
     athlete_height_m: float | None = None
     run_direction: str = "auto"
     athlete_px: tuple[float, float] | None = None
+    start_line_px: float | None = None
+    camera_height_m: float | None = None
 
     def __post_init__(self) -> None:
         markers = tuple(self.markers)
@@ -185,6 +198,21 @@ class CalibrationInput:
             )
         if self.athlete_px is not None:
             object.__setattr__(self, "athlete_px", parse_athlete_px(self.athlete_px))
+        if self.start_line_px is not None:
+            v = self.start_line_px
+            if not _is_number(v) or not math.isfinite(v) or v < 0:
+                raise CalibrationError(
+                    f"start_line_px must be a picture column (px, 0 or more), got {v!r}."
+                )
+            object.__setattr__(self, "start_line_px", float(v))
+        if self.camera_height_m is not None:
+            v = self.camera_height_m
+            if not _is_number(v) or not CAMERA_HEIGHT_RANGE_M[0] <= v <= CAMERA_HEIGHT_RANGE_M[1]:
+                raise CalibrationError(
+                    f"camera_height_m = {v!r} is not a camera's height: give the lens's height "
+                    "above the ground in metres, e.g. 1.20."
+                )
+            object.__setattr__(self, "camera_height_m", float(v))
         if self.run_direction not in RUN_DIRECTIONS:
             raise CalibrationError(
                 f"run_direction must be one of {', '.join(RUN_DIRECTIONS)}, "
@@ -218,10 +246,14 @@ def parse_athlete_px(value: object) -> tuple[float, float]:
     return (xy[0], xy[1])
 
 
+#: Heights a camera's lens may stand above the ground (m): from a tripod's foot to a stand.
+CAMERA_HEIGHT_RANGE_M = (0.2, 30.0)
 _TOP_LEVEL_KEYS = {
     "capture_fps",
     "athlete_height_m",
     "run_direction",
+    "start_line_px",
+    "camera_height_m",
     "marker",
     "notes",
     "truth",
@@ -301,6 +333,8 @@ def load_sidecar(path: str | Path) -> CalibrationInput:
         athlete_height_m = 1.85          # optional
         run_direction = "auto"           # optional: auto | left_to_right | right_to_left
         athlete_px = [812.0, 540.0]      # optional: a point on the athlete at the start
+        start_line_px = 640.0            # optional, no markers: the start line's column (px)
+        camera_height_m = 1.20           # optional, no markers: the lens's height (m)
         [[marker]]
         image_px = [412.0, 880.5]        # pixel position on the ground (x right, y down)
         track_m = 0.0                    # metres from the start line along the lane
@@ -370,6 +404,8 @@ def load_sidecar(path: str | Path) -> CalibrationInput:
             athlete_height_m=number_or_none("athlete_height_m"),
             run_direction=run_direction,
             athlete_px=data.get("athlete_px"),
+            start_line_px=data.get("start_line_px"),
+            camera_height_m=data.get("camera_height_m"),
         )
     except CalibrationError as exc:
         raise CalibrationError(f"In {name}: {exc}") from None

@@ -42,6 +42,8 @@ by :data:`MIGRATIONS` when an older file is opened):
   reps (``coach_note``, ``flagged``, ``exclude_from_bests``).
 - v7 adds to ``steps`` which keypoints gave the shin angle at touchdown (``shin_td_source``:
   pose or landmarker); older rows have NULL.
+- v8 adds to ``reps`` whether a person rejected the field's lines that calibrated the rep
+  (``field_lines_rejected``): a new analysis of the clip keeps them rejected.
 
 Every write of a rep (its row and all its steps) is one transaction, and every SQL statement is
 parameterised. A batch is the only writer (one process); readers such as the dashboard open their
@@ -72,7 +74,7 @@ from .errors import SprintlabError
 from .events.edits import EventEdit
 from .steps import STEP_FIELDS
 
-SCHEMA_VERSION = 7
+SCHEMA_VERSION = 8
 DB_FILENAME = "library.sqlite"
 REPS_DIRNAME = "reps"
 LOCK_FILENAME = ".batch.lock"
@@ -668,6 +670,14 @@ _V7 = """
 ALTER TABLE steps ADD COLUMN shin_td_source TEXT
 """
 
+# A person's rejection of the field's lines (the grid drawn over the field was not on it): kept
+# with the rep row like the coach's marks, so that a new analysis of the clip does not take the
+# lines again.
+_V8 = """
+ALTER TABLE reps ADD COLUMN field_lines_rejected INTEGER NOT NULL DEFAULT 0
+    CHECK (field_lines_rejected IN (0, 1))
+"""
+
 MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (
     _script(_V1),
     _script(_V2),
@@ -676,6 +686,7 @@ MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (
     _script(_V5),
     _script(_V6),
     _script(_V7),
+    _script(_V8),
 )
 """``MIGRATIONS[i]`` moves a library from schema version ``i`` to ``i + 1``."""
 
@@ -1296,6 +1307,26 @@ class Library:
             (int(rep_pk),),
         ).fetchall()
         return [(int(r[0]), EventEdit(*r[1:])) for r in rows]
+
+    def set_field_lines_rejected(self, rep_pk: int, rejected: bool) -> None:
+        """Keep whether a person rejected the field's lines of a rep (a re-analysis of its
+        clip keeps it)."""
+        with self.transaction() as conn:
+            cur = conn.execute(
+                "UPDATE reps SET field_lines_rejected = ? WHERE rep_pk = ?",
+                (int(bool(rejected)), int(rep_pk)),
+            )
+            if cur.rowcount == 0:
+                raise LibraryError(f"There is no rep {rep_pk} in this library.")
+
+    def field_lines_rejected_for_clip(self, session_id: int, clip_path: str) -> bool:
+        """Whether the field's lines of the rep recorded for a clip of a session were
+        rejected (the batch's key)."""
+        row = self.conn.execute(
+            "SELECT field_lines_rejected FROM reps WHERE session_id = ? AND clip_path = ?",
+            (int(session_id), clip_path),
+        ).fetchone()
+        return bool(row and row[0])
 
     def edits_for_clip(self, session_id: int, clip_path: str) -> list[EventEdit]:
         """The corrections of the rep recorded for a clip of a session (the batch's key)."""

@@ -747,6 +747,9 @@ class ClipOptions:
     position: str | None = None
     backend: str | None = None
     athlete_px: tuple[float, float] | None = None
+    #: A person rejected the field's lines of this clip before: they are looked for (and shown
+    #: with the rep) but do not calibrate it.
+    field_lines_rejected: bool = False
     #: A picture column on the start line where it meets the lane, when the field's lines give
     #: the scale (the yard line nearest it is the start).
     start_line_px: float | None = None
@@ -864,11 +867,14 @@ def analyze_clip(
         meta, athlete, raw, report, track_settings.foot_image, motion, camera_problem
     )
     field_lines, background = None, None
-    if calib is not None and opts.start_line_px is not None:
+    # Given on the command line, or in the clip's sidecar (the Analyse page writes it there).
+    start_line_px = _given(opts.start_line_px, calib_input, "start_line_px")
+    camera_height_m = _given(opts.camera_height_m, calib_input, "camera_height_m")
+    if calib is not None and start_line_px is not None:
         input_warnings.append(
             "The start line given was not used: the ground markers place the start line."
         )
-    if calib is not None and opts.camera_height_m is not None:
+    if calib is not None and camera_height_m is not None:
         input_warnings.append(
             "The camera height given was not used: the ground markers give the scale."
         )
@@ -880,10 +886,15 @@ def analyze_clip(
             px_ref,
             athlete.boxes_xyxy_px if to_ref is None else None,
             no_background=no_background,
-            start_line_px=opts.start_line_px,
+            start_line_px=start_line_px,
             foot_image=foot_image,
-            camera_height_m=opts.camera_height_m,
+            camera_height_m=camera_height_m,
         )
+        if opts.field_lines_rejected and field_lines.record.get("found"):
+            record = {**field_lines.record, "rejected": True}
+            field_lines = replace(
+                field_lines, calibration=_field_lines_from_record(record).calibration, record=record
+            )
         calib = resolve_calibration(calib_input, px_ref, size, opts.athlete_height_m, field_lines)
         bend = field_lines.record.get("lens_bend") or {}
         if bend.get("significant") and field_lines.calibration is None:
@@ -963,7 +974,8 @@ def analyze_clip(
             **overlay_arrays(result, calib, to_ref),
         },
     )
-    if field_lines is not None and field_lines.calibration is not None and background is not None:
+    # The lines found are drawn even when rejected before: the person can take them back.
+    if field_lines is not None and field_lines.grid_px and background is not None:
         write_field_grid(rep_dir, background, field_lines.grid_px)
     if opts.overlay:
         # The numbers are in: the picture comes after them.
@@ -1307,6 +1319,13 @@ def feet_again(
     to_ref = arrays.get("to_ref")
     kept = stored.stabilisation if stored is not None and to_ref is not None else {}
     return scan_feet(meta, raw, boxes, settings, to_ref, kept)
+
+
+def _given(value: float | None, calib_input: CalibrationInput | None, name: str) -> float | None:
+    """``value`` when given, else the sidecar's ``name`` (None when neither says)."""
+    if value is not None:
+        return value
+    return getattr(calib_input, name) if calib_input is not None else None
 
 
 def _calibration_input_dict(

@@ -46,6 +46,9 @@ def reanalyze_in_library(
     _, out = reanalyze_rep(folder, overlay=overlay, edits=edits, field_lines=field_lines)
     doc = load_rep_json(out)
     lib.update_analysis(rep_pk, doc)
+    if field_lines is not None:
+        # Kept with the row: a batch that analyses the clip again keeps the lines rejected.
+        lib.set_field_lines_rejected(rep_pk, not field_lines)
     return doc
 
 

@@ -208,7 +208,9 @@ def test_analyse_refuses_an_oversized_upload(library, monkeypatch):
 def _fill_and_analyse(at: AppTest, clip: Path) -> AppTest:
     at = upload(at, clip.name, clip.read_bytes())
     no_errors(at)
-    at.radio[0].set_value("The athlete's height only (approximate)").run()
+    from sprintlab.dashboard.page_analyse import NO_CONES
+
+    at.radio[0].set_value(NO_CONES).run()
     at.number_input[1].set_value(1.85).run()  # height
     at.text_input[0].input("Cy Young").run()
     at.button[0].click().run()
@@ -244,6 +246,32 @@ def test_analyse_records_the_rep_and_opens_it(library, monkeypatch):
     assert rep.athlete == "Cy Young"
     assert len(rep.steps) >= 6
     assert (rep.rep_dir / "rep.json").is_file()
+
+
+def test_analyse_without_cones_hands_the_camera_height_to_the_analysis(library, monkeypatch):
+    from sprintlab.calibration import load_sidecar
+    from sprintlab.dashboard.page_analyse import NO_CONES
+
+    monkeypatch.setenv("SPRINTLAB_DASHBOARD_ANALYZER", "fake_analyzers:from_truth")
+    clip = library / "clips" / "rep3.mp4"
+    monkeypatch.setenv("SPRINTLAB_TEST_TRUTH_JSON", str(clip.with_suffix(".truth.json")))
+    at = upload(page_app("page_analyse"), clip.name, clip.read_bytes())
+    at.radio[0].set_value(NO_CONES).run()
+    no_errors(at)
+    # Without the athlete's height the page warns what happens when no lines are found.
+    assert any("no lines are found" in w.value for w in at.warning)
+    at.number_input[1].set_value(1.85).run()  # the athlete's height
+    at.number_input[2].set_value(1.21).run()  # the camera's height
+    at.text_input[0].input("Cy Young").run()
+    (analyse,) = [b for b in at.button if b.label == "Analyse"]
+    at = analyse.click().run()
+    no_errors(at)
+    staged = [p for p in (library / "clips").glob("rep3-*.mp4")]
+    assert len(staged) == 1
+    given = load_sidecar(staged[0].with_suffix(".toml"))
+    assert given.camera_height_m == pytest.approx(1.21)
+    assert given.athlete_height_m == pytest.approx(1.85)
+    assert given.markers == () and given.start_line_px is None
 
 
 def test_compare_page_plays_the_others_when_one_rep_has_no_first_movement(library):
@@ -448,9 +476,15 @@ def test_rep_page_shows_the_field_lines_and_rejects_them_in_one_click(library):
     assert rejected["calibration"]["method"] == "athlete_height"
     with Library.open(library) as lib:
         assert data.load_rep(lib, 2).doc["calibration"]["method"] == "athlete_height"
+        # Kept with the library's row: a batch that analyses the clip again keeps it.
+        row = lib.conn.execute("SELECT field_lines_rejected FROM reps WHERE rep_pk = 2").fetchone()
+        assert row == (1,)
     (again,) = [b for b in at.button if b.label == "Use these lines again"]
     again.click().run()
     no_errors(at)
     back = json.loads((rep.rep_dir / "rep.json").read_text())
     assert back["calibration"]["method"] == "field_lines"
     assert not back["field_lines"]["rejected"]
+    with Library.open(library) as lib:
+        row = lib.conn.execute("SELECT field_lines_rejected FROM reps WHERE rep_pk = 2").fetchone()
+        assert row == (0,)

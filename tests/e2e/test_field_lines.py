@@ -239,11 +239,18 @@ def track(tmp_path_factory):
     cones, lines = rendered_with_and_without_cones(
         work, cam, Realism(field_paint="track"), look=Look(shirt_bgr=(110.0, 50.0, 20.0))
     )
-    out = {}
+    # The camera's height through the command line, and through the clip's sidecar (as the
+    # Analyse page and a batch give it).
     height = f"{cam.position_m[1]:.2f}"
+    in_sidecar = work / "sidecar.mp4"
+    shutil.copy(lines, in_sidecar)
+    text = lines.with_suffix(".toml").read_text()
+    in_sidecar.with_suffix(".toml").write_text(f"camera_height_m = {height}\n" + text)
+    out = {}
     for name, clip, extra in (
         ("cones", cones, ()),
         ("lines", lines, ("--camera-height-m", height)),
+        ("sidecar", in_sidecar, ()),
         ("neither", lines, ()),
     ):
         proc = run("analyze", str(clip), "--out", str(work / f"out_{name}"), *extra)
@@ -275,9 +282,38 @@ def test_a_track_s_lane_lines_and_the_camera_height_need_no_cones(track):
         assert abs(y - x) <= 0.015, (key, x, y)
 
 
+def test_the_camera_height_in_the_sidecar_does_what_the_option_does(track):
+    (by_option, _), (by_sidecar, _) = track["lines"], track["sidecar"]
+    assert by_sidecar["calibration"]["method"] == "field_lines"
+    assert by_sidecar["field_lines"]["focal_from"] == by_option["field_lines"]["focal_from"]
+    assert by_sidecar["field_lines"]["focal_px"] == pytest.approx(
+        by_option["field_lines"]["focal_px"], rel=1e-6
+    )
+
+
 def test_lane_lines_seen_square_on_without_the_camera_height_fall_back_and_say_why(track):
     rep, proc = track["neither"]
     assert rep["calibration"]["method"] == "athlete_height"
     reason = rep["field_lines"]["reason"]
     assert "square-on" in reason and "--camera-height-m" in reason
     assert "--camera-height-m" in proc.stdout
+
+
+def test_lines_rejected_before_are_shown_but_do_not_calibrate_a_new_analysis(track, tmp_path):
+    # What a batch does for a clip whose lines a person rejected (the library keeps it).
+    from sprintlab.pipeline import FIELD_GRID_FILE, ClipOptions, analyze_clip
+
+    (by_option, _) = track["lines"]
+    clip = Path(by_option["video"]["path"])
+    height = by_option["field_lines"]["camera_height_m"]
+    _, rep_dir = analyze_clip(
+        clip,
+        tmp_path,
+        ClipOptions(camera_height_m=round(height, 2), field_lines_rejected=True),
+    )
+    rep = doc(rep_dir)
+    assert rep["calibration"]["method"] == "athlete_height"
+    lines = rep["field_lines"]
+    assert lines["found"] and lines["rejected"]
+    # Still drawn, so that the person can take them back.
+    assert (rep_dir / FIELD_GRID_FILE).is_file()

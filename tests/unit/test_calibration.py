@@ -429,6 +429,12 @@ def test_load_minimal_sidecar(tmp_path):
     assert inp == CalibrationInput(markers=(), capture_fps=120.0, run_direction="auto")
 
 
+def test_a_sidecar_without_markers_names_the_start_line_and_the_camera_height(tmp_path):
+    inp = load_sidecar(write(tmp_path, "start_line_px = 0\ncamera_height_m = 1.2\n"))
+    assert inp.start_line_px == 0.0 and inp.camera_height_m == 1.2
+    assert inp.markers == ()
+
+
 def test_find_sidecar(tmp_path):
     clip = tmp_path / "rep01.mp4"
     clip.write_bytes(b"")
@@ -452,6 +458,10 @@ def test_find_sidecar(tmp_path):
         ("capture_fps = -30\n", "capture_fps"),
         ('run_direction = "north"\n', "run_direction"),
         ("athlete_height_m = 185\n", "not a person's height"),
+        ("camera_height_m = 120\n", "not a camera's height"),
+        ("camera_height_m = 0.05\n", "not a camera's height"),
+        ("start_line_px = -4.0\n", "start_line_px must be a picture column"),
+        ('start_line_px = "left"\n', "start_line_px must be a picture column"),
         ("capture_fps = = 3\n", "not valid TOML"),
         (
             "[[marker]]\nimage_px = [1.0, 2.0]\ntrack_m = 5.0\n"

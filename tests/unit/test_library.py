@@ -185,11 +185,13 @@ def test_forward_migration_keeps_the_data(tmp_path):
         assert list(reps["athlete"]) == ["Ann Lee"] and list(reps["error"]) == ["bad clip"]
         cols = [r[1] for r in lib.conn.execute("PRAGMA table_info(reps)")]
         assert "run_id" in cols and "est_group" in cols
-        assert cols[-5:] == [
-            "pose_hash", "analysis_hash", "coach_note", "flagged", "exclude_from_bests"
+        assert cols[-6:] == [
+            "pose_hash", "analysis_hash", "coach_note", "flagged", "exclude_from_bests",
+            "field_lines_rejected",
         ]  # fmt: skip
-        # An old rep is not flagged nor left out of bests.
+        # An old rep is not flagged nor left out of bests, and its lines were not rejected.
         assert reps[["flagged", "exclude_from_bests"]].values.tolist() == [[0, 0]]
+        assert not lib.field_lines_rejected_for_clip(1, "/c.mp4")
         assert lib.runs_frame().empty
 
 
@@ -513,6 +515,31 @@ def test_a_coachs_marks_survive_a_reanalysis_and_leave_the_rep_out_of_bests(lib)
         lib.mark_rep(999, flagged=True)
 
 
+def test_a_rejection_of_the_field_lines_survives_a_new_analysis_of_the_clip(lib):
+    aid = lib.upsert_athlete(Athlete("Ann Lee"))
+    sid = lib.ensure_session(SessionInfo("S", "2026-01-01"))
+
+    def record(name: str) -> int:
+        rec = RepRecord(
+            session_id=sid, clip_path="/clips/c0.mp4", status="ok", athlete_id=aid,
+            rep_number=1, clip_sha256=SHA_A, settings_hash=name, doc=rep_doc(name, [step(1)]),
+            artefact_dir=make_rep_dir(lib, "ann-lee", name),
+        )  # fmt: skip
+        return lib.record_rep(rec).rep_pk
+
+    pk = record("c1-aaaaaaaa")
+    assert not lib.field_lines_rejected_for_clip(sid, "/clips/c0.mp4")
+    lib.set_field_lines_rejected(pk, True)
+    assert lib.field_lines_rejected_for_clip(sid, "/clips/c0.mp4")
+    assert record("c1-bbbbbbbb") == pk  # the batch's new analysis of the clip
+    assert lib.field_lines_rejected_for_clip(sid, "/clips/c0.mp4")
+    lib.set_field_lines_rejected(pk, False)
+    assert not lib.field_lines_rejected_for_clip(sid, "/clips/c0.mp4")
+    assert not lib.field_lines_rejected_for_clip(sid, "/clips/other.mp4")
+    with pytest.raises(LibraryError, match="no rep 999"):
+        lib.set_field_lines_rejected(999, True)
+
+
 def test_a_rep_is_written_whole_or_not_at_all(lib):
     sid = lib.ensure_session(SessionInfo("S", "2026-01-01"))
     folder = make_rep_dir(lib, "x", "r1")
@@ -804,7 +831,7 @@ def test_migration_to_v7_leaves_old_steps_shin_source_unknown(tmp_path):
         (SHA_A,),
     )
     conn.execute("INSERT INTO steps (rep_pk, number, shin_angle_td_deg) VALUES (1, 1, 55.0)")
-    assert migrate(conn) == SCHEMA_VERSION == 7
+    assert migrate(conn) == SCHEMA_VERSION == 8
     row = conn.execute("SELECT shin_angle_td_deg, shin_td_source FROM steps").fetchone()
     conn.close()
     # Which model gave an old step's shin is not known: NULL, never a guessed 'pose'.

@@ -112,6 +112,8 @@ def write_sidecar(
     athlete_height_m: float | None,
     markers: list[dict[str, Any]],
     run_direction: str = "auto",
+    start_line_px: float | None = None,
+    camera_height_m: float | None = None,
 ) -> Path:
     """Write ``clip.toml`` (the calibration sidecar) and check it loads; returns its path.
 
@@ -119,6 +121,9 @@ def write_sidecar(
     ----------
     markers : list of dict
         ``{"image_px": [x, y], "track_m": float, "lateral_m": float}`` each (pixels of the clip).
+    start_line_px, camera_height_m : float, optional
+        Without markers, for the field's lines: the start line's picture column and the
+        lens's height above the ground.
 
     Raises
     ------
@@ -132,6 +137,10 @@ def write_sidecar(
         lines.append(f"capture_fps = {float(capture_fps)!r}")
     if athlete_height_m:
         lines.append(f"athlete_height_m = {float(athlete_height_m)!r}")
+    if start_line_px is not None:
+        lines.append(f"start_line_px = {float(start_line_px)!r}")
+    if camera_height_m:
+        lines.append(f"camera_height_m = {float(camera_height_m)!r}")
     for m in markers:
         x, y = (float(v) for v in m["image_px"])
         lines += [

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from pathlib import Path
 
 import cv2
@@ -65,12 +66,93 @@ def _stage(upload) -> Path | None:
     return path
 
 
-def _calibration_inputs(clip: Path, meta) -> tuple[list[dict], float | None] | None:
+NO_CONES = "No cones: the field's lines (yard lines, a track's lane lines), else the height"
+
+
+@dataclass(frozen=True)
+class CalibrationChoice:
+    """What the page's calibration section gives the sidecar."""
+
+    markers: list[dict]
+    height_m: float | None
+    start_line_px: float | None = None
+    camera_height_m: float | None = None
+
+
+def _click(image: np.ndarray, key: str) -> tuple[float, float] | None:
+    """A new click on ``image`` (clip pixels), or None; the image shown either way."""
+    try:
+        from streamlit_image_coordinates import streamlit_image_coordinates
+    except ImportError:  # pragma: no cover - a dependency; the page still works without it
+        scale = DISPLAY_WIDTH_PX / image.shape[1]
+        common.show_image_bgr(cv2.resize(image, None, fx=scale, fy=scale))
+        return None
+    rgb = cv2.cvtColor(image, cv2.COLOR_BGR2RGB)
+    click = streamlit_image_coordinates(rgb, width=DISPLAY_WIDTH_PX, key=key)
+    if not click or click == st.session_state.get(f"last_{key}"):
+        return None
+    st.session_state[f"last_{key}"] = click
+    k = image.shape[1] / float(click.get("width") or DISPLAY_WIDTH_PX)
+    return click["x"] * k, click["y"] * k
+
+
+def _field_line_inputs(meta, height_m: float | None) -> CalibrationChoice:
+    """Without cones: the camera's height (a track seen square-on needs it) and, optionally,
+    one click on the start line."""
+    from ..video import read_frame
+
+    st.caption(
+        "The field's painted lines give the scale when they are found: a football field's yard "
+        "lines, or a running track's lane lines (with the camera's height, or the camera turned "
+        "6-15° towards the finish). Otherwise the athlete's height does (rough: 10-30% on "
+        "rendered reps). The "
+        "rep's page draws the grid that was found over the field, with a button to reject it."
+    )
+    if height_m is None:
+        st.warning("Without the athlete's height the analysis fails when no lines are found.")
+    cam = st.number_input(
+        "Camera height (m, optional)",
+        min_value=0.0,
+        max_value=30.0,
+        value=0.0,
+        step=0.01,
+        key="an_camera_height",
+        help="The lens's height above the ground, measured with a tape (within 1 cm): a "
+        "running track's lane lines filmed square-on need it.",
+    )
+    frame_i = st.slider(
+        "Frame to name the start line on", 0, max(0, meta.n_frames - 1), 0, key="start_frame"
+    )
+    image = read_frame(meta, frame_i)
+    start = st.session_state.get("start_line_px")
+    shown = image.copy()
+    if start is not None:
+        x = round(start)
+        cv2.line(shown, (x, image.shape[0] // 3), (x, image.shape[0] - 1), (0, 200, 0), 3)
+    st.caption(
+        "Optional: click where the start line meets the athlete's lane (by default it is the "
+        "line at the athlete's hands in the set position)."
+    )
+    clicked = _click(shown, "start_click")
+    if clicked is not None:
+        st.session_state["start_line_px"] = clicked[0]
+        st.rerun()
+    if start is not None:
+        st.caption(f"Start line at picture column {start:.0f} px.")
+        if st.button("Clear the start line"):
+            st.session_state.pop("start_line_px", None)
+            st.rerun()
+    return CalibrationChoice(
+        [], height_m, start_line_px=start, camera_height_m=float(cam) if cam > 0 else None
+    )
+
+
+def _calibration_inputs(clip: Path, meta) -> CalibrationChoice | None:
     from ..video import read_frame
 
     how = st.radio(
         "Calibration",
-        ["Ground markers: click them on a frame", "The athlete's height only (approximate)"],
+        ["Ground markers: click them on a frame", NO_CONES],
         key="calib_how",
     )
     height = st.number_input(
@@ -79,50 +161,31 @@ def _calibration_inputs(clip: Path, meta) -> tuple[list[dict], float | None] | N
         max_value=2.5,
         value=0.0,
         step=0.01,
-        help="Needed without markers; with markers it only enters the force–velocity profile.",
+        help="Used when no ground markers and no field lines give the scale; with markers it "
+        "only enters the force–velocity profile.",
     )
     height_m = float(height) if height > 0 else None
-    if how.startswith("The athlete"):
-        if height_m is None:
-            st.warning("Give the athlete's height, or place ground markers.")
-            return None
-        st.caption("Distances will be approximate (±5%) and splits need markers.")
-        return [], height_m
+    if how == NO_CONES:
+        return _field_line_inputs(meta, height_m)
 
     frame_i = st.slider("Frame to place markers on", 0, max(0, meta.n_frames - 1), 0)
     image = read_frame(meta, frame_i)
     markers = _marker_table()
     shown = _draw_markers(image, markers)
-    scale = DISPLAY_WIDTH_PX / image.shape[1]
     st.caption(
         "Click a ground marker (a yard line where it meets the athlete's lane, a cone on the "
         "start line...), then set its distance from the start line in metres in the table "
         "(5 yd = 4.572 m, 10 yd = 9.144 m). Two markers on the lane give a line calibration; "
         "four on two lines across the lane handle a panned camera."
     )
-    try:
-        from streamlit_image_coordinates import streamlit_image_coordinates
-    except ImportError:  # pragma: no cover - a dependency; the table still works without it
-        streamlit_image_coordinates = None
-    if streamlit_image_coordinates is not None:
-        rgb = cv2.cvtColor(shown, cv2.COLOR_BGR2RGB)
-        click = streamlit_image_coordinates(rgb, width=DISPLAY_WIDTH_PX, key="marker_click")
-        if click and click != st.session_state.get("last_click"):
-            st.session_state["last_click"] = click
-            k = image.shape[1] / float(click.get("width") or DISPLAY_WIDTH_PX)
-            rows = st.session_state.setdefault("markers", [])
-            next_m = (rows[-1]["track_m"] + 4.572) if rows else 0.0
-            rows.append(
-                {
-                    "x_px": click["x"] * k,
-                    "y_px": click["y"] * k,
-                    "track_m": round(next_m, 3),
-                    "lateral_m": 0.0,
-                }
-            )
-            st.rerun()
-    else:
-        common.show_image_bgr(cv2.resize(shown, None, fx=scale, fy=scale))
+    clicked = _click(shown, "marker_click")
+    if clicked is not None:
+        rows = st.session_state.setdefault("markers", [])
+        next_m = (rows[-1]["track_m"] + 4.572) if rows else 0.0
+        rows.append(
+            {"x_px": clicked[0], "y_px": clicked[1], "track_m": round(next_m, 3), "lateral_m": 0.0}
+        )
+        st.rerun()
     edited = st.data_editor(
         _marker_table(),
         num_rows="dynamic",
@@ -149,9 +212,9 @@ def _calibration_inputs(clip: Path, meta) -> tuple[list[dict], float | None] | N
         for r in st.session_state["markers"]
     ]
     if len(markers) < 2:
-        st.info("Place at least two markers (or choose the athlete's height).")
+        st.info("Place at least two markers (or choose no cones).")
         return None
-    return markers, height_m
+    return CalibrationChoice(markers, height_m)
 
 
 def render() -> None:
@@ -202,13 +265,17 @@ def render() -> None:
         if calib is not None and not athlete.strip():
             st.caption("Name the athlete to analyse.")
         return
-    markers, height_m = calib  # type: ignore[misc]
+    if calib is None:  # not ready: the button was disabled
+        return
+    height_m = calib.height_m
     try:
         analysis.write_sidecar(
             clip,
             capture_fps=float(fps),
             athlete_height_m=height_m,
-            markers=markers,
+            markers=calib.markers,
+            start_line_px=calib.start_line_px,
+            camera_height_m=calib.camera_height_m,
         )
     except SprintlabError as err:
         st.error(f"The calibration cannot be used: {err}")
