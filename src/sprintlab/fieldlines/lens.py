@@ -70,8 +70,8 @@ class LensBend:
         return (
             f"the lens bends straight lines (the field's lines bow by up to "
             f"{self.max_bow_px:.1f} px): lengths near the picture's sides come out about "
-            f"{self.edge_pct:.1f}% {'short' if self.k1 < 0 else 'long'}; keep the athlete's "
-            "steps in the middle of the picture, or film with the main (not the wide) lens"
+            f"{self.edge_pct:.1f}% {'short' if self.k1 < 0 else 'long'}; steps in the middle "
+            "of the picture are measured best (a phone's wide lens bends more than its main one)"
         )
 
 
