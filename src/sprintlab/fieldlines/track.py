@@ -22,6 +22,7 @@ what would make them usable.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -78,9 +79,6 @@ class TrackFit:
         World origin on the athlete's line (x = 0 straight in front of the camera).
     height_m : float
         The camera's height above the track.
-    lane_z_m : ndarray
-        Each lane line's distance across the lane from the athlete's line (m, + towards the
-        camera).
     rms_m : float
         Scatter of the lane lines about even spacing (m).
     athlete_from : str
@@ -92,7 +90,6 @@ class TrackFit:
 
     camera: FieldCamera
     height_m: float
-    lane_z_m: np.ndarray
     rms_m: float
     athlete_from: str
     focal_from: str
@@ -101,8 +98,8 @@ class TrackFit:
         """Ground points (camera coordinates, m) under picture points ``(N, 2)``."""
         k_inv = np.linalg.inv(self.camera.k)
         up = self.camera.rotation[:, 1]
-        p = np.column_stack([np.asarray(xy_px, float).reshape(-1, 2), np.ones(len(xy_px))])
-        d = p @ k_inv.T
+        pts = np.asarray(xy_px, float).reshape(-1, 2)
+        d = np.column_stack([pts, np.ones(len(pts))]) @ k_inv.T
         with np.errstate(divide="ignore", invalid="ignore"):
             s = -self.height_m / (d @ up)
         return d * s[:, None]
@@ -330,7 +327,7 @@ def _place(
     up, rz = rot[:, 1], rot[:, 2]
     origin = -h * up + z_c * rz
     cam = FieldCamera(k, rot, origin, focal_from == "vanishing points")
-    return TrackFit(cam, h, z_lines - z_c, rms, athlete_from, focal_from)
+    return TrackFit(cam, h, rms, athlete_from, focal_from)
 
 
 def _scale_px_per_m(fit: TrackFit, x_m: float) -> float:
@@ -461,7 +458,7 @@ def lane_line_calibration(
 def _scale_uncertainty_pct(
     lanes: _Lanes,
     across: list[ImageLine],
-    solve,
+    solve: Callable[[_Lanes, list[ImageLine]], TrackFit | str],
     x_ref: float,
     athlete: AthleteGround,
     camera_height_m: float | None,
