@@ -370,3 +370,26 @@ def test_a_pinhole_camera_s_lines_do_not_bend(distance_m, pan_deg):
         bend = found.record["lens_bend"]
         assert not bend["significant"]
         assert bend["max_bow_px"] < 1.0  # real phone starts: 2.4-3.4 px
+
+
+@pytest.mark.parametrize(("distance_m", "pan_deg"), CAMERAS)
+def test_the_soles_either_side_of_the_body_place_the_athlete_s_line(distance_m, pan_deg):
+    # No lane lines: the soles the image stage saw place the athlete's line. Each sole's lowest
+    # point is its near edge (half a shoe's width nearer), the feet land 10 cm either side of
+    # the body's line, and one foot is seen once more than the other.
+    from dataclasses import replace
+
+    from sprintlab.fieldlines.fit import SOLE_HALF_WIDTH_M
+
+    cam = _camera(distance_m, pan_deg)
+    xs = np.arange(1.0, 16.0, 1.4)
+    side = np.where(np.arange(xs.size) % 2 == 0, 1.0, -1.0)
+    soles = cam.project(np.column_stack([xs, np.zeros_like(xs), 0.10 * side + SOLE_HALF_WIDTH_M]))
+    athlete = replace(_athlete(cam), soles_px=soles)
+    found = field_line_calibration(render_background(cam, 0, field_paint="football"), athlete)
+    assert found.calibration is not None, found.reason
+    assert found.record["athlete_line_from"] == "the soles seen on the ground"
+    # 6 m on the athlete's plane at hip height: a line placed 10 cm off (the foot seen more, or
+    # the soles' near edge) would make it 0.6-1.0% short.
+    ends = found.calibration.to_world(cam.project(np.array([[4.0, 1.0, 0.0], [10.0, 1.0, 0.0]])))
+    assert ends[1, 0] - ends[0, 0] == pytest.approx(6.0, rel=0.0025)

@@ -19,7 +19,7 @@ yard lines cross the athlete's ground line at known distances along the lane.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -63,6 +63,11 @@ class FieldCamera:
         """Homography from the athlete's plane (x along, y up, metres) to the picture."""
         r = self.rotation
         return self.k @ np.column_stack([r[:, 0], r[:, 1], self.t])
+
+    def moved_away(self, by_m: float) -> FieldCamera:
+        """The same camera with the athlete's plane ``by_m`` metres farther from it (the world
+        origin moved to z = -by_m: the lane's lines cross the new plane at the same x)."""
+        return replace(self, t=self.t - by_m * self.rotation[:, 2])
 
     def centre_m(self) -> np.ndarray:
         """The camera's centre in world metres (x along, y up, z across towards the camera)."""

@@ -65,6 +65,11 @@ ATHLETE_LINE_SOURCES = {
     "soles": ("the soles seen on the ground", 1.5),
     "ankles": ("the ankles", 3.0),
 }
+#: How much nearer the camera a sole's lowest point in the picture lies than the foot's middle:
+#: half a shoe's width (a sprint spike is 8-10 cm across). A camera above the ground sees the
+#: sole's near edge lowest, and the feet land either side of the body's line, as far on one
+#: side as on the other, so the soles' median row is that much nearer than the athlete's line.
+SOLE_HALF_WIDTH_M = 0.045
 #: Rows below the surface's far edge left out when looking for a track's lane lines.
 TRACK_FAR_MARGIN_PX = 6
 #: Scale uncertainty (95%, %) above which the user is warned.
@@ -236,6 +241,8 @@ def _yard_line_calibration(
     cam = solve_camera(ruler, vx, g, (w, h), athlete.direction)
     if cam is None:
         return no_field_lines("the camera could not be placed from the lines")
+    if ground_from == "soles":
+        cam = cam.moved_away(SOLE_HALF_WIDTH_M)
     start_x, anchor = _start_line(ruler, athlete, start_line_px)
     scale_pct = scale_uncertainty_pct(hz, athlete, mid_x, ground_from)
     calib = _calibration(cam, start_x, ruler, along_source, scale_pct, ground_from)
