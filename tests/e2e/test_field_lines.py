@@ -84,8 +84,10 @@ def test_the_lines_give_the_markers_steps_and_splits(reps):
         a, b = with_markers["splits"][key], with_lines["splits"][key]
         assert a is not None and b is not None
         assert abs(b - a) <= 0.010, (key, a, b)
-    a = {s["number"]: s["step_length_m"] for s in with_markers["steps"]}
-    b = {s["number"]: s["step_length_m"] for s in with_lines["steps"]}
+    # Steps either analysis left without a length (a contact missed next to them) are not
+    # compared.
+    a = {s["number"]: s["step_length_m"] for s in with_markers["steps"] if s["step_length_m"]}
+    b = {s["number"]: s["step_length_m"] for s in with_lines["steps"] if s["step_length_m"]}
     common = sorted(set(a) & set(b))
     assert len(common) >= 8
     rel = np.array([b[n] / a[n] - 1.0 for n in common])
@@ -271,8 +273,9 @@ def test_a_track_s_lane_lines_and_the_camera_height_need_no_cones(track):
     assert lines["start_line"].startswith("the line at the athlete's hands")
     assert "field lines: running track" in proc.stdout
     rel = step_ratios(with_cones, with_lines)
-    # Measured: -1.1..-1.3% on every step (the far lane lines placed a fraction of a pixel
-    # off in the compressed clip tilt the horizon read from them), 5 yd +7 ms, 10 yd +11 ms.
+    # Measured: steps -0.9..+1.0%, mean 0.0%, 5 yd -0.6 ms, 10 yd -0.4 ms (the horizon from
+    # the start and relay lines' meeting point; from the lanes alone the far lines, a fraction
+    # of a pixel off in the compressed clip, put it 1.2 px off: -1.2% on every step, +11 ms).
     assert abs(rel.mean()) <= 0.02
     assert np.mean(np.abs(rel) <= 0.02) >= 0.7
     # The uncertainty stated covers the error found.
@@ -280,7 +283,7 @@ def test_a_track_s_lane_lines_and_the_camera_height_need_no_cones(track):
     for key in ("5yd_s", "10yd_s"):
         x, y = with_cones["splits"][key], with_lines["splits"][key]
         assert x is not None and y is not None
-        assert abs(y - x) <= 0.015, (key, x, y)
+        assert abs(y - x) <= 0.010, (key, x, y)
 
 
 def test_the_camera_height_in_the_sidecar_does_what_the_option_does(track):

@@ -393,3 +393,17 @@ def test_the_soles_either_side_of_the_body_place_the_athlete_s_line(distance_m, 
     # the soles' near edge) would make it 0.6-1.0% short.
     ends = found.calibration.to_world(cam.project(np.array([[4.0, 1.0, 0.0], [10.0, 1.0, 0.0]])))
     assert ends[1, 0] - ends[0, 0] == pytest.approx(6.0, rel=0.0025)
+
+
+@pytest.mark.parametrize(("distance_m", "pan_deg"), [(11.0, 0.0), (13.0, 8.0)])
+def test_the_marks_across_a_track_meet_on_the_horizon(distance_m, pan_deg):
+    # The start line and the relay line meet on the horizon; the lanes reach it only by
+    # extrapolating their rows, so the marks weigh most in the horizon taken.
+    cam, found = _track_calibration(distance_m, pan_deg, CAMERA_HEIGHT_M)
+    assert found.calibration is not None, found.reason
+    record = found.record
+    assert record["horizon_from"].startswith("the lane lines and the marks across them")
+    true_row = cam.project(np.array([[cam.position_m[0], 0.0, -1e7]]))[0, 1]
+    assert abs(record["horizon_row_marks_px"] - true_row) < 0.5
+    assert record["horizon_sd_marks_px"] < record["horizon_sd_lanes_px"]
+    assert np.max(np.abs(_along_errors_m(cam, found.calibration))) < 0.05

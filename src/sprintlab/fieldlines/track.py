@@ -61,6 +61,11 @@ CAMERA_HEIGHT_SD_M = 0.01
 #: Lines across the lane miss the lanes' vanishing point by at least this (a low camera
 #: sees a start line straight in front of it nearly as flat as the lanes).
 ACROSS_MIN_ANGLE_DEG = 2.0
+#: The marks' meeting point is taken as a horizon point only within this many standard
+#: deviations (of the two estimates together) of the lanes' own horizon.
+HORIZON_AGREE_SD = 3.0
+#: Draws of the lines' placement for the weights of the two horizon estimates.
+HORIZON_DRAWS = 48
 #: Standing heights the lane lines' scale may give the athlete.
 STATURE_RANGE_M = (1.3, 2.4)
 #: Warn above this scale uncertainty (95%, %).
@@ -165,12 +170,8 @@ def _horizon(
     y_h = a / c * scale + u0
     if not y_h < rows[near].min():
         return None
-    if abs(vx[2]) < 1e-12 * np.linalg.norm(vx[:2]):
-        line = np.cross([x_px, y_h, 1.0], [vx[0], vx[1], 0.0])
-    else:
-        line = np.cross([x_px, y_h, 1.0], vx / vx[2])
     kept = [ln for ln, k in zip(lanes, near, strict=True) if k]
-    return line / np.linalg.norm(line[:2]), kept, index
+    return _horizon_through(vx, x_px, y_h), kept, index
 
 
 def _unit(v: np.ndarray) -> np.ndarray:
@@ -229,7 +230,15 @@ class _Lanes:
     pts_px: np.ndarray
 
 
-def _lanes(lanes: list[ImageLine], x_px: float) -> _Lanes | None:
+def _lanes(
+    lanes: list[ImageLine],
+    x_px: float,
+    across: list[ImageLine] | None = None,
+    across_weight: float = 0.0,
+) -> _Lanes | None:
+    """The lane lines' ruler and horizon. With ``across`` marks and ``across_weight`` > 0 the
+    horizon's row at ``x_px`` is the weighted mean of the lanes' estimate and the marks'
+    meeting point (:func:`_across_horizon_row`)."""
     vx, members = vanishing_point(lanes, score="length")
     if len(members) < MIN_LANE_LINES or not np.all(np.isfinite(vx)):
         return None
@@ -237,8 +246,94 @@ def _lanes(lanes: list[ImageLine], x_px: float) -> _Lanes | None:
     if found is None:
         return None
     hz, kept, index = found
+    if across and across_weight > 0.0:
+        y_a = _across_horizon_row(across, vx, x_px)
+        if y_a is not None:
+            y_l = _horizon_row(hz, x_px)
+            hz = _horizon_through(vx, x_px, (1.0 - across_weight) * y_l + across_weight * y_a)
     pts = np.array([[x_px, _row_at(ln, x_px)] for ln in kept])
     return _Lanes(vx, hz, kept, index, pts)
+
+
+def _horizon_row(hz: np.ndarray, x_px: float) -> float:
+    a, b, c = hz
+    return float(-(a * x_px + c) / b) if abs(b) > 1e-12 else math.nan
+
+
+def _horizon_through(vx: np.ndarray, x_px: float, y_px: float) -> np.ndarray:
+    """The horizon (homogeneous, normalised) through picture point (x_px, y_px) and the lanes'
+    vanishing point ``vx`` (a direction when it lies at infinity)."""
+    if abs(vx[2]) < 1e-12 * np.linalg.norm(vx[:2]):
+        line = np.cross([x_px, y_px, 1.0], [vx[0], vx[1], 0.0])
+    else:
+        line = np.cross([x_px, y_px, 1.0], vx / vx[2])
+    return line / np.linalg.norm(line[:2])
+
+
+def _across_horizon_row(across: list[ImageLine], vx: np.ndarray, x_px: float) -> float | None:
+    """The horizon's row at ``x_px`` through the point where the marks across the lanes meet
+    (they are parallel on the ground, so they meet on the horizon), or None when fewer than
+    two meet.
+
+    The lanes fix the horizon by extrapolating their rows to infinite distance, which
+    magnifies the far lines' placement: in a compressed clip the far lines a fraction of a
+    pixel off put it more than a pixel off. Two long marks that cross the lanes (the start
+    line, a relay line) meet at a point of the horizon directly."""
+    if len(across) < MIN_ACROSS:
+        return None
+    vz, members = vanishing_point(across, score="drop")
+    if len(members) < MIN_ACROSS or not np.all(np.isfinite(vz)) or abs(vz[2]) < 1e-12:
+        return None
+    p = vz[:2] / vz[2]
+    return _horizon_row(_horizon_through(vx, float(p[0]), float(p[1])), x_px)
+
+
+def _jitter(line: ImageLine, rng: np.random.Generator) -> ImageLine:
+    """``line`` moved about as far as its paint scatters about it: each line's scatter over
+    the square root of its independent stretches of ~10 px, at least ``LINE_PLACE_SD_PX``."""
+    sd = max(line.rms_px / math.sqrt(max(line.length_px / 10.0, 1.0)), LINE_PLACE_SD_PX)
+    turn = rng.normal(0.0, sd / max(line.span_px / 2.0, 1.0))
+    n = line.normal + turn * line.direction
+    n = n / np.linalg.norm(n)
+    mid = line.ends_px.mean(axis=0)
+    off = float(n @ mid) + rng.normal(0.0, sd)
+    return ImageLine(n, off, line.length_px, line.ends_px, line.rms_px)
+
+
+def across_weight(
+    lanes: _Lanes, across: list[ImageLine], x_px: float
+) -> tuple[float, dict[str, float]]:
+    """How much of the horizon to take from the marks across the lanes (0..1: the inverse
+    variances of the two estimates of its row at ``x_px``, each from ``HORIZON_DRAWS`` draws
+    of the lines' placement as :func:`_jitter` moves them), and what was measured.
+
+    0 when the marks do not meet, or meet off the lanes' horizon by more than
+    ``HORIZON_AGREE_SD`` standard deviations (a mark that is not square to the lanes)."""
+    y_l = _horizon_row(lanes.hz, x_px)
+    y_a = _across_horizon_row(across, lanes.vx, x_px)
+    if y_a is None or not math.isfinite(y_l):
+        return 0.0, {}
+    rng = np.random.default_rng(1)
+    rows_l, rows_a = [], []
+    for _ in range(HORIZON_DRAWS):
+        moved = _lanes([_jitter(ln, rng) for ln in lanes.lines], x_px)
+        if moved is not None:
+            rows_l.append(_horizon_row(moved.hz, x_px))
+        ya = _across_horizon_row([_jitter(ln, rng) for ln in across], lanes.vx, x_px)
+        if ya is not None:
+            rows_a.append(ya)
+    if len(rows_l) < HORIZON_DRAWS // 2 or len(rows_a) < HORIZON_DRAWS // 2:
+        return 0.0, {}
+    var_l, var_a = float(np.var(rows_l)), float(np.var(rows_a))
+    record = {
+        "horizon_row_lanes_px": y_l,
+        "horizon_row_marks_px": y_a,
+        "horizon_sd_lanes_px": math.sqrt(var_l),
+        "horizon_sd_marks_px": math.sqrt(var_a),
+    }
+    if abs(y_a - y_l) > HORIZON_AGREE_SD * math.sqrt(var_l + var_a):
+        return 0.0, record
+    return var_l / max(var_l + var_a, 1e-12), record
 
 
 def _focal_from_vanishing_points(
@@ -380,6 +475,9 @@ def lane_line_calibration(
     # Every other line that does not run along the lanes crosses them: the start line, the
     # other events' marks. (Seen from a low camera they may look nearly as flat as the lanes.)
     across = [ln for ln in lines if not passes_through(ln, lanes.vx, ACROSS_MIN_ANGLE_DEG)]
+    weight, horizon_record = across_weight(lanes, across, x_ref)
+    if weight > 0.0:
+        lanes = _lanes(lanes.lines, x_ref, across, weight) or lanes
     # The athlete's own ground line points at the lanes' vanishing point.
     vx = lanes.vx
     if abs(vx[2]) < 1e-12 * np.linalg.norm(vx[:2]):
@@ -422,7 +520,18 @@ def lane_line_calibration(
             f"apart they make the athlete {stature_m:.2f} m tall: they are not lane lines",
             lane_lines=len(lanes.lines),
         )
-    scale_pct = _scale_uncertainty_pct(lanes, across, solve, x_ref, athlete, camera_height_m, scale)
+    scale_pct = _scale_uncertainty_pct(
+        lanes, across, solve, x_ref, athlete, camera_height_m, scale, weight
+    )
+    if not math.isfinite(scale_pct):
+        # Most draws of the lines' own scatter lost the fit: the lines hold the camera only
+        # by chance (a far camera's sub-pixel lane lines).
+        return no_field_lines(
+            f"{len(lanes.lines)} lane lines were found, but moved by as little as their paint "
+            "scatters they no longer place the camera (too few, or too thin this far away): "
+            "film nearer, or put down cones",
+            lane_lines=len(lanes.lines),
+        )
     start_x, anchor = _start_line(fit, athlete, across, start_line_px)
     calib = _calibration(fit, start_x, scale_pct, len(lanes.lines), camera_height_m)
     record = {
@@ -443,6 +552,12 @@ def lane_line_calibration(
         ),
         "camera_height_m": fit.height_m,
         "lane_direction_from": "the lane lines",
+        "horizon_from": (
+            f"the lane lines and the marks across them ({100 * weight:.0f}% the marks)"
+            if weight > 0.0
+            else "the lane lines"
+        ),
+        **horizon_record,
         "athlete_line_from": (
             "the middle of the lane between its lines"
             if fit.athlete_from == "lane"
@@ -463,31 +578,22 @@ def _scale_uncertainty_pct(
     athlete: AthleteGround,
     camera_height_m: float | None,
     scale: float,
+    weight: float = 0.0,
 ) -> float:
     """95% uncertainty (%) of every distance along the lane.
 
-    The lines are moved about as far as their paint scatters about them (each line's scatter
-    over the square root of its independent stretches of ~10 px, at least
-    ``LINE_PLACE_SD_PX``) and the
-    camera placed again, ``UNCERTAINTY_DRAWS`` times (a fixed seed: the same clip gives the
+    The lines are moved about as far as their paint scatters about them (:func:`_jitter`;
+    the horizon taken from the lanes and the marks across them with the same ``weight``) and
+    the camera placed again, ``UNCERTAINTY_DRAWS`` times (a fixed seed: the same clip gives the
     same number); with a given camera height, a tape's 1 cm on it is added."""
     rng = np.random.default_rng(0)
-
-    def jitter(line: ImageLine) -> ImageLine:
-        sd = max(line.rms_px / math.sqrt(max(line.length_px / 10.0, 1.0)), LINE_PLACE_SD_PX)
-        turn = rng.normal(0.0, sd / max(line.span_px / 2.0, 1.0))
-        n = line.normal + turn * line.direction
-        n = n / np.linalg.norm(n)
-        mid = line.ends_px.mean(axis=0)
-        off = float(n @ mid) + rng.normal(0.0, sd)
-        return ImageLine(n, off, line.length_px, line.ends_px, line.rms_px)
-
     scales = []
     for _ in range(UNCERTAINTY_DRAWS):
-        moved = _lanes([jitter(ln) for ln in lanes.lines], x_ref)
+        marks = [_jitter(ln, rng) for ln in across]
+        moved = _lanes([_jitter(ln, rng) for ln in lanes.lines], x_ref, marks, weight)
         if moved is None:
             continue
-        result = solve(moved, [jitter(ln) for ln in across])
+        result = solve(moved, marks)
         if isinstance(result, str):
             continue
         x = float(result.along_m(athlete.on_ground([x_ref]))[0])
