@@ -488,3 +488,24 @@ def test_rep_page_shows_the_field_lines_and_rejects_them_in_one_click(library):
     with Library.open(library) as lib:
         row = lib.conn.execute("SELECT field_lines_rejected FROM reps WHERE rep_pk = 2").fetchone()
         assert row == (0,)
+
+
+def test_rep_page_says_why_the_field_s_lines_were_not_used(library):
+    # A rep that fell back on the athlete's height: the Rep page gives the lines' own sentence
+    # (what would make them usable), not just the rough scale.
+    reason = (
+        "4 lane lines were found, but the camera is square-on to them: give the camera's height "
+        "(--camera-height-m), turn the camera 6-15 degrees, or put down cones"
+    )
+    with Library.open(library) as lib:
+        rep = data.load_rep(lib, 2)
+        doc = json.loads((rep.rep_dir / "rep.json").read_text())
+        doc["calibration"]["method"] = "athlete_height"
+        doc["field_lines"] = {"found": False, "reason": reason}
+        (rep.rep_dir / "rep.json").write_text(json.dumps(doc))
+        lib.update_analysis(2, doc)
+    at = page_app("page_rep", rep="2")
+    no_errors(at)
+    (said,) = [i.value for i in at.info if "The field's lines were not used" in i.value]
+    assert reason in said and "--camera-height-m" in said
+    assert not [e for e in at.expander if e.label.startswith("Calibration from the field's")]

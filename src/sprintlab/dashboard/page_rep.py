@@ -297,6 +297,14 @@ def _field_lines(rep: data.RepView) -> None:
 
     lines = rep.doc.get("field_lines") or {}
     if not lines.get("found"):
+        # A rep measured from the athlete's height says why the field's lines did not give the
+        # scale, with what would (the camera's height, a turned camera, cones).
+        method = (rep.doc.get("calibration") or {}).get("method")
+        if lines.get("reason") and method == "athlete_height":
+            st.info(
+                f"The field's lines were not used: {lines['reason']}. Distances come from the "
+                "athlete's height and are rough."
+            )
         return
     rejected = bool(lines.get("rejected"))
     title = "Calibration from the field's lines" + (" (rejected)" if rejected else "")
