@@ -257,7 +257,9 @@ def _along_errors_m(cam, calib):
     return calib.to_world(pts[seen])[:, 0] - xs[seen]
 
 
-@pytest.mark.parametrize(("distance_m", "pan_deg"), [(10.0, 0.0), (11.0, 0.0), (13.0, 8.0)])
+@pytest.mark.parametrize(
+    ("distance_m", "pan_deg"), [(10.0, 0.0), (11.0, 0.0), (13.0, 0.0), (13.0, 8.0), (13.0, 15.0)]
+)
 def test_lane_lines_and_the_camera_height_calibrate_a_track(distance_m, pan_deg):
     cam, found = _track_calibration(distance_m, pan_deg, CAMERA_HEIGHT_M)
     assert found.calibration is not None, found.reason

@@ -153,18 +153,30 @@ def _on_ruler(k: np.ndarray, seed: int, max_gap: int = 2) -> np.ndarray | None:
 
 
 def index_by_consensus(
-    u: np.ndarray, *, min_lines: int = 3
+    u: np.ndarray, *, min_lines: int = 3, linear: bool = False
 ) -> tuple[np.ndarray, np.ndarray] | None:
     """Which of the sorted positions ``u`` (picture units, in order) are evenly spaced lines on
     the ground, and their places (0, 1, 2, ...; a missing line leaves a gap): three lines taken
     as neighbours (or with one line missing between them) fix a 1-D projective map, and the
-    map most lines fall on whole places of wins. None when fewer than ``min_lines`` agree."""
+    map most lines fall on whole places of wins. None when fewer than ``min_lines`` agree.
+
+    With ``linear`` the map is a straight line (positions already proportional to distance on
+    the ground, e.g. ``1 / (row - horizon row)`` with the horizon known), which two of the
+    three lines fix and the third checks."""
     best: tuple[int, float, np.ndarray, np.ndarray] | None = None
     for i in range(len(u) - 2):
         for d1, d2 in product((1, 2), repeat=2):
             k3 = np.array([0.0, d1, d1 + d2])
-            coeffs = fit_projective(k3, u[i : i + 3])
-            k = _invert(coeffs, u)
+            if linear:
+                slope, icpt = np.polyfit(k3, u[i : i + 3], 1)
+                if slope == 0:
+                    continue
+                k = (u - icpt) / slope
+                seed = k[i : i + 3]
+                if np.any(np.abs(seed - np.round(seed)) > INDEX_TOLERANCE):
+                    continue
+            else:
+                k = _invert(fit_projective(k3, u[i : i + 3]), u)
             near = _on_ruler(k, i)
             if near is None:
                 continue

@@ -145,12 +145,19 @@ def _row_at(line: ImageLine, x_px: float) -> float:
 
 
 def _horizon(
-    lanes: list[ImageLine], vx: np.ndarray, x_px: float
+    lanes: list[ImageLine], vx: np.ndarray, x_px: float, known_row: float | None = None
 ) -> tuple[np.ndarray, list, np.ndarray] | None:
     """The horizon from the lane lines (homogeneous line), the lines on the lane ruler (near
-    to far) and their places across (0, 1, 2, ...), or None when they are not evenly spaced."""
+    to far) and their places across (0, 1, 2, ...), or None when they are not evenly spaced.
+
+    With the horizon's row at ``x_px`` known (``known_row``: where the marks across the lanes
+    meet), which line is which is found on ``1 / (row - known_row)``, which grows evenly with
+    the distance across the ground: thin far lines placed a fraction of a pixel off, or a blur
+    of several of them taken for one line, then do not miscount the lanes."""
     rows = np.array([_row_at(ln, x_px) for ln in lanes])
     ok = np.isfinite(rows)
+    if known_row is not None:
+        ok &= rows > known_row + 1.0
     lanes = [ln for ln, k in zip(lanes, ok, strict=True) if k]
     rows = rows[ok]
     order = np.argsort(-rows)  # nearest (lowest in the picture) first
@@ -159,7 +166,13 @@ def _horizon(
         return None
     u0, scale = float(np.mean(rows)), float(max(np.ptp(rows), 1.0))
     u = (rows - u0) / scale
-    found = index_by_consensus(u, min_lines=MIN_LANE_LINES)
+    if known_row is None:
+        found = index_by_consensus(u, min_lines=MIN_LANE_LINES)
+    else:
+        v = 1.0 / (rows - known_row)
+        found = index_by_consensus(
+            v / max(float(np.ptp(v)), 1e-12), min_lines=MIN_LANE_LINES, linear=True
+        )
     if found is None:
         return None
     near, index = found
@@ -236,18 +249,19 @@ def _lanes(
     across: list[ImageLine] | None = None,
     across_weight: float = 0.0,
 ) -> _Lanes | None:
-    """The lane lines' ruler and horizon. With ``across`` marks and ``across_weight`` > 0 the
-    horizon's row at ``x_px`` is the weighted mean of the lanes' estimate and the marks'
-    meeting point (:func:`_across_horizon_row`)."""
+    """The lane lines' ruler and horizon. With ``across`` marks that meet (their point gives
+    the horizon's row: :func:`_across_horizon_row`) the lanes are counted against it, and with
+    ``across_weight`` > 0 the horizon's row at ``x_px`` is the weighted mean of the lanes'
+    estimate and the marks'."""
     vx, members = vanishing_point(lanes, score="length")
     if len(members) < MIN_LANE_LINES or not np.all(np.isfinite(vx)):
         return None
-    found = _horizon([lanes[k] for k in members], vx, x_px)
+    y_a = _across_horizon_row(across, vx, x_px) if across else None
+    found = _horizon([lanes[k] for k in members], vx, x_px, y_a)
     if found is None:
         return None
     hz, kept, index = found
     if across and across_weight > 0.0:
-        y_a = _across_horizon_row(across, vx, x_px)
         if y_a is not None:
             y_l = _horizon_row(hz, x_px)
             hz = _horizon_through(vx, x_px, (1.0 - across_weight) * y_l + across_weight * y_a)
@@ -469,12 +483,15 @@ def lane_line_calibration(
             f"{len(lanes_found)} lane line(s) found along the lane; {MIN_LANE_LINES} are needed"
         )
     x_ref = w / 2.0
-    lanes = _lanes(lanes_found, x_ref)
-    if lanes is None:
-        return no_field_lines("the lines along the lane are not evenly spaced like lane lines")
+    vx, members = vanishing_point(lanes_found, score="length")
+    if len(members) < MIN_LANE_LINES or not np.all(np.isfinite(vx)):
+        return no_field_lines("the lines along the lane do not meet at one point")
     # Every other line that does not run along the lanes crosses them: the start line, the
     # other events' marks. (Seen from a low camera they may look nearly as flat as the lanes.)
-    across = [ln for ln in lines if not passes_through(ln, lanes.vx, ACROSS_MIN_ANGLE_DEG)]
+    across = [ln for ln in lines if not passes_through(ln, vx, ACROSS_MIN_ANGLE_DEG)]
+    lanes = _lanes(lanes_found, x_ref, across)
+    if lanes is None:
+        return no_field_lines("the lines along the lane are not evenly spaced like lane lines")
     weight, horizon_record = across_weight(lanes, across, x_ref)
     if weight > 0.0:
         lanes = _lanes(lanes.lines, x_ref, across, weight) or lanes
