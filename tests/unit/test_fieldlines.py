@@ -409,3 +409,23 @@ def test_the_marks_across_a_track_meet_on_the_horizon(distance_m, pan_deg):
     assert abs(record["horizon_row_marks_px"] - true_row) < 0.5
     assert record["horizon_sd_marks_px"] < record["horizon_sd_lanes_px"]
     assert np.max(np.abs(_along_errors_m(cam, found.calibration))) < 0.05
+
+
+@pytest.mark.parametrize(("distance_m", "pan_deg"), [(10.0, 0.0), (11.0, 0.0), (13.0, 8.0)])
+def test_a_worn_and_shaded_track_widens_its_uncertainty_and_says_so(distance_m, pan_deg):
+    # Long shadows in bands and worn paint hide the start and relay lines' meeting point and
+    # some lane lines: the lanes' own horizon is used, the stated uncertainty grows past the
+    # clean track's, and the distances stay within it.
+    cam = _camera(distance_m, pan_deg)
+    clean = field_line_calibration(
+        render_background(cam, 0, field_paint="track"), _athlete(cam), camera_height_m=1.2
+    )
+    image = _shadows_and_wear(render_background(cam, 0, field_paint="track"))
+    rough = field_line_calibration(image, _athlete(cam), camera_height_m=1.2)
+    assert rough.calibration is not None, rough.reason
+    stated = rough.record["scale_uncertainty_pct"]
+    assert stated > clean.record["scale_uncertainty_pct"]
+    assert any("within ±" in w for w in rough.calibration.warnings)
+    ends = rough.calibration.to_world(cam.project(np.array([[4.0, 1.0, 0.0], [10.0, 1.0, 0.0]])))
+    assert abs((ends[1, 0] - ends[0, 0]) / 6.0 - 1.0) <= stated / 100
+    assert np.max(np.abs(_along_errors_m(cam, rough.calibration))) <= stated / 100 * 15
