@@ -145,7 +145,11 @@ def _row_at(line: ImageLine, x_px: float) -> float:
 
 
 def _horizon(
-    lanes: list[ImageLine], vx: np.ndarray, x_px: float, known_row: float | None = None
+    lanes: list[ImageLine],
+    vx: np.ndarray,
+    x_px: float,
+    known_row: float | None = None,
+    index: np.ndarray | None = None,
 ) -> tuple[np.ndarray, list, np.ndarray] | None:
     """The horizon from the lane lines (homogeneous line), the lines on the lane ruler (near
     to far) and their places across (0, 1, 2, ...), or None when they are not evenly spaced.
@@ -153,8 +157,18 @@ def _horizon(
     With the horizon's row at ``x_px`` known (``known_row``: where the marks across the lanes
     meet), which line is which is found on ``1 / (row - known_row)``, which grows evenly with
     the distance across the ground: thin far lines placed a fraction of a pixel off, or a blur
-    of several of them taken for one line, then do not miscount the lanes."""
+    of several of them taken for one line, then do not miscount the lanes.
+
+    With ``index`` the lines are already counted (near to far, at these places)."""
     rows = np.array([_row_at(ln, x_px) for ln in lanes])
+    if index is not None:
+        if not np.all(np.isfinite(rows)):
+            return None
+        u0, scale = float(np.mean(rows)), float(max(np.ptp(rows), 1.0))
+        y_h = _pole_row(index, (rows - u0) / scale, u0, scale)
+        if not y_h < rows.min():
+            return None
+        return _horizon_through(vx, x_px, y_h), list(lanes), np.asarray(index)
     ok = np.isfinite(rows)
     if known_row is not None:
         ok &= rows > known_row + 1.0
@@ -176,15 +190,18 @@ def _horizon(
     if found is None:
         return None
     near, index = found
-    coeffs = fit_projective(index.astype(float), u[near])
-    a, _, c = coeffs
-    if abs(c) < 1e-12:
-        return None
-    y_h = a / c * scale + u0
+    y_h = _pole_row(index, u[near], u0, scale)
     if not y_h < rows[near].min():
         return None
     kept = [ln for ln, k in zip(lanes, near, strict=True) if k]
     return _horizon_through(vx, x_px, y_h), kept, index
+
+
+def _pole_row(index: np.ndarray, u: np.ndarray, u0: float, scale: float) -> float:
+    """The row the lanes' 1-D projective map (place -> normalised row ``u``) reaches at
+    infinite distance (NaN when it has none)."""
+    a, _, c = fit_projective(np.asarray(index, float), u)
+    return a / c * scale + u0 if abs(c) >= 1e-12 else math.nan
 
 
 def _unit(v: np.ndarray) -> np.ndarray:
@@ -248,16 +265,21 @@ def _lanes(
     x_px: float,
     across: list[ImageLine] | None = None,
     across_weight: float = 0.0,
+    index: np.ndarray | None = None,
 ) -> _Lanes | None:
     """The lane lines' ruler and horizon. With ``across`` marks that meet (their point gives
     the horizon's row: :func:`_across_horizon_row`) the lanes are counted against it, and with
     ``across_weight`` > 0 the horizon's row at ``x_px`` is the weighted mean of the lanes'
-    estimate and the marks'."""
-    vx, members = vanishing_point(lanes, score="length")
+    estimate and the marks'. With ``index`` the lines are already counted (the lines of a
+    :class:`_Lanes`, moved: the uncertainty's draws), and only placed again."""
+    if index is not None:
+        vx, members = _meet(lanes), list(range(len(lanes)))
+    else:
+        vx, members = vanishing_point(lanes, score="length")
     if len(members) < MIN_LANE_LINES or not np.all(np.isfinite(vx)):
         return None
     y_a = _across_horizon_row(across, vx, x_px) if across else None
-    found = _horizon([lanes[k] for k in members], vx, x_px, y_a)
+    found = _horizon([lanes[k] for k in members], vx, x_px, y_a, index)
     if found is None:
         return None
     hz, kept, index = found
@@ -267,6 +289,15 @@ def _lanes(
             hz = _horizon_through(vx, x_px, (1.0 - across_weight) * y_l + across_weight * y_a)
     pts = np.array([[x_px, _row_at(ln, x_px)] for ln in kept])
     return _Lanes(vx, hz, kept, index, pts)
+
+
+def _meet(lines: list[ImageLine]) -> np.ndarray:
+    """The point nearest every line (their normal distances weighted by the square root of
+    their length; homogeneous, unit norm), as :func:`vanishing_point` refits its winner."""
+    a = np.array([ln.homogeneous() for ln in lines])
+    w = np.sqrt([ln.length_px for ln in lines])
+    v = np.linalg.svd(a * w[:, None])[2][-1]
+    return v / np.linalg.norm(v)
 
 
 def _horizon_row(hz: np.ndarray, x_px: float) -> float:
@@ -330,7 +361,7 @@ def across_weight(
     rng = np.random.default_rng(1)
     rows_l, rows_a = [], []
     for _ in range(HORIZON_DRAWS):
-        moved = _lanes([_jitter(ln, rng) for ln in lanes.lines], x_px)
+        moved = _lanes([_jitter(ln, rng) for ln in lanes.lines], x_px, index=lanes.index)
         if moved is not None:
             rows_l.append(_horizon_row(moved.hz, x_px))
         ya = _across_horizon_row([_jitter(ln, rng) for ln in across], lanes.vx, x_px)
@@ -607,7 +638,7 @@ def _scale_uncertainty_pct(
     scales = []
     for _ in range(UNCERTAINTY_DRAWS):
         marks = [_jitter(ln, rng) for ln in across]
-        moved = _lanes([_jitter(ln, rng) for ln in lanes.lines], x_ref, marks, weight)
+        moved = _lanes([_jitter(ln, rng) for ln in lanes.lines], x_ref, marks, weight, lanes.index)
         if moved is None:
             continue
         result = solve(moved, marks)
