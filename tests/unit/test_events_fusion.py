@@ -176,3 +176,18 @@ def test_event_uncertainty_holds_as_a_time_above_the_real_footage_floor():
     # At 30 fps the floor the real phone starts showed.
     assert uncertainty_frames("touchdown", "pose", 30.0) == FLOOR_FRAMES["touchdown"] == 3.0
     assert uncertainty_frames("toeoff", "image", 30.0) == FLOOR_FRAMES["toeoff"] == 5.0
+
+
+def test_a_stance_ankle_swapped_for_a_few_frames_still_finds_its_sole():
+    # The pose model swaps the legs for a few frames as the swing foot passes the standing one:
+    # in the contact's middle frame the labelled ankle is far ahead of the sole the image saw
+    # (athlete 180 px: the place test allows 45 px beside the sole). Over the contact it stands
+    # on the sole, and the image's times are taken.
+    ankles = _ankles(500.0)
+    swapped = ankles["left"].copy()
+    swapped[140:150, 0] = 600.0  # frames 140-149 of the contact 120-168
+    pose = [_contact(0.500, 0.700)]
+    img = _image(ImageContact(121, 168, 480.0, 520.0, 610.0, "match", 0.1))
+    out, _, unmatched = _fuse(pose, img, ankles={"left": swapped, "right": ankles["right"]})
+    assert out[0].td_source in ("image", "both") and unmatched == 0
+    assert math.isclose(out[0].td_s, 120.5 / FPS)

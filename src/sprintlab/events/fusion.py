@@ -317,7 +317,13 @@ def _match(
     mid = 0.5 * (c.td_s + to_pose)
     k = int(np.clip(np.searchsorted(t_s, mid), 0, len(t_s) - 1))
     leg = c.label or c.side
-    x = float(ankle_px.get(leg, ankle_px[c.side])[k, 0])
+    # The stance ankle over the whole contact (its median), not in one frame: the pose model
+    # swaps the legs for a few frames as the swing foot passes the standing one, and a
+    # hand-held 240 fps rep's mid-contact frame put the stance ankle 31 px ahead of its sole.
+    i0 = int(np.clip(np.searchsorted(t_s, c.td_s), 0, len(t_s) - 1))
+    i1 = int(np.clip(np.searchsorted(t_s, to_pose), i0, len(t_s) - 1))
+    over = ankle_px.get(leg, ankle_px[c.side])[i0 : i1 + 1, 0]
+    x = float(np.nanmedian(over)) if np.any(np.isfinite(over)) else math.nan
     if not math.isfinite(x):
         x = float(np.nanmean([a[k, 0] for a in ankle_px.values()]))
     best, best_overlap = None, -math.inf
