@@ -520,12 +520,16 @@ def lane_line_calibration(
     # Every other line that does not run along the lanes crosses them: the start line, the
     # other events' marks. (Seen from a low camera they may look nearly as flat as the lanes.)
     across = [ln for ln in lines if not passes_through(ln, vx, ACROSS_MIN_ANGLE_DEG)]
-    lanes = _lanes(lanes_found, x_ref, across)
+    lanes = _lanes(lanes_found, x_ref, across) or _lanes(lanes_found, x_ref)
     if lanes is None:
         return no_field_lines("the lines along the lane are not evenly spaced like lane lines")
     weight, horizon_record = across_weight(lanes, across, x_ref)
     if weight > 0.0:
-        lanes = _lanes(lanes.lines, x_ref, across, weight) or lanes
+        lanes = _lanes(lanes.lines, x_ref, across, weight, lanes.index) or lanes
+    elif horizon_record:
+        # The marks meet off the lanes' horizon (a mark not square to the lanes): the lanes
+        # are counted without them too.
+        lanes = _lanes(lanes_found, x_ref) or lanes
     # The athlete's own ground line points at the lanes' vanishing point.
     vx = lanes.vx
     if abs(vx[2]) < 1e-12 * np.linalg.norm(vx[:2]):
