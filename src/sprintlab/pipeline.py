@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from .calibration import Calibration, CalibrationInput, find_sidecar, load_sidecar
-from .errors import CalibrationError, VideoError
+from .errors import AnalysisError, CalibrationError, VideoError
 from .events import (
     Contact,
     EventSettings,
@@ -931,6 +931,15 @@ def analyze_clip(
             landmarks=landmarks,
             progress=progress,
         )
+    except AnalysisError as err:
+        if motion is None and report.camera.fired:
+            # A camera that follows the athlete and could not be followed moves the picture
+            # with them: their run may not show as forward motion at all. Say that first.
+            raise AnalysisError(
+                f"{report.camera_sentence} It could not be followed, so the athlete's run cannot "
+                f"be told from the camera's: film from a tripod. ({err})"
+            ) from err
+        raise
     finally:
         if landmarks is not None:
             landmarks.close()

@@ -218,10 +218,19 @@ def test_two_runners_say_which_was_measured_and_athlete_px_chooses(two_runners, 
 
 @pytest.mark.model
 def test_moving_camera_withholds_distances_in_rep_json(tmp_path):
+    from sprintlab.errors import AnalysisError
     from sprintlab.pipeline import ClipOptions, analyze_clip, reanalyze_rep
 
     clip = render_small(tmp_path, "pan", pan_follow=True).video_path
-    _, rep_dir = analyze_clip(clip, tmp_path / "reps", ClipOptions(overlay=False))
+    try:
+        _, rep_dir = analyze_clip(clip, tmp_path / "reps", ClipOptions(overlay=False))
+    except AnalysisError as err:
+        # In the panning picture the athlete stays put: on an AMD EPYC (OpenVINO float32) the
+        # pose's hips never moved forward steadily, and the analysis stops. It must say that
+        # the camera moved, first, and what to do (on a Xeon the rep is written, as below).
+        said = str(err)
+        assert said.startswith("The camera moves") and "tripod" in said, said
+        return
     doc = json.loads((rep_dir / "rep.json").read_text())
     assert doc["footage"]["camera_motion"]["fired"]
     assert doc["footage"]["withheld"]["distances"] == "the camera moves"
