@@ -225,11 +225,16 @@ def vanishing_point(
     if best is None or len(best_members) < 2:
         return np.array([np.nan, np.nan, np.nan]), []
     # Refit: the point nearest (in the lines' normal distances, weighted) to every member.
-    a = np.array([lines[k].homogeneous() for k in best_members])
-    w = np.sqrt([lines[k].length_px for k in best_members])
-    _, _, vt = np.linalg.svd(a * w[:, None])
-    v = vt[-1]
-    return v / np.linalg.norm(v), best_members
+    return meeting_point([lines[k] for k in best_members]), best_members
+
+
+def meeting_point(lines: list[ImageLine]) -> np.ndarray:
+    """The point nearest every line (their normal distances weighted by the square root of
+    their length; homogeneous, unit norm)."""
+    a = np.array([ln.homogeneous() for ln in lines])
+    w = np.sqrt([ln.length_px for ln in lines])
+    v = np.linalg.svd(a * w[:, None])[2][-1]
+    return v / np.linalg.norm(v)
 
 
 def passes_through(line: ImageLine, v: np.ndarray, tol_deg: float) -> bool:

@@ -38,7 +38,7 @@ from .ground import (
     no_field_lines,
     start_at_set_position,
 )
-from .lines import ImageLine, passes_through, refine_subpixel, vanishing_point
+from .lines import ImageLine, meeting_point, passes_through, refine_subpixel, vanishing_point
 from .ruler import fit_projective, index_by_consensus
 
 #: A running track's lane width (World Athletics and NCAA: 1.22 m).
@@ -273,7 +273,7 @@ def _lanes(
     estimate and the marks'. With ``index`` the lines are already counted (the lines of a
     :class:`_Lanes`, moved: the uncertainty's draws), and only placed again."""
     if index is not None:
-        vx, members = _meet(lanes), list(range(len(lanes)))
+        vx, members = meeting_point(lanes), list(range(len(lanes)))
     else:
         vx, members = vanishing_point(lanes, score="length")
     if len(members) < MIN_LANE_LINES or not np.all(np.isfinite(vx)):
@@ -283,21 +283,11 @@ def _lanes(
     if found is None:
         return None
     hz, kept, index = found
-    if across and across_weight > 0.0:
-        if y_a is not None:
-            y_l = _horizon_row(hz, x_px)
-            hz = _horizon_through(vx, x_px, (1.0 - across_weight) * y_l + across_weight * y_a)
+    if y_a is not None and across_weight > 0.0:
+        y_l = _horizon_row(hz, x_px)
+        hz = _horizon_through(vx, x_px, (1.0 - across_weight) * y_l + across_weight * y_a)
     pts = np.array([[x_px, _row_at(ln, x_px)] for ln in kept])
     return _Lanes(vx, hz, kept, index, pts)
-
-
-def _meet(lines: list[ImageLine]) -> np.ndarray:
-    """The point nearest every line (their normal distances weighted by the square root of
-    their length; homogeneous, unit norm), as :func:`vanishing_point` refits its winner."""
-    a = np.array([ln.homogeneous() for ln in lines])
-    w = np.sqrt([ln.length_px for ln in lines])
-    v = np.linalg.svd(a * w[:, None])[2][-1]
-    return v / np.linalg.norm(v)
 
 
 def _horizon_row(hz: np.ndarray, x_px: float) -> float:
